@@ -1,0 +1,78 @@
+package main
+
+import (
+	"context"
+
+	"qunfa/models"
+	"qunfa/wechat"
+)
+
+// gateway adapts the protocol client to the small interface models declares,
+// so models never imports the protocol package.
+type gateway struct{ c *wechat.Client }
+
+var _ models.WeChat = gateway{}
+
+func (g gateway) UploadThumb(ctx context.Context, filename string, data []byte) (string, error) {
+	m, err := g.c.UploadMedia(ctx, "thumb", filename, data)
+	return m.MediaID, err
+}
+
+func (g gateway) UploadNews(ctx context.Context, articles []models.NewsArticle) (string, error) {
+	out := make([]wechat.Article, len(articles))
+	for i, a := range articles {
+		show := 0
+		if a.ShowCoverPic {
+			show = 1
+		}
+		out[i] = wechat.Article{
+			ThumbMediaID:     a.ThumbMediaID,
+			Author:           a.Author,
+			Title:            a.Title,
+			ContentSourceURL: a.SourceURL,
+			Content:          a.Content,
+			Digest:           a.Digest,
+			ShowCoverPic:     show,
+		}
+	}
+	m, err := g.c.UploadNews(ctx, out)
+	return m.MediaID, err
+}
+
+func (g gateway) SendAll(ctx context.Context, toAll bool, groupID int64, mediaID, clientMsgID string) (models.MassResult, error) {
+	r, err := g.c.SendAll(ctx, wechat.SendAllRequest{
+		Filter:      wechat.MassFilter{IsToAll: toAll, GroupID: groupID},
+		Message:     wechat.MassMessage{MsgType: "mpnews", MediaID: mediaID},
+		ClientMsgID: clientMsgID,
+	})
+	return models.MassResult{MsgID: r.MsgID, MsgDataID: r.MsgDataID}, err
+}
+
+func (g gateway) SendToOpenIDs(ctx context.Context, openIDs []string, mediaID, clientMsgID string) (models.MassResult, error) {
+	r, err := g.c.Send(ctx, wechat.SendRequest{
+		ToUser:      openIDs,
+		Message:     wechat.MassMessage{MsgType: "mpnews", MediaID: mediaID},
+		ClientMsgID: clientMsgID,
+	})
+	return models.MassResult{MsgID: r.MsgID, MsgDataID: r.MsgDataID}, err
+}
+
+func (g gateway) DeleteMass(ctx context.Context, msgID int64) error {
+	return g.c.DeleteMass(ctx, msgID, 0)
+}
+
+func (g gateway) MassStatus(ctx context.Context, msgID int64) (string, error) {
+	return g.c.GetMass(ctx, msgID)
+}
+
+func (g gateway) Groups(ctx context.Context) ([]models.Group, error) {
+	gs, err := g.c.Groups(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]models.Group, len(gs))
+	for i, x := range gs {
+		out[i] = models.Group{ID: x.ID, Name: x.Name, Count: x.Count}
+	}
+	return out, nil
+}

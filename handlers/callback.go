@@ -1,0 +1,98 @@
+package handlers
+
+import (
+	"errors"
+	"io"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"qunfa/models"
+	"qunfa/wechat"
+)
+
+// callbackVerify answers WeChat's URL verification: echo echostr verbatim
+// when the signature matches.
+func (a *app) callbackVerify(c *gin.Context) {
+	echo, ok := a.codec().VerifyURL(c.Request.URL.Query())
+	if !ok {
+		a.log.Warn("callback verification refused: bad signature")
+		c.String(http.StatusForbidden, "forbidden")
+		return
+	}
+	c.Data(http.StatusOK, "text/plain; charset=utf-8", []byte(echo))
+}
+
+// callbackEvent takes an event push. Forged, unsigned or replayed requests
+// are refused before anything is stored; a stored event is answered
+// "success" so WeChat does not retry. A storage failure answers 500 so it does.
+func (a *app) callbackEvent(c *gin.Context) {
+	q := c.Request.URL.Query()
+	if !a.freshTimestamp(q.Get("timestamp")) {
+		a.log.Warn("callback refused: timestamp missing or too far from now")
+		c.String(http.StatusForbidden, "forbidden")
+		return
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(c.Writer, c.Request.Body, maxCallbackBytes))
+	if err != nil {
+		a.log.Warn("callback body unreadable or too large", "err", err)
+		c.String(http.StatusRequestEntityTooLarge, "too large")
+		return
+	}
+	plain, err := a.codec().Open(q, body)
+	if err != nil {
+		a.log.Warn("callback refused", "err", err)
+		c.String(http.StatusForbidden, "forbidden")
+		return
+	}
+	ev, err := wechat.ParseEvent(plain)
+	if err != nil {
+		a.log.Warn("callback event unparsable", "err", err)
+		c.String(http.StatusBadRequest, "bad request")
+		return
+	}
+	ctx := c.Request.Context()
+	if ev.MsgType == "event" && ev.Event == "MASSSENDJOBFINISH" {
+		dup, err := a.svc.RecordJobFinished(ctx, models.JobFinished{
+			MsgID:      ev.MsgID,
+			Status:     ev.Status,
+			Total:      ev.TotalCount,
+			Filter:     ev.FilterCount,
+			Sent:       ev.SentCount,
+			Error:      ev.ErrorCount,
+			CreateTime: ev.CreateTime,
+			FromUser:   ev.FromUserName,
+			Raw:        plain,
+		})
+		if err != nil {
+			a.log.Error("record MASSSENDJOBFINISH", "msg_id", ev.MsgID, "err", err)
+			c.String(http.StatusInternalServerError, "error")
+			return
+		}
+		a.log.Info("MASSSENDJOBFINISH", "msg_id", ev.MsgID, "status", ev.Status, "duplicate", dup)
+	} else {
+		name := ev.Event
+		if name == "" {
+			name = ev.MsgType
+		}
+		if err := a.svc.RecordOtherEvent(ctx, name, ev.FromUserName, ev.CreateTime, plain); err != nil {
+			a.log.Error("record callback event", "event", name, "err", err)
+			c.String(http.StatusInternalServerError, "error")
+			return
+		}
+	}
+	c.Data(http.StatusOK, "text/plain; charset=utf-8", []byte("success"))
+}
+
+// freshTimestamp refuses replays: the signed timestamp must be within
+// callbackMaxSkew of now.
+func (a *app) freshTimestamp(ts string) bool {
+	sec, err := strconv.ParseInt(ts, 10, 64)
+	if err != nil {
+		return false
+	}
+	d := a.now().Sub(time.Unix(sec, 0))
+	return d <= callbackMaxSkew && d >= -callbackMaxSkew
+}

@@ -1,0 +1,65 @@
+package handlers
+
+import (
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+
+	"qunfa/models"
+	"qunfa/views"
+)
+
+func (a *app) draftNew(c *gin.Context) {
+	a.renderEditor(c, http.StatusOK, 0, []views.ArticleForm{{}}, nil)
+}
+
+func (a *app) draftEdit(c *gin.Context) {
+	id, ok := a.idParam(c)
+	if !ok {
+		return
+	}
+	d, err := a.svc.Draft(c.Request.Context(), id)
+	if err != nil {
+		a.fail(c, err)
+		return
+	}
+	articles := make([]views.ArticleForm, len(d.Articles))
+	for i, art := range d.Articles {
+		articles[i] = articleForm(art)
+	}
+	if len(articles) == 0 {
+		articles = []views.ArticleForm{{}}
+	}
+	a.renderEditor(c, http.StatusOK, d.ID, articles, nil)
+}
+
+func articleForm(art models.Article) views.ArticleForm {
+	f := views.ArticleForm{
+		Title:        art.Title,
+		Author:       art.Author,
+		Digest:       art.Digest,
+		Content:      art.Content,
+		SourceURL:    art.SourceURL,
+		ShowCoverPic: art.ShowCoverPic,
+	}
+	if art.ThumbID != nil {
+		f.ThumbID = *art.ThumbID
+	}
+	return f
+}
+
+func (a *app) renderEditor(c *gin.Context, status int, id uint, articles []views.ArticleForm, errs views.FieldErrors) {
+	title := "editor.title_new"
+	if id != 0 {
+		title = "editor.title_edit"
+	}
+	l := a.layout(c, title)
+	l.Nav = "drafts"
+	a.render(c, status, views.DraftEdit(views.DraftEditPage{
+		Layout:      l,
+		ID:          id,
+		Articles:    articles,
+		Errors:      errs,
+		MaxArticles: a.svc.Rules().MaxArticles,
+	}))
+}

@@ -1,0 +1,101 @@
+// Package handlers is the HTTP surface of Qunfa: one route table, middleware
+// (sessions, CSRF, language, logging) and one thin action per file that turns
+// a form into a models call and a models result into a view.
+package handlers
+
+import (
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/alexedwards/scs/v2"
+	"github.com/gin-gonic/gin"
+
+	"qunfa/models"
+	"qunfa/wechat"
+)
+
+// Deps is everything the web layer needs from the rest of the program.
+type Deps struct {
+	Service *models.Service
+	Codec   func() wechat.Codec // current callback codec; a func so settings can change it
+	Static  fs.FS               // static files, served under /static/
+	Logger  *slog.Logger
+	Secure  bool // Secure flag on cookies (false on plain http://127.0.0.1)
+	Now     func() time.Time
+}
+
+// app carries the dependencies into every action.
+type app struct {
+	svc      *models.Service
+	codec    func() wechat.Codec
+	static   fs.FS
+	log      *slog.Logger
+	secure   bool
+	now      func() time.Time
+	sessions *scs.SessionManager
+}
+
+const (
+	sessionLifetime = 12 * time.Hour
+	// Form posts (a draft of 10 long articles) stay well under this.
+	maxFormBytes = 8 << 20
+	// WeChat's event pushes are small XML documents.
+	maxCallbackBytes = 1 << 20
+	// Replayed callbacks older (or newer) than this are refused.
+	callbackMaxSkew = 5 * time.Minute
+)
+
+// New builds the web application: gin engine with the route table, wrapped
+// in request logging, cross-origin protection and session loading.
+func New(d Deps) http.Handler {
+	a := &app{
+		svc:    d.Service,
+		codec:  d.Codec,
+		static: d.Static,
+		log:    d.Logger,
+		secure: d.Secure,
+		now:    d.Now,
+	}
+	if a.log == nil {
+		a.log = slog.Default()
+	}
+	if a.now == nil {
+		a.now = time.Now
+	}
+	a.sessions = newSessionManager(d.Service.Store().Sessions(), d.Secure)
+
+	gin.SetMode(gin.ReleaseMode)
+	engine := gin.New()
+	engine.RedirectTrailingSlash = false
+	engine.Use(gin.CustomRecovery(a.recovered), a.language, a.csrf)
+	for _, r := range routes {
+		handlers := []gin.HandlerFunc{}
+		if !r.Public {
+			handlers = append(handlers, a.requireLogin)
+		}
+		h := r.handle
+		handlers = append(handlers, func(c *gin.Context) { h(a, c) })
+		engine.Handle(r.Method, r.Path, handlers...)
+	}
+	engine.NoRoute(func(c *gin.Context) { a.notFound(c) })
+
+	var h http.Handler = engine
+	h = a.loadSession(h)
+	h = a.crossOrigin(h)
+	h = a.logRequests(h)
+	return h
+}
+
+func newSessionManager(store scs.Store, secure bool) *scs.SessionManager {
+	sm := scs.New()
+	sm.Store = store
+	sm.Lifetime = sessionLifetime
+	sm.Cookie.Name = "qunfa_session"
+	sm.Cookie.HttpOnly = true
+	sm.Cookie.SameSite = http.SameSiteLaxMode
+	sm.Cookie.Secure = secure
+	sm.Cookie.Path = "/"
+	return sm
+}

@@ -1,0 +1,126 @@
+package handlers
+
+import (
+	"errors"
+	"net/http"
+	"strconv"
+
+	"github.com/a-h/templ"
+	"github.com/gin-gonic/gin"
+
+	"qunfa/models"
+	"qunfa/views"
+	"qunfa/views/i18n"
+)
+
+// layout builds the data every page shares: language, CSRF token, the
+// operator and today's quota (when logged in) and the one-time flash.
+func (a *app) layout(c *gin.Context, title string, titleArgs ...any) views.Layout {
+	ctx := c.Request.Context()
+	l := views.Layout{
+		Lang:      langOf(c),
+		Title:     title,
+		TitleArgs: titleArgs,
+		CSRF:      a.csrfToken(c),
+		Flash:     a.sessions.PopString(ctx, sessFlash),
+		Path:      c.Request.URL.Path,
+	}
+	if op := operatorOf(c); op.ID != 0 {
+		l.Operator = op.Username
+		l.QuotaTotal = a.svc.Rules().DailyQuota
+		left, err := a.svc.QuotaLeft(ctx)
+		if err != nil {
+			a.log.Error("quota left", "err", err)
+		}
+		l.QuotaLeft = left
+	}
+	return l
+}
+
+// flash stores a one-time message (catalogue key) for the next page.
+func (a *app) flash(c *gin.Context, key string) {
+	a.sessions.Put(c.Request.Context(), sessFlash, key)
+}
+
+func (a *app) redirect(c *gin.Context, to string) {
+	c.Redirect(http.StatusSeeOther, to)
+}
+
+// render writes a templ component as the response.
+func (a *app) render(c *gin.Context, status int, page templ.Component) {
+	c.Header("Content-Type", "text/html; charset=utf-8")
+	c.Status(status)
+	if err := page.Render(c.Request.Context(), c.Writer); err != nil {
+		a.log.Error("render page", "path", c.Request.URL.Path, "err", err)
+	}
+}
+
+// renderError shows an error page in the visitor's language.
+func (a *app) renderError(c *gin.Context, status int, messageKey string) {
+	l := views.Layout{
+		Lang:  langOf(c),
+		Title: "error.title",
+		Path:  c.Request.URL.Path,
+	}
+	if _, ok := c.Get(ctxOperator); ok {
+		l.Operator = operatorOf(c).Username
+		l.QuotaTotal = a.svc.Rules().DailyQuota
+	}
+	// Static files and the callback run without a session (and need no token).
+	if hasSession(c.Request) {
+		l.CSRF = a.csrfToken(c)
+	}
+	a.render(c, status, views.Error(views.ErrorPage{Layout: l, Status: status, Message: messageKey}))
+}
+
+// writeBareError is renderError for plain net/http code outside gin.
+func (a *app) writeBareError(w http.ResponseWriter, r *http.Request, status int, messageKey string) {
+	lang := "zh"
+	if ck, err := r.Cookie(langCookie); err == nil {
+		lang = i18n.Normalize(ck.Value)
+	}
+	l := views.Layout{Lang: lang, Title: "error.title", Path: r.URL.Path}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(status)
+	if err := views.Error(views.ErrorPage{Layout: l, Status: status, Message: messageKey}).Render(r.Context(), w); err != nil {
+		a.log.Error("render error page", "err", err)
+	}
+}
+
+func (a *app) notFound(c *gin.Context) {
+	a.renderError(c, http.StatusNotFound, "err.not_found")
+}
+
+// serverError logs the cause and shows the operator a safe message.
+func (a *app) serverError(c *gin.Context, err error) {
+	a.log.Error("request failed", "method", c.Request.Method, "path", c.Request.URL.Path, "err", err)
+	a.renderError(c, http.StatusInternalServerError, "err.internal")
+}
+
+// fail maps a models error to a page: not found → 404, anything else → 500.
+func (a *app) fail(c *gin.Context, err error) {
+	if errors.Is(err, models.ErrNotFound) {
+		a.notFound(c)
+		return
+	}
+	a.serverError(c, err)
+}
+
+// idParam reads a positive numeric :id; false (and a 404 page) otherwise.
+func (a *app) idParam(c *gin.Context) (uint, bool) {
+	id, err := strconv.ParseUint(c.Param("id"), 10, 32)
+	if err != nil || id == 0 {
+		a.notFound(c)
+		return 0, false
+	}
+	return uint(id), true
+}
+
+// validationErrors extracts field errors from a models validation error.
+func validationErrors(err error) (views.FieldErrors, bool) {
+	var ve *models.ValidationError
+	if errors.As(err, &ve) {
+		return views.FieldErrors(ve.Fields), true
+	}
+	return nil, false
+}

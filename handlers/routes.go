@@ -1,0 +1,64 @@
+package handlers
+
+import (
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+)
+
+// Route is one entry of the route table. Public routes need no session.
+type Route struct {
+	Method string
+	Path   string
+	Public bool
+	handle func(*app, *gin.Context)
+}
+
+// routes is the whole surface of the application, on one screen.
+var routes = []Route{
+	// public: health, login, first run, language, static files, WeChat's callback
+	{http.MethodGet, "/healthz", true, (*app).healthz},
+	{http.MethodGet, "/login", true, (*app).loginForm},
+	{http.MethodPost, "/login", true, (*app).login},
+	{http.MethodGet, "/setup", true, (*app).setupForm},
+	{http.MethodPost, "/setup", true, (*app).setup},
+	{http.MethodPost, "/lang", true, (*app).setLanguage},
+	{http.MethodGet, "/static/*filepath", true, (*app).serveStatic},
+	{http.MethodGet, "/wechat/callback", true, (*app).callbackVerify},
+	{http.MethodPost, "/wechat/callback", true, (*app).callbackEvent},
+
+	// session
+	{http.MethodGet, "/", false, (*app).home},
+	{http.MethodPost, "/logout", false, (*app).logout},
+
+	// drafts and thumbnails
+	{http.MethodGet, "/drafts", false, (*app).draftsList},
+	{http.MethodGet, "/drafts/new", false, (*app).draftNew},
+	{http.MethodPost, "/drafts", false, (*app).draftSave},
+	{http.MethodGet, "/drafts/:id", false, (*app).draftEdit},
+	{http.MethodPost, "/drafts/:id", false, (*app).draftSave},
+	{http.MethodPost, "/drafts/:id/delete", false, (*app).draftDelete},
+	{http.MethodPost, "/thumbs", false, (*app).thumbUpload},
+	{http.MethodGet, "/thumbs/:id", false, (*app).thumbShow},
+
+	// sending
+	{http.MethodGet, "/drafts/:id/send", false, (*app).sendForm},
+	{http.MethodPost, "/drafts/:id/send/confirm", false, (*app).sendConfirm},
+	{http.MethodPost, "/drafts/:id/send", false, (*app).sendCreate},
+
+	// history
+	{http.MethodGet, "/sends", false, (*app).sendsList},
+	{http.MethodGet, "/sends/:id", false, (*app).sendShow},
+	{http.MethodGet, "/sends/:id/stats", false, (*app).sendStats},
+	{http.MethodGet, "/sends/:id/delete", false, (*app).sendDeleteConfirm},
+	{http.MethodPost, "/sends/:id/delete", false, (*app).sendDelete},
+}
+
+// Routes returns the route table (tests walk it).
+func Routes() []Route {
+	return append([]Route(nil), routes...)
+}
+
+func (a *app) healthz(c *gin.Context) { c.String(http.StatusOK, "ok") }
+
+func (a *app) home(c *gin.Context) { c.Redirect(http.StatusSeeOther, "/drafts") }

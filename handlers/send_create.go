@@ -1,0 +1,54 @@
+package handlers
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+
+	"qunfa/models"
+	"qunfa/views"
+)
+
+// sendCreate starts the send the operator confirmed. Sending to everyone
+// needs the second, explicit confirm_all checkbox.
+func (a *app) sendCreate(c *gin.Context) {
+	id, ok := a.idParam(c)
+	if !ok {
+		return
+	}
+	ctx := c.Request.Context()
+	d, err := a.svc.Draft(ctx, id)
+	if err != nil {
+		a.fail(c, err)
+		return
+	}
+	f := sendFields(c)
+	if f.Key == "" {
+		// Without a key a retry could not be recognised: plan again.
+		f.Key = randomToken()
+		a.planAndConfirm(c, d, f, http.StatusUnprocessableEntity, nil)
+		return
+	}
+	if f.Target == string(models.TargetAll) && c.PostForm("confirm_all") != "1" {
+		a.planAndConfirm(c, d, f, http.StatusUnprocessableEntity, views.FieldErrors{"confirm_all": "err.confirm_all"})
+		return
+	}
+	send, err := a.svc.StartSend(ctx, sendInput(d.ID, f), operatorOf(c).ID)
+	if fe, ok := validationErrors(err); ok {
+		a.renderSendForm(c, http.StatusUnprocessableEntity, d, f, fe)
+		return
+	}
+	if errors.Is(err, models.ErrQuotaExceeded) {
+		a.planAndConfirm(c, d, f, http.StatusUnprocessableEntity, nil)
+		return
+	}
+	if err != nil {
+		a.fail(c, err)
+		return
+	}
+	a.log.Info("send started", "send_id", send.ID, "draft_id", d.ID, "target", string(send.Target), "operator_id", operatorOf(c).ID)
+	a.flash(c, "flash.send_started")
+	a.redirect(c, fmt.Sprintf("/sends/%d", send.ID))
+}

@@ -1,0 +1,69 @@
+package handlers
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+
+	"qunfa/models"
+	"qunfa/views"
+)
+
+// sendDeleteConfirm is the second step before message/mass/delete.
+func (a *app) sendDeleteConfirm(c *gin.Context) {
+	id, ok := a.idParam(c)
+	if !ok {
+		return
+	}
+	s, err := a.svc.Send(c.Request.Context(), id)
+	if err != nil {
+		a.fail(c, err)
+		return
+	}
+	if s.State != models.StateFinished {
+		a.flash(c, deleteRefusal(s.State))
+		a.redirect(c, fmt.Sprintf("/sends/%d", id))
+		return
+	}
+	l := a.layout(c, "delete.title")
+	l.Nav = "sends"
+	a.render(c, http.StatusOK, views.DeleteConfirm(views.DeleteConfirmPage{Layout: l, Send: sendView(s, l.Lang)}))
+}
+
+func deleteRefusal(state models.SendState) string {
+	if state == models.StateDeleted {
+		return "err.already_deleted"
+	}
+	return "err.not_finished"
+}
+
+func (a *app) sendDelete(c *gin.Context) {
+	id, ok := a.idParam(c)
+	if !ok {
+		return
+	}
+	err := a.svc.DeleteSend(c.Request.Context(), id, operatorOf(c).ID)
+	switch {
+	case errors.Is(err, models.ErrNotFinished):
+		a.flash(c, "err.not_finished")
+	case errors.Is(err, models.ErrAlreadyDeleted):
+		a.flash(c, "err.already_deleted")
+	case isAPIError(err):
+		a.log.Warn("delete refused by wechat", "send_id", id, "err", err)
+		a.flash(c, "err.delete_failed")
+	case err != nil:
+		a.fail(c, err)
+		return
+	default:
+		a.log.Info("send deleted", "send_id", id, "operator_id", operatorOf(c).ID)
+		a.flash(c, "flash.send_deleted")
+	}
+	a.redirect(c, fmt.Sprintf("/sends/%d", id))
+}
+
+func isAPIError(err error) bool {
+	var apiErr models.APIError
+	return errors.As(err, &apiErr)
+}

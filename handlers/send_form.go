@@ -1,0 +1,76 @@
+package handlers
+
+import (
+	"net/http"
+	"strconv"
+
+	"github.com/gin-gonic/gin"
+
+	"qunfa/models"
+	"qunfa/views"
+)
+
+// sendFields reads the recipient choice shared by the send, confirm and
+// create steps.
+func sendFields(c *gin.Context) views.SendFields {
+	gid, _ := strconv.ParseInt(c.PostForm("group_id"), 10, 64)
+	return views.SendFields{
+		Target:  c.PostForm("target"),
+		GroupID: gid,
+		OpenIDs: c.PostForm("openids"),
+		Key:     c.PostForm("key"),
+	}
+}
+
+func sendInput(draftID uint, f views.SendFields) models.SendInput {
+	return models.SendInput{
+		DraftID: draftID,
+		Target:  models.TargetKind(f.Target),
+		GroupID: f.GroupID,
+		OpenIDs: f.OpenIDs,
+		Key:     f.Key,
+	}
+}
+
+func draftTitle(d models.Draft) string {
+	if len(d.Articles) > 0 {
+		return d.Articles[0].Title
+	}
+	return ""
+}
+
+func (a *app) sendForm(c *gin.Context) {
+	id, ok := a.idParam(c)
+	if !ok {
+		return
+	}
+	d, err := a.svc.Draft(c.Request.Context(), id)
+	if err != nil {
+		a.fail(c, err)
+		return
+	}
+	// A fresh idempotency key per visit: a double click or a resubmitted
+	// confirm page carries the same key and never sends twice.
+	a.renderSendForm(c, http.StatusOK, d, views.SendFields{Target: "group", Key: randomToken()}, nil)
+}
+
+func (a *app) renderSendForm(c *gin.Context, status int, d models.Draft, f views.SendFields, errs views.FieldErrors) {
+	page := views.SendFormPage{
+		DraftID:    d.ID,
+		DraftTitle: draftTitle(d),
+		Form:       f,
+		Errors:     errs,
+	}
+	groups, err := a.svc.Groups(c.Request.Context())
+	if err != nil {
+		a.log.Error("load groups", "err", err)
+		page.GroupsErr = "err.groups_unavailable"
+	}
+	for _, g := range groups {
+		page.Groups = append(page.Groups, views.GroupOption{ID: g.ID, Name: g.Name, Count: g.Count})
+	}
+	l := a.layout(c, "send.title", page.DraftTitle)
+	l.Nav = "drafts"
+	page.Layout = l
+	a.render(c, status, views.SendFormView(page))
+}

@@ -1,0 +1,90 @@
+package handlers
+
+import (
+	"qunfa/models"
+	"qunfa/views"
+	"qunfa/wechat"
+)
+
+// sendView turns a models.Send into what its page shows, with the
+// protocol's explanations in the page language.
+func sendView(s models.Send, lang string) views.SendView {
+	v := views.SendView{
+		ID:          s.ID,
+		DraftID:     s.DraftID,
+		Title:       s.Title,
+		Target:      views.Target{Kind: string(s.Target), GroupName: s.GroupName, Recipients: s.Recipients},
+		State:       string(s.State),
+		Errcode:     s.Errcode,
+		Errmsg:      s.Errmsg,
+		Status:      s.Status,
+		CreatedAt:   s.CreatedAt,
+		SubmittedAt: s.SubmittedAt,
+		FinishedAt:  s.FinishedAt,
+		DeletedAt:   s.DeletedAt,
+		Stats:       views.Stats{Total: s.Total, Filter: s.Filter, Sent: s.Sent, Error: s.Error},
+		HasFigures:  s.FinishedAt != nil || s.Total > 0,
+		CanDelete:   s.State == models.StateFinished,
+	}
+	if s.Status != "" {
+		v.StatusReason = statusReason(s.Status, lang)
+	}
+	if s.Errcode != 0 {
+		e := wechat.Explain(s.Errcode)
+		v.Explain, v.ExplainDo = e.ZH, e.ActionZH
+		if lang == "en" {
+			v.Explain, v.ExplainDo = e.EN, e.ActionEN
+		}
+	}
+	for _, b := range s.Batches {
+		if b.MsgID != 0 {
+			v.MsgIDs = append(v.MsgIDs, b.MsgID)
+		}
+		bv := views.BatchView{
+			Index:       b.Index,
+			ClientMsgID: b.ClientMsgID,
+			OpenIDCount: b.OpenIDCount,
+			State:       string(b.State),
+			MsgID:       b.MsgID,
+			Status:      b.Status,
+			Errcode:     b.Errcode,
+			Errmsg:      b.Errmsg,
+			Stats:       views.Stats{Total: b.Total, Filter: b.Filter, Sent: b.Sent, Error: b.Error},
+		}
+		if b.Status != "" {
+			bv.StatusReason = statusReason(b.Status, lang)
+		}
+		v.Batches = append(v.Batches, bv)
+	}
+	for _, h := range s.History {
+		v.History = append(v.History, views.HistoryView{At: h.At, Action: h.Action, Detail: h.Detail})
+	}
+	return v
+}
+
+func statusReason(status, lang string) string {
+	zh, en := wechat.StatusReason(status)
+	if lang == "en" {
+		return en
+	}
+	return zh
+}
+
+// sendRow is the history-list line of a send.
+func sendRow(s models.Send) views.SendRow {
+	r := views.SendRow{
+		ID:         s.ID,
+		Title:      s.Title,
+		Target:     views.Target{Kind: string(s.Target), GroupName: s.GroupName, Recipients: s.Recipients},
+		State:      string(s.State),
+		CreatedAt:  s.CreatedAt,
+		Stats:      views.Stats{Total: s.Total, Filter: s.Filter, Sent: s.Sent, Error: s.Error},
+		HasFigures: s.FinishedAt != nil || s.Total > 0,
+	}
+	for _, b := range s.Batches {
+		if b.MsgID != 0 {
+			r.MsgIDs = append(r.MsgIDs, b.MsgID)
+		}
+	}
+	return r
+}

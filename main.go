@@ -1,0 +1,210 @@
+// Command qunfa is a self-hosted dashboard for WeChat Official Account mass
+// messages (群发). See README.md.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"qunfa/handlers"
+	"qunfa/models"
+	"qunfa/static"
+	"qunfa/wechat"
+	"qunfa/wechat/sandbox"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.LookupEnv, os.Stdout, os.Stderr, nil); err != nil {
+		fmt.Fprintln(os.Stderr, "qunfa:", err)
+		os.Exit(1)
+	}
+}
+
+// sandboxAccount is the simulated account used when none is configured. The
+// secret never leaves this process, so a fixed value is fine.
+var sandboxAccount = struct{ AppID, Secret, Token string }{
+	AppID:  "wx5a4db0c5e0a1b2c3",
+	Secret: "sandbox-secret-not-a-real-account",
+	Token:  "qunfasandbox",
+}
+
+// run starts the dashboard and blocks until ctx is cancelled. ready, when not
+// nil, receives the dashboard's base URL once it accepts connections.
+func run(ctx context.Context, args []string, env func(string) (string, bool), stdout, stderr io.Writer, ready chan<- string) error {
+	cfg, err := LoadConfig(args, env, stderr)
+	if err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil
+		}
+		return err
+	}
+	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	logger.Info("starting", "config", cfg.String())
+
+	store, err := models.Open(cfg.DB)
+	if err != nil {
+		return fmt.Errorf("打开数据库失败 / open database %s: %w", cfg.DB, err)
+	}
+	defer store.Close()
+
+	createdAdmin, err := ensureAdmin(ctx, store, cfg)
+	if err != nil {
+		return err
+	}
+
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("无法监听 / cannot listen on %s: %w", cfg.Addr, err)
+	}
+	baseURL := "http://" + reachableAddr(ln.Addr())
+
+	account := wechat.Codec{Token: cfg.Token, AppID: cfg.AppID, EncodingAESKey: cfg.AESKey}
+	apiBase, appSecret := cfg.WeChatAPI, cfg.AppSecret
+	var sim *sandbox.Server
+	var simSrv *http.Server
+	if cfg.Sandbox {
+		if account.AppID == "" {
+			account.AppID, appSecret = sandboxAccount.AppID, sandboxAccount.Secret
+		}
+		if account.Token == "" {
+			account.Token = sandboxAccount.Token
+		}
+		sim = sandbox.New(sandbox.Config{
+			AppID:          account.AppID,
+			AppSecret:      appSecret,
+			Token:          account.Token,
+			EncodingAESKey: account.EncodingAESKey,
+			CallbackURL:    baseURL + "/wechat/callback",
+			DailyQuota:     cfg.DailyQuota,
+			MonthlyCap:     cfg.MonthlyCap,
+			Logger:         logger.With("component", "sandbox"),
+		})
+		simLn, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			ln.Close()
+			return fmt.Errorf("无法启动模拟器 / cannot start the sandbox: %w", err)
+		}
+		apiBase = "http://" + simLn.Addr().String()
+		simSrv = &http.Server{Handler: sim, ReadHeaderTimeout: 10 * time.Second}
+		go simSrv.Serve(simLn)
+	}
+
+	client := wechat.NewClient(wechat.Config{BaseURL: apiBase, AppID: account.AppID, AppSecret: appSecret})
+	svc := models.NewService(store, gateway{client}, models.Rules{
+		DailyQuota:  cfg.DailyQuota,
+		MonthlyCap:  cfg.MonthlyCap,
+		MaxArticles: 10,
+		Now:         time.Now,
+	}, logger.With("component", "send"))
+	svcCtx, stopSvc := context.WithCancel(context.Background())
+	svc.Start(svcCtx)
+
+	srv := &http.Server{
+		Handler: handlers.New(handlers.Deps{
+			Service: svc,
+			Codec:   func() wechat.Codec { return account },
+			Static:  static.FS,
+			Logger:  logger,
+			Now:     time.Now,
+		}),
+		ReadHeaderTimeout: 10 * time.Second,
+	}
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- srv.Serve(ln) }()
+
+	printBanner(ctx, stdout, cfg, baseURL, createdAdmin, store)
+	if ready != nil {
+		ready <- baseURL
+	}
+
+	select {
+	case <-ctx.Done():
+	case err := <-serveErr:
+		if !errors.Is(err, http.ErrServerClosed) {
+			logger.Error("server stopped", "err", err)
+		}
+	}
+
+	// Graceful stop: let in-flight requests finish, then the worker, then the
+	// simulator; the store closes last (deferred).
+	logger.Info("shutting down")
+	shutCtx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutCtx); err != nil {
+		logger.Warn("shutdown", "err", err)
+	}
+	stopSvc()
+	svc.Stop()
+	if sim != nil {
+		simSrv.Shutdown(shutCtx)
+		sim.Close()
+	}
+	return nil
+}
+
+// ensureAdmin creates the first operator from QUNFA_ADMIN_USER/PASSWORD when
+// the database has none yet.
+func ensureAdmin(ctx context.Context, store *models.Store, cfg Config) (bool, error) {
+	if cfg.AdminUser == "" {
+		return false, nil
+	}
+	n, err := store.OperatorCount(ctx)
+	if err != nil {
+		return false, err
+	}
+	if n > 0 {
+		return false, nil
+	}
+	if _, err := store.CreateOperator(ctx, cfg.AdminUser, cfg.AdminPass); err != nil {
+		var ve *models.ValidationError
+		if errors.As(err, &ve) {
+			return false, fmt.Errorf("QUNFA_ADMIN_USER/QUNFA_ADMIN_PASSWORD 无效（用户名 2–32 个字符，密码至少 8 位）/ invalid first admin (username 2–32 characters, password at least 8): %v", ve.Fields)
+		}
+		return false, err
+	}
+	return true, nil
+}
+
+func printBanner(ctx context.Context, w io.Writer, cfg Config, baseURL string, createdAdmin bool, store *models.Store) {
+	fmt.Fprintf(w, "\nQunfa 群发 is running at %s\n", baseURL)
+	if cfg.Sandbox {
+		fmt.Fprintln(w, "  模拟器已启用 / embedded WeChat sandbox: demo followers and groups, callbacks pushed back to this server.")
+	} else {
+		fmt.Fprintf(w, "  WeChat API: %s (AppID %s). Callback URL for the WeChat backend: %s/wechat/callback\n", cfg.WeChatAPI, cfg.AppID, baseURL)
+	}
+	n, _ := store.OperatorCount(ctx)
+	switch {
+	case createdAdmin:
+		fmt.Fprintf(w, "  登录 / log in as %q with the password from QUNFA_ADMIN_PASSWORD.\n", cfg.AdminUser)
+	case n == 0:
+		fmt.Fprintf(w, "  首次使用：打开 %s/setup 创建管理员 / first run: open %s/setup to create the admin account.\n", baseURL, baseURL)
+	default:
+		fmt.Fprintf(w, "  登录 / log in at %s/login\n", baseURL)
+	}
+	fmt.Fprintln(w)
+}
+
+// reachableAddr turns a wildcard listen address into one a browser (and the
+// sandbox's callback) can reach.
+func reachableAddr(a net.Addr) string {
+	host, port, err := net.SplitHostPort(a.String())
+	if err != nil {
+		return a.String()
+	}
+	if ip := net.ParseIP(host); ip == nil || ip.IsUnspecified() {
+		host = "127.0.0.1"
+	}
+	return net.JoinHostPort(host, port)
+}

@@ -1,0 +1,237 @@
+package models
+
+import (
+	"context"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// Draft is a news message being written: 1..MaxArticles articles ordered by Position.
+type Draft struct {
+	ID         uint
+	Articles   []Article
+	CreatedAt  time.Time
+	UpdatedAt  time.Time
+	OperatorID uint
+}
+
+// Article is one article of a draft. Content is sanitised HTML.
+type Article struct {
+	ID           uint
+	DraftID      uint
+	Position     int
+	Title        string
+	Author       string
+	Digest       string
+	Content      string
+	SourceURL    string
+	ShowCoverPic bool
+	ThumbID      *uint
+}
+
+// DraftInput is what the editor submits.
+type DraftInput struct{ Articles []ArticleInput }
+
+// ArticleInput is one article as submitted (Content is raw HTML, sanitised on save).
+type ArticleInput struct {
+	Title, Author, Digest, Content, SourceURL string
+	ShowCoverPic                              bool
+	ThumbID                                   uint
+}
+
+// DraftSummary is a row of the drafts list.
+type DraftSummary struct {
+	ID        uint
+	Title     string // first article's title
+	Articles  int
+	UpdatedAt time.Time
+	Sent      int // sends of this draft that were not refused before reaching WeChat
+}
+
+// Field limits (runes). WeChat's own: title 64, digest 120, content 20 000 characters.
+const (
+	maxTitle     = 64
+	maxAuthor    = 64
+	maxDigest    = 120
+	maxContent   = 20000
+	maxSourceURL = 1024
+)
+
+// ListDrafts returns drafts, most recently edited first.
+func (s *Service) ListDrafts(ctx context.Context) ([]DraftSummary, error) {
+	db := s.store.db(ctx)
+	var drafts []draftRow
+	if err := db.Order("updated_at DESC, id DESC").Find(&drafts).Error; err != nil {
+		return nil, err
+	}
+	out := make([]DraftSummary, 0, len(drafts))
+	for _, d := range drafts {
+		sum := DraftSummary{ID: d.ID, UpdatedAt: d.UpdatedAt}
+		var first articleRow
+		if err := db.Where("draft_id = ?", d.ID).Order("position").Limit(1).Find(&first).Error; err != nil {
+			return nil, err
+		}
+		sum.Title = first.Title
+		var n int64
+		if err := db.Model(&articleRow{}).Where("draft_id = ?", d.ID).Count(&n).Error; err != nil {
+			return nil, err
+		}
+		sum.Articles = int(n)
+		if err := db.Model(&sendRow{}).Where("draft_id = ? AND state <> ?", d.ID, string(StateFailed)).Count(&n).Error; err != nil {
+			return nil, err
+		}
+		sum.Sent = int(n)
+		out = append(out, sum)
+	}
+	return out, nil
+}
+
+// Draft returns one draft with its articles in order.
+func (s *Service) Draft(ctx context.Context, id uint) (Draft, error) {
+	var d draftRow
+	if err := s.store.db(ctx).Take(&d, id).Error; err != nil {
+		return Draft{}, notFound(err)
+	}
+	var rows []articleRow
+	if err := s.store.db(ctx).Where("draft_id = ?", id).Order("position").Find(&rows).Error; err != nil {
+		return Draft{}, err
+	}
+	out := Draft{ID: d.ID, CreatedAt: d.CreatedAt, UpdatedAt: d.UpdatedAt, OperatorID: d.OperatorID}
+	for _, r := range rows {
+		out.Articles = append(out.Articles, Article{
+			ID: r.ID, DraftID: r.DraftID, Position: r.Position, Title: r.Title, Author: r.Author,
+			Digest: r.Digest, Content: r.Content, SourceURL: r.SourceURL, ShowCoverPic: r.ShowCoverPic,
+			ThumbID: r.ThumbID,
+		})
+	}
+	return out, nil
+}
+
+// SaveDraft validates and stores a draft (id 0 creates one). Content is sanitised first, so what is
+// validated is what is stored.
+func (s *Service) SaveDraft(ctx context.Context, id uint, in DraftInput, operatorID uint) (Draft, error) {
+	articles, fe, err := s.validateDraft(ctx, in)
+	if err != nil {
+		return Draft{}, err
+	}
+	if err := fe.orNil(); err != nil {
+		return Draft{}, err
+	}
+	now := s.now()
+	err = s.store.inTx(ctx, func(ctx context.Context) error {
+		db := s.store.db(ctx)
+		d := draftRow{OperatorID: operatorID, CreatedAt: now, UpdatedAt: now}
+		if id != 0 {
+			if err := db.Take(&d, id).Error; err != nil {
+				return notFound(err)
+			}
+			d.UpdatedAt = now
+			if err := db.Model(&d).Update("updated_at", now).Error; err != nil {
+				return err
+			}
+			if err := db.Where("draft_id = ?", id).Delete(&articleRow{}).Error; err != nil {
+				return err
+			}
+		} else if err := db.Create(&d).Error; err != nil {
+			return err
+		}
+		id = d.ID
+		for i := range articles {
+			articles[i].DraftID = d.ID
+		}
+		return db.Create(&articles).Error
+	})
+	if err != nil {
+		return Draft{}, err
+	}
+	return s.Draft(ctx, id)
+}
+
+// validateDraft returns the rows to store (sanitised) and every field problem.
+func (s *Service) validateDraft(ctx context.Context, in DraftInput) ([]articleRow, FieldErrors, error) {
+	fe := FieldErrors{}
+	switch {
+	case len(in.Articles) == 0:
+		fe["articles"] = "err.no_articles"
+		return nil, fe, nil
+	case len(in.Articles) > s.rules.MaxArticles:
+		fe["articles"] = "err.too_many_articles"
+		return nil, fe, nil
+	}
+	rows := make([]articleRow, 0, len(in.Articles))
+	for i, a := range in.Articles {
+		key := func(f string) string { return "articles." + strconv.Itoa(i) + "." + f }
+		r := articleRow{
+			Position:     i,
+			Title:        strings.TrimSpace(a.Title),
+			Author:       strings.TrimSpace(a.Author),
+			Digest:       strings.TrimSpace(a.Digest),
+			Content:      SanitizeArticleHTML(a.Content),
+			SourceURL:    strings.TrimSpace(a.SourceURL),
+			ShowCoverPic: a.ShowCoverPic,
+		}
+		switch n := utf8.RuneCountInString(r.Title); {
+		case n == 0:
+			fe[key("title")] = "err.title_required"
+		case n > maxTitle:
+			fe[key("title")] = "err.title_too_long"
+		}
+		if utf8.RuneCountInString(r.Author) > maxAuthor {
+			fe[key("author")] = "err.author_too_long"
+		}
+		if utf8.RuneCountInString(r.Digest) > maxDigest {
+			fe[key("digest")] = "err.digest_too_long"
+		}
+		switch {
+		case htmlIsEmpty(r.Content):
+			fe[key("content")] = "err.content_required"
+		case utf8.RuneCountInString(r.Content) > maxContent:
+			fe[key("content")] = "err.content_too_long"
+		}
+		if r.SourceURL != "" && !validHTTPURL(r.SourceURL) {
+			fe[key("source_url")] = "err.url_invalid"
+		}
+		if a.ThumbID == 0 {
+			fe[key("thumb")] = "err.thumb_required"
+		} else {
+			var n int64
+			if err := s.store.db(ctx).Model(&thumbRow{}).Where("id = ?", a.ThumbID).Count(&n).Error; err != nil {
+				return nil, nil, err
+			}
+			if n == 0 {
+				fe[key("thumb")] = "err.thumb_not_found"
+			} else {
+				tid := a.ThumbID
+				r.ThumbID = &tid
+			}
+		}
+		rows = append(rows, r)
+	}
+	return rows, fe, nil
+}
+
+func validHTTPURL(raw string) bool {
+	if len(raw) > maxSourceURL {
+		return false
+	}
+	u, err := url.Parse(raw)
+	if err != nil {
+		return false
+	}
+	return (u.Scheme == "http" || u.Scheme == "https") && u.Host != ""
+}
+
+// DeleteDraft removes a draft from the list. Sends made from it keep their own copy.
+func (s *Service) DeleteDraft(ctx context.Context, id uint) error {
+	res := s.store.db(ctx).Delete(&draftRow{}, id)
+	if res.Error != nil {
+		return res.Error
+	}
+	if res.RowsAffected == 0 {
+		return ErrNotFound
+	}
+	return nil
+}

@@ -1,0 +1,174 @@
+package models
+
+import (
+	"time"
+
+	"gorm.io/gorm"
+)
+
+// GORM rows. They mirror migration 1 (migrations.go) column for column; the exported domain types
+// (Operator, Draft, Send, ...) are built from them so GORM never leaks out of the package.
+
+type operatorRow struct {
+	ID           uint `gorm:"primaryKey"`
+	Username     string
+	PasswordHash string
+	CreatedAt    time.Time
+}
+
+func (operatorRow) TableName() string { return "operators" }
+
+type sessionRow struct {
+	Token  string `gorm:"primaryKey"`
+	Data   []byte
+	Expiry time.Time
+}
+
+func (sessionRow) TableName() string { return "sessions" }
+
+type draftRow struct {
+	ID         uint `gorm:"primaryKey"`
+	OperatorID uint
+	CreatedAt  time.Time
+	UpdatedAt  time.Time
+	// Soft delete: sends keep pointing at the draft they sent.
+	DeletedAt gorm.DeletedAt
+}
+
+func (draftRow) TableName() string { return "drafts" }
+
+type articleRow struct {
+	ID           uint `gorm:"primaryKey"`
+	DraftID      uint
+	Position     int
+	Title        string
+	Author       string
+	Digest       string
+	Content      string
+	SourceURL    string `gorm:"column:source_url"`
+	ShowCoverPic bool
+	ThumbID      *uint
+}
+
+func (articleRow) TableName() string { return "articles" }
+
+type thumbRow struct {
+	ID              uint `gorm:"primaryKey"`
+	Filename        string
+	ContentType     string
+	Data            []byte
+	SHA256          string `gorm:"column:sha256"`
+	MediaID         string `gorm:"column:media_id"`
+	MediaUploadedAt *time.Time
+	CreatedAt       time.Time
+}
+
+func (thumbRow) TableName() string { return "thumbs" }
+
+// newsUploadRow remembers the media_id of an uploadnews call for a given content hash (articles
+// plus their thumb media ids), so an unchanged draft sent twice within 3 days costs one call.
+type newsUploadRow struct {
+	ID          uint `gorm:"primaryKey"`
+	DraftID     uint
+	ContentHash string
+	MediaID     string `gorm:"column:media_id"`
+	UploadedAt  time.Time
+}
+
+func (newsUploadRow) TableName() string { return "news_uploads" }
+
+type sendRow struct {
+	ID            uint   `gorm:"primaryKey"`
+	IdemKey       string `gorm:"column:idem_key"`
+	DraftID       uint
+	Title         string
+	Target        string
+	GroupID       int64
+	GroupName     string
+	Recipients    int
+	ArticlesJSON  string `gorm:"column:articles_json"` // snapshot of the draft at StartSend
+	MediaID       string `gorm:"column:media_id"`
+	State         string
+	Errcode       int
+	Errmsg        string
+	OperatorID    uint
+	Attempts      int
+	NextAttemptAt *time.Time
+	CreatedAt     time.Time
+	SubmittedAt   *time.Time
+	FinishedAt    *time.Time
+	DeletedAt     *time.Time // a WeChat deletion, not a row deletion
+	Status        string
+	TotalCount    int
+	FilterCount   int
+	SentCount     int
+	ErrorCount    int
+}
+
+func (sendRow) TableName() string { return "sends" }
+
+type batchRow struct {
+	ID          uint `gorm:"primaryKey"`
+	SendID      uint
+	BatchIndex  int
+	ClientMsgID string `gorm:"column:client_msg_id"`
+	OpenIDs     string `gorm:"column:open_ids"` // newline separated; empty for all/group
+	OpenIDCount int    `gorm:"column:open_id_count"`
+	State       string
+	MsgID       int64 `gorm:"column:msg_id"`
+	MsgDataID   int64 `gorm:"column:msg_data_id"`
+	Errcode     int
+	Errmsg      string
+	Status      string
+	TotalCount  int
+	FilterCount int
+	SentCount   int
+	ErrorCount  int
+	SubmittedAt *time.Time
+	FinishedAt  *time.Time
+	CheckedAt   *time.Time // last mass/get reconciliation
+	DeletedAt   *time.Time
+}
+
+func (batchRow) TableName() string { return "send_batches" }
+
+// quotaCallRow is one advanced-API call made (Reserved=false) or planned by a queued send (Reserved=true).
+type quotaCallRow struct {
+	ID       uint   `gorm:"primaryKey"`
+	Day      string // Beijing date, 2006-01-02
+	Endpoint string
+	SendID   *uint
+	Reserved bool
+	At       time.Time
+}
+
+func (quotaCallRow) TableName() string { return "quota_calls" }
+
+type callbackEventRow struct {
+	ID         uint  `gorm:"primaryKey"`
+	MsgID      int64 `gorm:"column:msg_id"`
+	Event      string
+	FromUser   string
+	CreateTime int64
+	// The job's figures, so a push that arrives before its msg_id is committed can be applied later.
+	Status      string
+	TotalCount  int
+	FilterCount int
+	SentCount   int
+	ErrorCount  int
+	Raw         []byte
+	ReceivedAt  time.Time
+}
+
+func (callbackEventRow) TableName() string { return "callback_events" }
+
+type historyRow struct {
+	ID         uint `gorm:"primaryKey"`
+	SendID     uint
+	At         time.Time
+	OperatorID uint
+	Action     string
+	Detail     string
+}
+
+func (historyRow) TableName() string { return "send_history" }

@@ -1,0 +1,238 @@
+package models
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"image"
+	"image/color"
+	"image/jpeg"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+)
+
+// fakeAPIError is a WeChat errcode as models sees it.
+type fakeAPIError struct {
+	code     int
+	existing int64
+}
+
+func (e *fakeAPIError) Error() string        { return fmt.Sprintf("wechat: errcode %d", e.code) }
+func (e *fakeAPIError) Errcode() int         { return e.code }
+func (e *fakeAPIError) ExistingMsgID() int64 { return e.existing }
+
+// fakeWeChat counts calls and remembers clientmsgids like WeChat does (45065 on reuse).
+type fakeWeChat struct {
+	mu        sync.Mutex
+	calls     map[string]int
+	jobs      map[string]int64 // clientmsgid → msg_id of a job WeChat accepted
+	nextMsgID int64
+	nextMedia int
+	groups    []Group
+	openIDs   [][]string
+	deleted   []int64
+	statuses  map[int64]string
+
+	// failSend: errors returned by the next send calls, in order. A failure with afterAccept set
+	// happens after WeChat accepted the job (a lost response).
+	failSend []sendFailure
+	failNews error
+}
+
+type sendFailure struct {
+	err         error
+	afterAccept bool
+}
+
+func newFakeWeChat() *fakeWeChat {
+	return &fakeWeChat{
+		calls: map[string]int{}, jobs: map[string]int64{}, nextMsgID: 1000, statuses: map[int64]string{},
+		groups: []Group{{0, "未分组", 50}, {1, "黑名单", 1}, {100, "北京用户", 20}},
+	}
+}
+
+func (f *fakeWeChat) count(ep string) int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.calls[ep]
+}
+
+func (f *fakeWeChat) accepted() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return len(f.jobs)
+}
+
+func (f *fakeWeChat) UploadThumb(ctx context.Context, filename string, data []byte) (string, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.calls[EndpointUploadThumb]++
+	f.nextMedia++
+	return fmt.Sprintf("thumb-media-%d", f.nextMedia), nil
+}
+
+func (f *fakeWeChat) UploadNews(ctx context.Context, arts []NewsArticle) (string, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.calls[EndpointUploadNews]++
+	if f.failNews != nil {
+		return "", f.failNews
+	}
+	for _, a := range arts {
+		if a.ThumbMediaID == "" {
+			return "", &fakeAPIError{code: 40007}
+		}
+	}
+	f.nextMedia++
+	return fmt.Sprintf("news-media-%d", f.nextMedia), nil
+}
+
+func (f *fakeWeChat) mass(ep, clientMsgID string) (MassResult, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.calls[ep]++
+	if id, ok := f.jobs[clientMsgID]; ok {
+		return MassResult{MsgID: id}, &fakeAPIError{code: 45065, existing: id}
+	}
+	var fail *sendFailure
+	if len(f.failSend) > 0 {
+		fail = &f.failSend[0]
+		f.failSend = f.failSend[1:]
+		if !fail.afterAccept {
+			return MassResult{}, fail.err
+		}
+	}
+	f.nextMsgID++
+	f.jobs[clientMsgID] = f.nextMsgID
+	if fail != nil {
+		return MassResult{}, fail.err
+	}
+	return MassResult{MsgID: f.nextMsgID, MsgDataID: f.nextMsgID * 10}, nil
+}
+
+func (f *fakeWeChat) SendAll(ctx context.Context, toAll bool, groupID int64, mediaID, clientMsgID string) (MassResult, error) {
+	return f.mass(EndpointSendAll, clientMsgID)
+}
+
+func (f *fakeWeChat) SendToOpenIDs(ctx context.Context, ids []string, mediaID, clientMsgID string) (MassResult, error) {
+	f.mu.Lock()
+	f.openIDs = append(f.openIDs, ids)
+	f.mu.Unlock()
+	return f.mass(EndpointSend, clientMsgID)
+}
+
+func (f *fakeWeChat) DeleteMass(ctx context.Context, msgID int64) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.calls[EndpointDelete]++
+	f.deleted = append(f.deleted, msgID)
+	return nil
+}
+
+func (f *fakeWeChat) MassStatus(ctx context.Context, msgID int64) (string, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.calls["message/mass/get"]++
+	if st, ok := f.statuses[msgID]; ok {
+		return st, nil
+	}
+	return "SENDING", nil
+}
+
+func (f *fakeWeChat) Groups(ctx context.Context) ([]Group, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]Group(nil), f.groups...), nil
+}
+
+// testClock is an injected clock.
+type testClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *testClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *testClock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
+}
+
+type fixture struct {
+	path  string
+	store *Store
+	svc   *Service
+	wx    *fakeWeChat
+	clock *testClock
+}
+
+func newFixture(t *testing.T) *fixture {
+	t.Helper()
+	f := &fixture{
+		path:  filepath.Join(t.TempDir(), "qunfa.db"),
+		wx:    newFakeWeChat(),
+		clock: &testClock{t: time.Date(2025, 3, 10, 2, 0, 0, 0, time.UTC)}, // 10:00 Beijing
+	}
+	st, err := Open(f.path)
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	t.Cleanup(func() { _ = st.Close() })
+	f.store = st
+	f.svc = f.newService(st)
+	return f
+}
+
+func (f *fixture) newService(st *Store) *Service {
+	return NewService(st, f.wx, Rules{DailyQuota: 10, Now: f.clock.Now, RetryBackoff: time.Second, MaxAttempts: 3,
+		ReconcileAfter: 10 * time.Minute}, nil)
+}
+
+func jpegBytes(t *testing.T, shade uint8) []byte {
+	t.Helper()
+	img := image.NewRGBA(image.Rect(0, 0, 32, 32))
+	for x := 0; x < 32; x++ {
+		for y := 0; y < 32; y++ {
+			img.Set(x, y, color.RGBA{shade, uint8(x * 8), uint8(y * 8), 255})
+		}
+	}
+	var buf bytes.Buffer
+	if err := jpeg.Encode(&buf, img, nil); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+// draft saves a draft with n articles sharing one thumb.
+func (f *fixture) draft(t *testing.T, n int) Draft {
+	t.Helper()
+	ctx := context.Background()
+	th, err := f.svc.SaveThumb(ctx, "cover.jpg", jpegBytes(t, 10))
+	if err != nil {
+		t.Fatalf("SaveThumb: %v", err)
+	}
+	var in DraftInput
+	for i := 0; i < n; i++ {
+		in.Articles = append(in.Articles, ArticleInput{Title: fmt.Sprintf("标题 %d", i), Content: "<p>正文</p>", ThumbID: th.ID})
+	}
+	d, err := f.svc.SaveDraft(ctx, 0, in, 1)
+	if err != nil {
+		t.Fatalf("SaveDraft: %v", err)
+	}
+	return d
+}
+
+func openIDList(n int) string {
+	var b bytes.Buffer
+	for i := 0; i < n; i++ {
+		fmt.Fprintf(&b, "oOPENID%08d\n", i)
+	}
+	return b.String()
+}

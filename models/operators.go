@@ -1,0 +1,114 @@
+package models
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"golang.org/x/crypto/bcrypt"
+	"gorm.io/gorm"
+)
+
+// Operator is a person who may log in to the dashboard.
+type Operator struct {
+	ID        uint
+	Username  string
+	CreatedAt time.Time
+}
+
+const (
+	minUsername = 2
+	maxUsername = 32
+	minPassword = 8
+	maxPassword = 72 // bcrypt ignores bytes past 72; refuse rather than silently truncate
+)
+
+// dummyHash makes Authenticate spend the same bcrypt time for an unknown user as for a wrong password.
+var dummyHash, _ = bcrypt.GenerateFromPassword([]byte("qunfa-timing-equaliser"), bcrypt.DefaultCost)
+
+func validateOperator(username, password string) FieldErrors {
+	fe := FieldErrors{}
+	n := utf8.RuneCountInString(username)
+	switch {
+	case n < minUsername || n > maxUsername:
+		fe["username"] = "err.username_length"
+	case strings.IndexFunc(username, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }) >= 0:
+		fe["username"] = "err.username_invalid"
+	}
+	switch {
+	case len(password) < minPassword:
+		fe["password"] = "err.password_too_short"
+	case len(password) > maxPassword:
+		fe["password"] = "err.password_too_long"
+	}
+	return fe
+}
+
+// OperatorCount is how many operators exist (0 → the first-run page is open).
+func (s *Store) OperatorCount(ctx context.Context) (int64, error) {
+	var n int64
+	err := s.db(ctx).Model(&operatorRow{}).Count(&n).Error
+	return n, err
+}
+
+// CreateOperator stores a new operator with a bcrypt hash of password.
+func (s *Store) CreateOperator(ctx context.Context, username, password string) (Operator, error) {
+	username = strings.TrimSpace(username)
+	if err := validateOperator(username, password).orNil(); err != nil {
+		return Operator{}, err
+	}
+	hash, err := bcrypt.GenerateFromPassword([]byte(password), bcrypt.DefaultCost)
+	if err != nil {
+		return Operator{}, fmt.Errorf("models: hash password: %w", err)
+	}
+	row := operatorRow{Username: username, PasswordHash: string(hash), CreatedAt: time.Now().UTC()}
+	err = s.inTx(ctx, func(ctx context.Context) error {
+		var n int64
+		if err := s.db(ctx).Model(&operatorRow{}).Where("username = ?", username).Count(&n).Error; err != nil {
+			return err
+		}
+		if n > 0 {
+			return fieldError("username", "err.username_taken")
+		}
+		return s.db(ctx).Create(&row).Error
+	})
+	if err != nil {
+		return Operator{}, err
+	}
+	return row.operator(), nil
+}
+
+// Authenticate checks a username and password. Unknown user and wrong password give the same
+// ErrBadCredentials, after the same amount of work.
+func (s *Store) Authenticate(ctx context.Context, username, password string) (Operator, error) {
+	var row operatorRow
+	err := s.db(ctx).Where("username = ?", strings.TrimSpace(username)).Take(&row).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		_ = bcrypt.CompareHashAndPassword(dummyHash, []byte(password))
+		return Operator{}, ErrBadCredentials
+	}
+	if err != nil {
+		return Operator{}, err
+	}
+	if bcrypt.CompareHashAndPassword([]byte(row.PasswordHash), []byte(password)) != nil {
+		return Operator{}, ErrBadCredentials
+	}
+	return row.operator(), nil
+}
+
+// Operator returns one operator by id.
+func (s *Store) Operator(ctx context.Context, id uint) (Operator, error) {
+	var row operatorRow
+	if err := s.db(ctx).Take(&row, id).Error; err != nil {
+		return Operator{}, notFound(err)
+	}
+	return row.operator(), nil
+}
+
+func (r operatorRow) operator() Operator {
+	return Operator{ID: r.ID, Username: r.Username, CreatedAt: r.CreatedAt}
+}

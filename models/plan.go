@@ -1,0 +1,251 @@
+package models
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"strings"
+)
+
+// SendInput is the send form.
+type SendInput struct {
+	DraftID uint
+	Target  TargetKind
+	GroupID int64
+	OpenIDs string // raw pasted text
+	Key     string // idempotency key from the form
+}
+
+// PlannedCall is one line of the plan: an endpoint and how many calls to it.
+type PlannedCall struct {
+	Endpoint string
+	Count    int
+}
+
+// Plan is what a send will cost and reach, shown before the operator confirms.
+type Plan struct {
+	Calls          []PlannedCall
+	CallsNeeded    int
+	QuotaLeft      int
+	Recipients     int // estimate: group count / len(openids) / total followers
+	Batches        int
+	Everyone       bool // needs a second confirmation
+	OpenIDProblems []OpenIDProblem
+	GroupName      string
+}
+
+// maxOpenIDsPerCall is WeChat's touser limit for message/mass/send.
+const maxOpenIDsPerCall = 10000
+
+// snapArticle is a draft article frozen at StartSend, so later edits cannot change a queued send.
+type snapArticle struct {
+	Title, Author, Digest, Content, SourceURL string
+	ShowCoverPic                              bool
+	ThumbID                                   uint
+}
+
+// planned is a Plan plus what StartSend needs to create the send.
+type planned struct {
+	Plan
+	draft     Draft
+	target    TargetKind
+	openIDs   []string
+	thumbsUp  int
+	newsUp    int
+	recipient int
+}
+
+// PlanSend checks the target and computes the calls a send needs. It returns *ValidationError when the
+// target is invalid (with the plan's OpenIDProblems filled in), and ErrQuotaExceeded — with the plan —
+// when the calls needed exceed today's quota left.
+func (s *Service) PlanSend(ctx context.Context, in SendInput) (Plan, error) {
+	p, err := s.plan(ctx, in)
+	return p.Plan, err
+}
+
+func (s *Service) plan(ctx context.Context, in SendInput) (planned, error) {
+	var p planned
+	d, err := s.Draft(ctx, in.DraftID)
+	if err != nil {
+		return p, err
+	}
+	p.draft = d
+	p.target = in.Target
+
+	switch in.Target {
+	case TargetAll:
+		p.Everyone = true
+		p.Batches = 1
+		// The follower total is only an estimate for the confirmation page: a failure to fetch it
+		// must not stop a send to everyone.
+		if groups, err := s.wx.Groups(ctx); err != nil {
+			s.log.Warn("groups unavailable for the recipient estimate", "err", redact(err.Error()))
+		} else {
+			for _, g := range groups {
+				p.Recipients += g.Count
+			}
+		}
+	case TargetGroup:
+		groups, err := s.wx.Groups(ctx)
+		if err != nil {
+			return p, fmt.Errorf("models: fetch groups: %w", err)
+		}
+		found := false
+		for _, g := range groups {
+			if g.ID == in.GroupID {
+				found, p.GroupName, p.Recipients = true, g.Name, g.Count
+				break
+			}
+		}
+		if !found {
+			return p, fieldError("group", "err.group_not_found")
+		}
+		p.Batches = 1
+	case TargetOpenIDs:
+		ids, problems := ParseOpenIDs(in.OpenIDs)
+		p.openIDs, p.OpenIDProblems = ids, problems
+		p.Recipients = len(ids)
+		p.Batches = (len(ids) + maxOpenIDsPerCall - 1) / maxOpenIDsPerCall
+		if len(ids) < 2 {
+			return p, fieldError("openids", "err.openids_too_few")
+		}
+	default:
+		return p, fieldError("target", "err.target_invalid")
+	}
+
+	thumbs, news, err := s.uploadsNeeded(ctx, snapshot(d))
+	if err != nil {
+		return p, err
+	}
+	p.thumbsUp, p.newsUp = thumbs, news
+	if thumbs > 0 {
+		p.Calls = append(p.Calls, PlannedCall{EndpointUploadThumb, thumbs})
+	}
+	if news > 0 {
+		p.Calls = append(p.Calls, PlannedCall{EndpointUploadNews, news})
+	}
+	p.Calls = append(p.Calls, PlannedCall{sendEndpoint(in.Target), p.Batches})
+	p.CallsNeeded = thumbs + news + p.Batches
+	if p.QuotaLeft, err = s.QuotaLeft(ctx); err != nil {
+		return p, err
+	}
+	if p.CallsNeeded > p.QuotaLeft {
+		return p, ErrQuotaExceeded
+	}
+	return p, nil
+}
+
+func sendEndpoint(t TargetKind) string {
+	if t == TargetOpenIDs {
+		return EndpointSend
+	}
+	return EndpointSendAll
+}
+
+func snapshot(d Draft) []snapArticle {
+	out := make([]snapArticle, 0, len(d.Articles))
+	for _, a := range d.Articles {
+		sa := snapArticle{Title: a.Title, Author: a.Author, Digest: a.Digest, Content: a.Content,
+			SourceURL: a.SourceURL, ShowCoverPic: a.ShowCoverPic}
+		if a.ThumbID != nil {
+			sa.ThumbID = *a.ThumbID
+		}
+		out = append(out, sa)
+	}
+	return out
+}
+
+// distinctThumbs lists the thumb ids of the articles, first use first.
+func distinctThumbs(arts []snapArticle) []uint {
+	seen := map[uint]bool{}
+	var ids []uint
+	for _, a := range arts {
+		if a.ThumbID != 0 && !seen[a.ThumbID] {
+			seen[a.ThumbID] = true
+			ids = append(ids, a.ThumbID)
+		}
+	}
+	return ids
+}
+
+// uploadsNeeded counts thumb uploads (thumbs without a fresh media id) and whether uploadnews is
+// needed (no fresh upload of exactly this content with these thumb media ids).
+func (s *Service) uploadsNeeded(ctx context.Context, arts []snapArticle) (thumbs, news int, err error) {
+	now := s.now()
+	mediaIDs := map[uint]string{}
+	for _, id := range distinctThumbs(arts) {
+		var t thumbRow
+		if err := s.store.db(ctx).Select("id", "media_id", "media_uploaded_at").Take(&t, id).Error; err != nil {
+			return 0, 0, fmt.Errorf("models: thumb %d: %w", id, notFound(err))
+		}
+		if t.MediaID == "" || !mediaFresh(t.MediaUploadedAt, now) {
+			thumbs++
+		} else {
+			mediaIDs[id] = t.MediaID
+		}
+	}
+	if thumbs > 0 {
+		return thumbs, 1, nil // new thumb media ids make new news content
+	}
+	if _, ok, err := s.freshNewsUpload(ctx, newsHash(newsArticles(arts, mediaIDs))); err != nil {
+		return 0, 0, err
+	} else if !ok {
+		news = 1
+	}
+	return thumbs, news, nil
+}
+
+func newsArticles(arts []snapArticle, thumbMedia map[uint]string) []NewsArticle {
+	out := make([]NewsArticle, 0, len(arts))
+	for _, a := range arts {
+		out = append(out, NewsArticle{ThumbMediaID: thumbMedia[a.ThumbID], Author: a.Author, Title: a.Title,
+			SourceURL: a.SourceURL, Content: a.Content, Digest: a.Digest, ShowCoverPic: a.ShowCoverPic})
+	}
+	return out
+}
+
+// newsHash identifies uploadnews content (thumb media ids included).
+func newsHash(arts []NewsArticle) string {
+	b, _ := json.Marshal(arts) // plain strings and bools: cannot fail
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:])
+}
+
+// freshNewsUpload returns a still-valid media id uploaded for this content hash.
+func (s *Service) freshNewsUpload(ctx context.Context, hash string) (string, bool, error) {
+	var rows []newsUploadRow
+	cutoff := s.now().Add(-mediaLifetime)
+	if err := s.store.db(ctx).Where("content_hash = ? AND uploaded_at > ?", hash, cutoff).
+		Order("uploaded_at DESC").Limit(1).Find(&rows).Error; err != nil {
+		return "", false, err
+	}
+	if len(rows) == 0 {
+		return "", false, nil
+	}
+	return rows[0].MediaID, true, nil
+}
+
+// redact removes access tokens from text that may end up in logs or the database.
+func redact(s string) string {
+	const k = "access_token="
+	var b strings.Builder
+	for {
+		i := strings.Index(s, k)
+		if i < 0 {
+			b.WriteString(s)
+			return b.String()
+		}
+		b.WriteString(s[:i+len(k)])
+		s = s[i+len(k):]
+		end := strings.IndexAny(s, "&\" \n")
+		if end < 0 {
+			end = len(s)
+		}
+		if end > 0 {
+			b.WriteString("REDACTED")
+		}
+		s = s[end:]
+	}
+}

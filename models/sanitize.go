@@ -1,0 +1,63 @@
+package models
+
+import (
+	"regexp"
+	"strings"
+	"sync"
+
+	"github.com/microcosm-cc/bluemonday"
+)
+
+// Inline style properties kept in article HTML. WeChat drops classes and external CSS, so inline
+// styles are how an article looks; anything outside this list (position, behaviour, url() images)
+// is removed. bluemonday validates the values of the properties it knows.
+var allowedStyleProperties = []string{
+	"color", "background-color", "font-size", "font-weight", "font-style", "font-family",
+	"text-align", "text-decoration", "text-indent", "line-height", "letter-spacing",
+	"margin", "margin-top", "margin-right", "margin-bottom", "margin-left",
+	"padding", "padding-top", "padding-right", "padding-bottom", "padding-left",
+	"border", "border-top", "border-right", "border-bottom", "border-left",
+	"border-color", "border-style", "border-width", "border-radius",
+	"width", "max-width", "height", "vertical-align", "white-space", "word-break",
+}
+
+var (
+	articlePolicyOnce sync.Once
+	articlePolicy     *bluemonday.Policy
+)
+
+// articleHTMLPolicy is bluemonday's UGC policy (which already refuses <script>, on* handlers,
+// javascript: URLs and class attributes) plus the inline styles above, with URLs limited to http(s)
+// (and mailto for links) and no relative URLs: WeChat cannot resolve them.
+func articleHTMLPolicy() *bluemonday.Policy {
+	articlePolicyOnce.Do(func() {
+		p := bluemonday.UGCPolicy()
+		p.AllowStyles(allowedStyleProperties...).Globally()
+		p.AllowElements("section", "span", "p", "strong", "em", "b", "i", "u", "s", "br", "hr",
+			"h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "li", "blockquote", "sub", "sup")
+		p.AllowAttrs("href").OnElements("a")
+		p.AllowAttrs("src", "alt", "width", "height").OnElements("img")
+		p.AllowRelativeURLs(false)
+		p.RequireNoFollowOnLinks(false)
+		articlePolicy = p
+	})
+	return articlePolicy
+}
+
+var tagRE = regexp.MustCompile(`<[^>]*>`)
+
+// SanitizeArticleHTML returns content safe to store, show and send.
+func SanitizeArticleHTML(content string) string {
+	return strings.TrimSpace(articleHTMLPolicy().Sanitize(content))
+}
+
+// htmlIsEmpty reports whether sanitised HTML has neither text nor an image.
+func htmlIsEmpty(html string) bool {
+	if strings.Contains(strings.ToLower(html), "<img") {
+		return false
+	}
+	text := tagRE.ReplaceAllString(html, "")
+	text = strings.ReplaceAll(text, "&nbsp;", "")
+	text = strings.ReplaceAll(text, "&#160;", "")
+	return strings.TrimSpace(text) == ""
+}

@@ -1,0 +1,167 @@
+package models
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// StartSend commits a send — the send, its batches (each with its own clientmsgid) and its quota
+// reservation — in one transaction, wakes the worker, and returns at once. The same Key again
+// returns the send already made for it, whatever else the input says: a double click, a reload or a
+// retried POST never sends twice.
+func (s *Service) StartSend(ctx context.Context, in SendInput, operatorID uint) (Send, error) {
+	key := normaliseKey(in.Key)
+	if id, ok, err := s.sendIDByKey(ctx, key); err != nil {
+		return Send{}, err
+	} else if ok {
+		return s.Send(ctx, id)
+	}
+
+	// Planning may call WeChat (groups), so it runs before the transaction, not inside it.
+	p, err := s.plan(ctx, in)
+	if err != nil {
+		return Send{}, err
+	}
+	if len(p.OpenIDProblems) > 0 {
+		// The operator fixes the list first: we do not guess which lines they meant.
+		return Send{}, fieldError("openids", "err.openids_invalid")
+	}
+	arts, err := json.Marshal(snapshot(p.draft))
+	if err != nil {
+		return Send{}, err
+	}
+
+	var sendID uint
+	existing := false
+	err = s.store.inTx(ctx, func(ctx context.Context) error {
+		// Checked again inside the (immediate, so exclusive) transaction: two concurrent submits
+		// with one key serialise here and the second finds the first.
+		id, ok, err := s.sendIDByKey(ctx, key)
+		if err != nil {
+			return err
+		}
+		if ok {
+			sendID, existing = id, true
+			return nil
+		}
+		left, err := s.QuotaLeft(ctx)
+		if err != nil {
+			return err
+		}
+		if p.CallsNeeded > left {
+			return ErrQuotaExceeded
+		}
+		title := ""
+		if len(p.draft.Articles) > 0 {
+			title = p.draft.Articles[0].Title
+		}
+		row := sendRow{
+			IdemKey: key, DraftID: p.draft.ID, Title: title, Target: string(p.target), GroupID: in.GroupID,
+			GroupName: p.GroupName, Recipients: p.Recipients, ArticlesJSON: string(arts),
+			State: string(StateQueued), OperatorID: operatorID, CreatedAt: s.now(),
+		}
+		if p.target != TargetGroup {
+			row.GroupID = 0
+		}
+		db := s.store.db(ctx)
+		if err := db.Create(&row).Error; err != nil {
+			return err
+		}
+		sendID = row.ID
+		for i, chunk := range batchesOf(p.target, p.openIDs) {
+			cmid, err := clientMsgID(row.ID, i)
+			if err != nil {
+				return err
+			}
+			b := batchRow{SendID: row.ID, BatchIndex: i, ClientMsgID: cmid, OpenIDs: strings.Join(chunk, "\n"),
+				OpenIDCount: len(chunk), State: string(StateQueued)}
+			if err := db.Create(&b).Error; err != nil {
+				return err
+			}
+		}
+		for _, c := range p.Calls {
+			if err := s.reserveQuota(ctx, row.ID, c.Endpoint, c.Count); err != nil {
+				return err
+			}
+		}
+		return s.addHistory(ctx, row.ID, operatorID, HistoryCreated, describeTarget(p))
+	})
+	if err != nil {
+		return Send{}, err
+	}
+	if !existing {
+		s.log.Info("send queued", "send_id", sendID, "target", p.target, "batches", p.Batches, "calls", p.CallsNeeded)
+		s.notify()
+	}
+	return s.Send(ctx, sendID)
+}
+
+func (s *Service) sendIDByKey(ctx context.Context, key string) (uint, bool, error) {
+	var rows []sendRow
+	if err := s.store.db(ctx).Select("id").Where("idem_key = ?", key).Limit(1).Find(&rows).Error; err != nil {
+		return 0, false, err
+	}
+	if len(rows) == 0 {
+		return 0, false, nil
+	}
+	return rows[0].ID, true, nil
+}
+
+// normaliseKey bounds the key's size; an empty key gets a random one (no de-duplication possible).
+func normaliseKey(k string) string {
+	k = strings.TrimSpace(k)
+	if k == "" {
+		return "auto-" + randomHex(16)
+	}
+	if len(k) > 128 {
+		sum := sha256.Sum256([]byte(k))
+		return "sha256-" + hex.EncodeToString(sum[:])
+	}
+	return k
+}
+
+// batchesOf splits an OpenID list into calls of at most 10 000; all/group targets are one call.
+func batchesOf(t TargetKind, ids []string) [][]string {
+	if t != TargetOpenIDs {
+		return [][]string{nil}
+	}
+	var out [][]string
+	for len(ids) > 0 {
+		n := min(len(ids), maxOpenIDsPerCall)
+		out = append(out, ids[:n])
+		ids = ids[n:]
+	}
+	return out
+}
+
+// clientMsgID is unique per batch and at most 64 bytes (WeChat's limit; 45067 beyond it).
+func clientMsgID(sendID uint, index int) (string, error) {
+	id := fmt.Sprintf("qunfa-%d-%d-%s", sendID, index, randomHex(4))
+	if len(id) > 64 {
+		return "", errors.New("models: clientmsgid longer than 64 bytes")
+	}
+	return id, nil
+}
+
+func randomHex(nBytes int) string {
+	b := make([]byte, nBytes)
+	_, _ = rand.Read(b) // crypto/rand.Read never fails (Go 1.24+)
+	return hex.EncodeToString(b)
+}
+
+func describeTarget(p planned) string {
+	switch p.target {
+	case TargetAll:
+		return "all"
+	case TargetGroup:
+		return fmt.Sprintf("group %s", p.GroupName)
+	default:
+		return fmt.Sprintf("openids %d in %d batches", len(p.openIDs), p.Batches)
+	}
+}

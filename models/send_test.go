@@ -1,0 +1,565 @@
+package models
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"testing"
+	"time"
+)
+
+func runOnce(t *testing.T, svc *Service) {
+	t.Helper()
+	if err := svc.RunOnce(context.Background()); err != nil {
+		t.Fatalf("RunOnce: %v", err)
+	}
+}
+
+func mustSend(t *testing.T, svc *Service, id uint) Send {
+	t.Helper()
+	s, err := svc.Send(context.Background(), id)
+	if err != nil {
+		t.Fatalf("Send(%d): %v", id, err)
+	}
+	return s
+}
+
+func historyActions(s Send) []string {
+	var a []string
+	for _, h := range s.History {
+		a = append(a, h.Action)
+	}
+	return a
+}
+
+func TestQuotaAcrossBeijingMidnight(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	f.clock.t = time.Date(2025, 3, 10, 15, 58, 0, 0, time.UTC) // 23:58 Beijing
+	for i := 0; i < 10; i++ {
+		if err := f.svc.useQuota(ctx, 0, EndpointUploadThumb); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if left, _ := f.svc.QuotaLeft(ctx); left != 0 {
+		t.Fatalf("left before midnight = %d", left)
+	}
+	f.clock.Advance(3 * time.Minute) // 00:01 Beijing, still 16:01 UTC on the same UTC day
+	if left, _ := f.svc.QuotaLeft(ctx); left != 10 {
+		t.Fatalf("left after Beijing midnight = %d", left)
+	}
+}
+
+func TestPlanSend(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	d := f.draft(t, 2) // two articles, one shared thumb
+
+	cases := []struct {
+		name                  string
+		in                    SendInput
+		calls, batches, recip int
+		everyone              bool
+	}{
+		{"all", SendInput{DraftID: d.ID, Target: TargetAll}, 3, 1, 71, true},
+		{"group", SendInput{DraftID: d.ID, Target: TargetGroup, GroupID: 100}, 3, 1, 20, false},
+		{"openids", SendInput{DraftID: d.ID, Target: TargetOpenIDs, OpenIDs: openIDList(3)}, 3, 1, 3, false},
+		{"openids split", SendInput{DraftID: d.ID, Target: TargetOpenIDs, OpenIDs: openIDList(25001)}, 5, 3, 25001, false},
+	}
+	for _, tc := range cases {
+		p, err := f.svc.PlanSend(ctx, tc.in)
+		if err != nil || p.CallsNeeded != tc.calls || p.Batches != tc.batches || p.Recipients != tc.recip || p.Everyone != tc.everyone || p.QuotaLeft != 10 {
+			t.Errorf("%s: plan = %+v, %v", tc.name, p, err)
+		}
+	}
+	p, _ := f.svc.PlanSend(ctx, SendInput{DraftID: d.ID, Target: TargetGroup, GroupID: 100})
+	if p.GroupName != "北京用户" || len(p.Calls) != 3 || p.Calls[0] != (PlannedCall{EndpointUploadThumb, 1}) ||
+		p.Calls[1] != (PlannedCall{EndpointUploadNews, 1}) || p.Calls[2] != (PlannedCall{EndpointSendAll, 1}) {
+		t.Errorf("calls = %+v", p.Calls)
+	}
+
+	invalid := []struct {
+		in         SendInput
+		field, key string
+	}{
+		{SendInput{DraftID: d.ID, Target: "bogus"}, "target", "err.target_invalid"},
+		{SendInput{DraftID: d.ID, Target: TargetGroup, GroupID: 42}, "group", "err.group_not_found"},
+		{SendInput{DraftID: d.ID, Target: TargetOpenIDs, OpenIDs: "oONLYONE1\noONLYONE1"}, "openids", "err.openids_too_few"},
+	}
+	for _, tc := range invalid {
+		_, err := f.svc.PlanSend(ctx, tc.in)
+		var ve *ValidationError
+		if !errors.As(err, &ve) || ve.Fields[tc.field] != tc.key {
+			t.Errorf("PlanSend(%+v) = %v; want %s=%s", tc.in.Target, err, tc.field, tc.key)
+		}
+	}
+	if _, err := f.svc.PlanSend(ctx, SendInput{DraftID: 999, Target: TargetAll}); !errors.Is(err, ErrNotFound) {
+		t.Errorf("unknown draft: %v", err)
+	}
+
+	// Problem lines are reported by the plan and refused by StartSend.
+	in := SendInput{DraftID: d.ID, Target: TargetOpenIDs, OpenIDs: openIDList(3) + "bad!\n", Key: "k-problems"}
+	p, err := f.svc.PlanSend(ctx, in)
+	if err != nil || len(p.OpenIDProblems) != 1 || p.OpenIDProblems[0].Line != 4 {
+		t.Fatalf("plan with problems = %+v, %v", p, err)
+	}
+	_, err = f.svc.StartSend(ctx, in, 1)
+	var ve *ValidationError
+	if !errors.As(err, &ve) || ve.Fields["openids"] != "err.openids_invalid" {
+		t.Fatalf("StartSend with problems = %v", err)
+	}
+
+	// Quota: 25 001 OpenIDs need 5 calls; with 6 used only 4 are left.
+	for i := 0; i < 6; i++ {
+		_ = f.svc.useQuota(ctx, 0, EndpointDelete)
+	}
+	p, err = f.svc.PlanSend(ctx, SendInput{DraftID: d.ID, Target: TargetOpenIDs, OpenIDs: openIDList(25001)})
+	if !errors.Is(err, ErrQuotaExceeded) || p.CallsNeeded != 5 || p.QuotaLeft != 4 {
+		t.Fatalf("over quota: plan = %+v, %v", p, err)
+	}
+	if _, err := f.svc.StartSend(ctx, SendInput{DraftID: d.ID, Target: TargetOpenIDs, OpenIDs: openIDList(25001), Key: "k-over"}, 1); !errors.Is(err, ErrQuotaExceeded) {
+		t.Fatalf("StartSend over quota = %v", err)
+	}
+}
+
+func TestPlanReusesFreshUploads(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	d := f.draft(t, 1)
+	s, err := f.svc.StartSend(ctx, SendInput{DraftID: d.ID, Target: TargetAll, Key: "first"}, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.State != StateQueued || len(s.Batches) != 1 {
+		t.Fatalf("queued send = %+v", s)
+	}
+	if left, _ := f.svc.QuotaLeft(ctx); left != 7 {
+		t.Fatalf("reservation: left = %d, want 7", left)
+	}
+	runOnce(t, f.svc)
+	p, err := f.svc.PlanSend(ctx, SendInput{DraftID: d.ID, Target: TargetAll})
+	if err != nil || p.CallsNeeded != 1 || p.QuotaLeft != 7 {
+		t.Fatalf("plan after a send of the same content = %+v, %v", p, err)
+	}
+	// Three days later the media ids have expired: everything is uploaded again.
+	f.clock.Advance(3 * 24 * time.Hour)
+	p, _ = f.svc.PlanSend(ctx, SendInput{DraftID: d.ID, Target: TargetAll})
+	if p.CallsNeeded != 3 {
+		t.Fatalf("plan after expiry = %+v", p)
+	}
+	// Editing the draft invalidates the news upload but not the thumb.
+	f.clock.t = f.clock.t.Add(-3 * 24 * time.Hour)
+	if _, err := f.svc.SaveDraft(ctx, d.ID, DraftInput{Articles: []ArticleInput{{Title: "改了", Content: "<p>x</p>", ThumbID: *d.Articles[0].ThumbID}}}, 1); err != nil {
+		t.Fatal(err)
+	}
+	p, _ = f.svc.PlanSend(ctx, SendInput{DraftID: d.ID, Target: TargetAll})
+	if p.CallsNeeded != 2 {
+		t.Fatalf("plan after edit = %+v", p)
+	}
+}
+
+func TestSendHappyPathAndCallbacks(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	d := f.draft(t, 2)
+	s, err := f.svc.StartSend(ctx, SendInput{DraftID: d.ID, Target: TargetGroup, GroupID: 100, Key: "k1"}, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.svc.DeleteSend(ctx, s.ID, 3); !errors.Is(err, ErrNotFinished) {
+		t.Fatalf("delete while queued = %v", err)
+	}
+	runOnce(t, f.svc)
+	s = mustSend(t, f.svc, s.ID)
+	if s.State != StateSubmitted || len(s.Batches) != 1 || s.Batches[0].MsgID == 0 || s.Batches[0].State != StateSubmitted || s.SubmittedAt == nil {
+		t.Fatalf("after RunOnce: %+v", s)
+	}
+	if f.wx.count(EndpointUploadThumb) != 1 || f.wx.count(EndpointUploadNews) != 1 || f.wx.count(EndpointSendAll) != 1 {
+		t.Fatalf("calls = %v", f.wx.calls)
+	}
+	var reserved, used int64
+	f.store.gdb.Model(&quotaCallRow{}).Where("reserved = ?", true).Count(&reserved)
+	f.store.gdb.Model(&quotaCallRow{}).Where("reserved = ?", false).Count(&used)
+	if reserved != 0 || used != 3 {
+		t.Fatalf("quota rows: reserved %d used %d", reserved, used)
+	}
+	if err := f.svc.DeleteSend(ctx, s.ID, 3); !errors.Is(err, ErrNotFinished) {
+		t.Fatalf("delete while submitted = %v", err)
+	}
+
+	msgID := s.Batches[0].MsgID
+	ev := JobFinished{MsgID: msgID, Status: "send success", Total: 20, Filter: 18, Sent: 17, Error: 1, CreateTime: 1700000000, FromUser: "mphelper", Raw: []byte("<xml/>")}
+	for i, wantDup := range []bool{false, true, true} {
+		dup, err := f.svc.RecordJobFinished(ctx, ev)
+		if err != nil || dup != wantDup {
+			t.Fatalf("RecordJobFinished #%d = %v, %v", i+1, dup, err)
+		}
+	}
+	s = mustSend(t, f.svc, s.ID)
+	if s.State != StateFinished || s.Total != 20 || s.Filter != 18 || s.Sent != 17 || s.Error != 1 || s.Status != "send success" || s.FinishedAt == nil {
+		t.Fatalf("after callback: %+v", s)
+	}
+	var events int64
+	f.store.gdb.Model(&callbackEventRow{}).Count(&events)
+	if events != 1 {
+		t.Fatalf("callback rows = %d", events)
+	}
+	if dup, err := f.svc.RecordJobFinished(ctx, JobFinished{MsgID: 424242, Status: "send fail"}); err != nil || dup {
+		t.Fatalf("unknown msg_id: %v, %v", dup, err)
+	}
+	f.store.gdb.Model(&callbackEventRow{}).Count(&events)
+	if events != 2 {
+		t.Fatalf("unknown msg_id not stored: %d rows", events)
+	}
+	for i := 0; i < 2; i++ {
+		if err := f.svc.RecordOtherEvent(ctx, "subscribe", "oUSER0001", 1700000001, []byte("<xml/>")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	f.store.gdb.Model(&callbackEventRow{}).Count(&events)
+	if events != 3 {
+		t.Fatalf("other event dedup: %d rows", events)
+	}
+
+	if err := f.svc.DeleteSend(ctx, s.ID, 3); err != nil {
+		t.Fatalf("DeleteSend: %v", err)
+	}
+	if err := f.svc.DeleteSend(ctx, s.ID, 3); !errors.Is(err, ErrAlreadyDeleted) {
+		t.Fatalf("second DeleteSend = %v", err)
+	}
+	s = mustSend(t, f.svc, s.ID)
+	if s.State != StateDeleted || s.DeletedAt == nil || len(f.wx.deleted) != 1 || f.wx.deleted[0] != msgID {
+		t.Fatalf("after delete: %+v, deleted %v", s, f.wx.deleted)
+	}
+	want := []string{HistoryCreated, HistorySubmitted, HistoryFinished, HistoryDeleted}
+	got := historyActions(s)
+	if len(got) != len(want) {
+		t.Fatalf("history = %v", got)
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Fatalf("history = %v; want %v", got, want)
+		}
+	}
+	if s.History[3].OperatorID != 3 {
+		t.Fatalf("delete history operator = %d", s.History[3].OperatorID)
+	}
+	list, err := f.svc.ListSends(ctx)
+	if err != nil || len(list) != 1 || list[0].ID != s.ID {
+		t.Fatalf("ListSends = %+v, %v", list, err)
+	}
+	if sums, _ := f.svc.ListDrafts(ctx); sums[0].Sent != 1 {
+		t.Fatalf("draft summary sent = %d", sums[0].Sent)
+	}
+}
+
+func TestDoubleSubmitSendsOnce(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	d := f.draft(t, 1)
+	in := SendInput{DraftID: d.ID, Target: TargetAll, Key: "same-key"}
+	a, err := f.svc.StartSend(ctx, in, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := f.svc.StartSend(ctx, in, 1)
+	if err != nil || b.ID != a.ID {
+		t.Fatalf("second submit = %+v, %v (first %d)", b.ID, err, a.ID)
+	}
+
+	// Two goroutines submitting another key at the same time.
+	in2 := SendInput{DraftID: d.ID, Target: TargetGroup, GroupID: 100, Key: "concurrent-key"}
+	var wg sync.WaitGroup
+	ids := make([]uint, 2)
+	errs := make([]error, 2)
+	for i := range ids {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			s, err := f.svc.StartSend(ctx, in2, 1)
+			ids[i], errs[i] = s.ID, err
+		}()
+	}
+	wg.Wait()
+	if errs[0] != nil || errs[1] != nil || ids[0] != ids[1] {
+		t.Fatalf("concurrent submits: ids %v errs %v", ids, errs)
+	}
+	runOnce(t, f.svc)
+	runOnce(t, f.svc)
+	if _, err := f.svc.StartSend(ctx, in, 1); err != nil {
+		t.Fatal(err)
+	}
+	runOnce(t, f.svc)
+	if n := f.wx.count(EndpointSendAll); n != 2 {
+		t.Fatalf("sendall calls = %d, want 2 (one per key)", n)
+	}
+	if list, _ := f.svc.ListSends(ctx); len(list) != 2 {
+		t.Fatalf("sends = %d", len(list))
+	}
+}
+
+func TestLostResponseIsRetriedWithSameClientMsgID(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	d := f.draft(t, 1)
+	// WeChat accepts the job but the response is lost (a timeout, no errcode).
+	f.wx.failSend = []sendFailure{{err: errors.New("Post \"https://api/sendall?access_token=SECRET\": context deadline exceeded"), afterAccept: true}}
+	s, err := f.svc.StartSend(ctx, SendInput{DraftID: d.ID, Target: TargetAll, Key: "k"}, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	runOnce(t, f.svc)
+	s = mustSend(t, f.svc, s.ID)
+	if s.State != StateSubmitting || s.Batches[0].State != StateSubmitting || s.Batches[0].MsgID != 0 {
+		t.Fatalf("after lost response: %+v", s)
+	}
+	if s.Errmsg == "" || contains(s.Errmsg, "SECRET") {
+		t.Fatalf("errmsg = %q", s.Errmsg)
+	}
+	runOnce(t, f.svc) // not due yet: backoff
+	if n := f.wx.count(EndpointSendAll); n != 1 {
+		t.Fatalf("retried before the backoff: %d calls", n)
+	}
+	f.clock.Advance(2 * time.Second)
+	runOnce(t, f.svc)
+	s = mustSend(t, f.svc, s.ID)
+	if s.State != StateSubmitted || s.Batches[0].MsgID != f.wx.jobs[s.Batches[0].ClientMsgID] {
+		t.Fatalf("after retry: %+v", s)
+	}
+	if f.wx.accepted() != 1 || f.wx.count(EndpointSendAll) != 2 {
+		t.Fatalf("accepted jobs %d, calls %d", f.wx.accepted(), f.wx.count(EndpointSendAll))
+	}
+}
+
+func TestCrashBetweenSubmittingAndResponse(t *testing.T) {
+	f := newFixture(t)
+	d := f.draft(t, 1)
+	s, err := f.svc.StartSend(context.Background(), SendInput{DraftID: d.ID, Target: TargetGroup, GroupID: 100, Key: "k"}, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The process dies while the sendall call is in flight: WeChat has the job, we have only "submitting".
+	ctx, cancel := context.WithCancel(context.Background())
+	f.wx.failSend = []sendFailure{{err: context.Canceled, afterAccept: true}}
+	go func() {}()
+	cancel()
+	_ = f.svc.RunOnce(ctx) // uploads fail on the cancelled ctx? no: the fake ignores ctx, so it reaches sendall
+	first := mustSend(t, f.svc, s.ID)
+	if first.Batches[0].State != StateSubmitting || first.Batches[0].MsgID != 0 {
+		t.Fatalf("before restart: %+v", first.Batches[0])
+	}
+	if err := f.store.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	// Restart: reopen the database, new service; the same clientmsgid gets 45065 and its msg_id.
+	st, err := Open(f.path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = st.Close() })
+	svc := f.newService(st)
+	runOnce(t, svc)
+	after := mustSend(t, svc, s.ID)
+	want := f.wx.jobs[first.Batches[0].ClientMsgID]
+	if after.State != StateSubmitted || after.Batches[0].MsgID != want || want == 0 {
+		t.Fatalf("after restart: %+v (want msg_id %d)", after, want)
+	}
+	if f.wx.accepted() != 1 || f.wx.count(EndpointSendAll) != 2 {
+		t.Fatalf("accepted %d jobs in %d calls", f.wx.accepted(), f.wx.count(EndpointSendAll))
+	}
+	if after.Batches[0].ClientMsgID != first.Batches[0].ClientMsgID {
+		t.Fatal("clientmsgid changed across the restart")
+	}
+}
+
+func TestOpenIDListSplitIntoBatches(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	d := f.draft(t, 1)
+	s, err := f.svc.StartSend(ctx, SendInput{DraftID: d.ID, Target: TargetOpenIDs, OpenIDs: openIDList(25001), Key: "big"}, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	runOnce(t, f.svc)
+	s = mustSend(t, f.svc, s.ID)
+	if s.State != StateSubmitted || len(s.Batches) != 3 || f.wx.count(EndpointSend) != 3 {
+		t.Fatalf("send = %+v, calls %v", s, f.wx.calls)
+	}
+	sizes := []int{10000, 10000, 5001}
+	seen := map[int64]bool{}
+	for i, b := range s.Batches {
+		if b.OpenIDCount != sizes[i] || len(f.wx.openIDs[i]) != sizes[i] || b.MsgID == 0 || seen[b.MsgID] || len(b.ClientMsgID) > 64 {
+			t.Fatalf("batch %d = %+v", i, b)
+		}
+		seen[b.MsgID] = true
+	}
+	if f.wx.openIDs[2][5000] != "oOPENID00025000" {
+		t.Fatalf("last openid = %s", f.wx.openIDs[2][5000])
+	}
+	if left, _ := f.svc.QuotaLeft(ctx); left != 5 {
+		t.Fatalf("quota left = %d, want 5", left)
+	}
+	// Figures add up over batches; the send finishes with the last one.
+	for i, b := range s.Batches {
+		if _, err := f.svc.RecordJobFinished(ctx, JobFinished{MsgID: b.MsgID, Status: "send success", Total: b.OpenIDCount, Filter: b.OpenIDCount, Sent: b.OpenIDCount - 1, Error: 1}); err != nil {
+			t.Fatal(err)
+		}
+		got := mustSend(t, f.svc, s.ID)
+		if finished := got.State == StateFinished; finished != (i == 2) {
+			t.Fatalf("after callback %d state = %s", i, got.State)
+		}
+	}
+	s = mustSend(t, f.svc, s.ID)
+	if s.Total != 25001 || s.Sent != 24998 || s.Error != 3 {
+		t.Fatalf("sums = %+v", s)
+	}
+}
+
+func TestPermanentErrorFailsSendAndReleasesQuota(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	d := f.draft(t, 1)
+	f.wx.failSend = []sendFailure{{err: &fakeAPIError{code: 45009}}}
+	s, err := f.svc.StartSend(ctx, SendInput{DraftID: d.ID, Target: TargetOpenIDs, OpenIDs: openIDList(10001), Key: "k"}, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if left, _ := f.svc.QuotaLeft(ctx); left != 6 {
+		t.Fatalf("reserved: left = %d", left)
+	}
+	runOnce(t, f.svc)
+	s = mustSend(t, f.svc, s.ID)
+	if s.State != StateFailed || s.Errcode != 45009 || s.Batches[0].State != StateFailed || s.Batches[1].State != StateFailed {
+		t.Fatalf("failed send = %+v", s)
+	}
+	// thumb + news + the failed call were made; the second batch's reservation is released.
+	if left, _ := f.svc.QuotaLeft(ctx); left != 7 {
+		t.Fatalf("left after failure = %d, want 7", left)
+	}
+	if f.wx.count(EndpointSend) != 1 {
+		t.Fatalf("send calls = %d", f.wx.count(EndpointSend))
+	}
+	acts := historyActions(s)
+	if acts[len(acts)-1] != HistoryFailed {
+		t.Fatalf("history = %v", acts)
+	}
+	runOnce(t, f.svc) // failed sends are not picked up again
+	if f.wx.count(EndpointSend) != 1 {
+		t.Fatal("failed send was retried")
+	}
+	// Nothing of it reached WeChat, so it may be removed from the list.
+	if err := f.svc.DeleteSend(ctx, s.ID, 1); err != nil {
+		t.Fatalf("delete failed send: %v", err)
+	}
+	if f.wx.count(EndpointDelete) != 0 {
+		t.Fatal("mass/delete called for a send without msg_id")
+	}
+}
+
+func TestTransientErrorsAreBounded(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	d := f.draft(t, 1)
+	busy := &fakeAPIError{code: -1}
+	f.wx.failSend = []sendFailure{{err: busy}, {err: busy}, {err: busy}, {err: busy}}
+	s, _ := f.svc.StartSend(ctx, SendInput{DraftID: d.ID, Target: TargetAll, Key: "k"}, 1)
+	for i := 0; i < 5; i++ {
+		runOnce(t, f.svc)
+		f.clock.Advance(time.Minute)
+	}
+	s = mustSend(t, f.svc, s.ID)
+	if s.State != StateFailed || s.Errcode != -1 || f.wx.count(EndpointSendAll) != 3 {
+		t.Fatalf("after retries: state %s errcode %d calls %d", s.State, s.Errcode, f.wx.count(EndpointSendAll))
+	}
+}
+
+func TestCallbackBeforeMsgIDCommitted(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	d := f.draft(t, 1)
+	s, _ := f.svc.StartSend(ctx, SendInput{DraftID: d.ID, Target: TargetAll, Key: "k"}, 1)
+	// The fake will hand out msg_id 1001; its push arrives before the worker commits it.
+	if dup, err := f.svc.RecordJobFinished(ctx, JobFinished{MsgID: 1001, Status: "err(10001)", Total: 5}); err != nil || dup {
+		t.Fatal(dup, err)
+	}
+	runOnce(t, f.svc)
+	s = mustSend(t, f.svc, s.ID)
+	if s.State != StateFinished || s.Status != "err(10001)" || s.Total != 5 {
+		t.Fatalf("send = %+v", s)
+	}
+}
+
+func TestReconcileWithMassStatus(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	d := f.draft(t, 1)
+	s, _ := f.svc.StartSend(ctx, SendInput{DraftID: d.ID, Target: TargetAll, Key: "k"}, 1)
+	runOnce(t, f.svc)
+	s = mustSend(t, f.svc, s.ID)
+	msgID := s.Batches[0].MsgID
+	runOnce(t, f.svc)
+	if f.wx.count("message/mass/get") != 0 {
+		t.Fatal("reconciled too early")
+	}
+	f.clock.Advance(11 * time.Minute)
+	runOnce(t, f.svc) // SENDING: still submitted
+	if got := mustSend(t, f.svc, s.ID); got.State != StateSubmitted || f.wx.count("message/mass/get") != 1 {
+		t.Fatalf("after SENDING: %s", got.State)
+	}
+	runOnce(t, f.svc) // checked just now: not asked again
+	if f.wx.count("message/mass/get") != 1 {
+		t.Fatal("asked mass/get again too soon")
+	}
+	f.wx.statuses[msgID] = "SEND_SUCCESS"
+	f.clock.Advance(11 * time.Minute)
+	runOnce(t, f.svc)
+	if got := mustSend(t, f.svc, s.ID); got.State != StateFinished || got.Status != "send success" {
+		t.Fatalf("after SEND_SUCCESS: %+v", got)
+	}
+	// A late push still brings the figures, without a second "finished" entry.
+	if _, err := f.svc.RecordJobFinished(ctx, JobFinished{MsgID: msgID, Status: "send success", Total: 9, Filter: 9, Sent: 9}); err != nil {
+		t.Fatal(err)
+	}
+	got := mustSend(t, f.svc, s.ID)
+	n := 0
+	for _, a := range historyActions(got) {
+		if a == HistoryFinished {
+			n++
+		}
+	}
+	if got.Total != 9 || n != 1 {
+		t.Fatalf("late push: total %d, finished entries %d", got.Total, n)
+	}
+}
+
+func TestWorkerStartStop(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	d := f.draft(t, 1)
+	f.svc.Start(ctx)
+	s, err := f.svc.StartSend(ctx, SendInput{DraftID: d.ID, Target: TargetAll, Key: "k"}, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for mustSend(t, f.svc, s.ID).State != StateSubmitted {
+		if time.Now().After(deadline) {
+			t.Fatal("worker never submitted the send")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	f.svc.Stop()
+	f.svc.Stop() // idempotent
+}
+
+func contains(s, sub string) bool { return len(sub) > 0 && len(s) >= len(sub) && (s == sub || indexOf(s, sub) >= 0) }
+
+func indexOf(s, sub string) int {
+	for i := 0; i+len(sub) <= len(s); i++ {
+		if s[i:i+len(sub)] == sub {
+			return i
+		}
+	}
+	return -1
+}

@@ -1,0 +1,163 @@
+package models
+
+import (
+	"context"
+	"time"
+)
+
+// TargetKind is who a send goes to.
+type TargetKind string
+
+const (
+	TargetAll     TargetKind = "all"
+	TargetGroup   TargetKind = "group"
+	TargetOpenIDs TargetKind = "openids"
+)
+
+// SendState is where a send (or one of its batches) is in the pipeline.
+type SendState string
+
+const (
+	StateQueued     SendState = "queued"
+	StateUploading  SendState = "uploading"
+	StateSubmitting SendState = "submitting"
+	StateSubmitted  SendState = "submitted"
+	StateFinished   SendState = "finished"
+	StateFailed     SendState = "failed"
+	StateDeleted    SendState = "deleted"
+)
+
+// History action keys (UI catalogue keys).
+const (
+	HistoryCreated      = "history.created"
+	HistorySubmitted    = "history.submitted"
+	HistoryFinished     = "history.finished"
+	HistoryFailed       = "history.failed"
+	HistoryRetrying     = "history.retrying"
+	HistoryDeleted      = "history.deleted"
+	HistoryDeleteFailed = "history.delete_failed"
+)
+
+// Send is one mass send as the operator sees it: one draft to one target, in one or more batches.
+type Send struct {
+	ID          uint
+	DraftID     uint
+	Title       string
+	Target      TargetKind
+	GroupID     int64
+	GroupName   string
+	Recipients  int
+	State       SendState
+	Errcode     int
+	Errmsg      string
+	OperatorID  uint
+	CreatedAt   time.Time
+	SubmittedAt *time.Time
+	FinishedAt  *time.Time
+	DeletedAt   *time.Time
+	Status      string // WeChat Status of the first failing batch, else the last reported one
+	Total       int
+	Filter      int
+	Sent        int
+	Error       int
+	Batches     []Batch
+	History     []HistoryEntry
+}
+
+// MsgIDs lists the msg_id of every batch WeChat accepted.
+func (s Send) MsgIDs() []int64 {
+	var ids []int64
+	for _, b := range s.Batches {
+		if b.MsgID != 0 {
+			ids = append(ids, b.MsgID)
+		}
+	}
+	return ids
+}
+
+// Batch is one sendall/send call of a send.
+type Batch struct {
+	ID          uint
+	Index       int
+	ClientMsgID string
+	OpenIDCount int
+	State       SendState
+	MsgID       int64
+	MsgDataID   int64
+	Errcode     int
+	Errmsg      string
+	Status      string
+	Total       int
+	Filter      int
+	Sent        int
+	Error       int
+}
+
+// HistoryEntry is one recorded event in a send's life.
+type HistoryEntry struct {
+	At         time.Time
+	OperatorID uint
+	Action     string // catalogue key, e.g. "history.deleted"
+	Detail     string
+}
+
+// ListSends returns every send, newest first (without batches and history).
+func (s *Service) ListSends(ctx context.Context) ([]Send, error) {
+	var rows []sendRow
+	if err := s.store.db(ctx).Order("id DESC").Find(&rows).Error; err != nil {
+		return nil, err
+	}
+	out := make([]Send, 0, len(rows))
+	for _, r := range rows {
+		out = append(out, r.send())
+	}
+	return out, nil
+}
+
+// Send returns one send with its batches and history.
+func (s *Service) Send(ctx context.Context, id uint) (Send, error) {
+	db := s.store.db(ctx)
+	var row sendRow
+	if err := db.Take(&row, id).Error; err != nil {
+		return Send{}, notFound(err)
+	}
+	out := row.send()
+	var batches []batchRow
+	if err := db.Where("send_id = ?", id).Order("batch_index").Find(&batches).Error; err != nil {
+		return Send{}, err
+	}
+	for _, b := range batches {
+		out.Batches = append(out.Batches, b.batch())
+	}
+	var hist []historyRow
+	if err := db.Where("send_id = ?", id).Order("at, id").Find(&hist).Error; err != nil {
+		return Send{}, err
+	}
+	for _, h := range hist {
+		out.History = append(out.History, HistoryEntry{At: h.At, OperatorID: h.OperatorID, Action: h.Action, Detail: h.Detail})
+	}
+	return out, nil
+}
+
+func (r sendRow) send() Send {
+	return Send{
+		ID: r.ID, DraftID: r.DraftID, Title: r.Title, Target: TargetKind(r.Target), GroupID: r.GroupID,
+		GroupName: r.GroupName, Recipients: r.Recipients, State: SendState(r.State), Errcode: r.Errcode,
+		Errmsg: r.Errmsg, OperatorID: r.OperatorID, CreatedAt: r.CreatedAt, SubmittedAt: r.SubmittedAt,
+		FinishedAt: r.FinishedAt, DeletedAt: r.DeletedAt, Status: r.Status, Total: r.TotalCount,
+		Filter: r.FilterCount, Sent: r.SentCount, Error: r.ErrorCount,
+	}
+}
+
+func (b batchRow) batch() Batch {
+	return Batch{
+		ID: b.ID, Index: b.BatchIndex, ClientMsgID: b.ClientMsgID, OpenIDCount: b.OpenIDCount,
+		State: SendState(b.State), MsgID: b.MsgID, MsgDataID: b.MsgDataID, Errcode: b.Errcode, Errmsg: b.Errmsg,
+		Status: b.Status, Total: b.TotalCount, Filter: b.FilterCount, Sent: b.SentCount, Error: b.ErrorCount,
+	}
+}
+
+// addHistory records one history entry (inside the caller's transaction when ctx carries one).
+func (s *Service) addHistory(ctx context.Context, sendID, operatorID uint, action, detail string) error {
+	return s.store.db(ctx).Create(&historyRow{SendID: sendID, At: s.now(), OperatorID: operatorID, Action: action, Detail: detail}).Error
+}

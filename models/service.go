@@ -1,0 +1,155 @@
+package models
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+	"time"
+)
+
+// Beijing is WeChat's clock for daily quotas and monthly caps.
+var Beijing = time.FixedZone("CST", 8*3600)
+
+// Rules are WeChat's limits as this deployment applies them, plus the worker's pacing.
+// Zero values take the defaults noted on each field.
+type Rules struct {
+	DailyQuota  int              // advanced calls a Beijing day, uploads included (default 10)
+	MonthlyCap  int              // mass messages a follower receives a month (default 4)
+	MaxArticles int              // articles in one news message (default 10, the seed's rule)
+	Now         func() time.Time // default time.Now
+
+	PollInterval   time.Duration // worker tick (default 5 s)
+	MaxAttempts    int           // transient failures before a send is marked failed (default 5)
+	RetryBackoff   time.Duration // first retry delay, doubled each time (default 10 s)
+	ReconcileAfter time.Duration // ask mass/get about a submitted batch with no callback after this (default 10 min)
+}
+
+func (r Rules) withDefaults() Rules {
+	if r.DailyQuota <= 0 {
+		r.DailyQuota = 10
+	}
+	if r.MonthlyCap <= 0 {
+		r.MonthlyCap = 4
+	}
+	if r.MaxArticles <= 0 {
+		r.MaxArticles = 10
+	}
+	if r.Now == nil {
+		r.Now = time.Now
+	}
+	if r.PollInterval <= 0 {
+		r.PollInterval = 5 * time.Second
+	}
+	if r.MaxAttempts <= 0 {
+		r.MaxAttempts = 5
+	}
+	if r.RetryBackoff <= 0 {
+		r.RetryBackoff = 10 * time.Second
+	}
+	if r.ReconcileAfter <= 0 {
+		r.ReconcileAfter = 10 * time.Minute
+	}
+	return r
+}
+
+// Service holds the domain workflows: drafts, planning, the send pipeline and callback ingestion.
+type Service struct {
+	store *Store
+	wx    WeChat
+	rules Rules
+	log   *slog.Logger
+
+	wake chan struct{}
+
+	// runMu makes worker passes exclusive, so RunOnce from a test and the background loop never
+	// process the same send at the same time.
+	runMu sync.Mutex
+	// deleteMu serialises DeleteSend so two clicks never delete (and spend quota) twice.
+	deleteMu sync.Mutex
+
+	mu     sync.Mutex
+	cancel context.CancelFunc
+	done   chan struct{}
+}
+
+// NewService wires the store, the WeChat client and the rules. log may be nil.
+func NewService(store *Store, wx WeChat, rules Rules, log *slog.Logger) *Service {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &Service{
+		store: store,
+		wx:    wx,
+		rules: rules.withDefaults(),
+		log:   log,
+		wake:  make(chan struct{}, 1),
+	}
+}
+
+// Store returns the underlying store (operators, sessions).
+func (s *Service) Store() *Store { return s.store }
+
+// Rules returns the effective rules (defaults filled in).
+func (s *Service) Rules() Rules { return s.rules }
+
+func (s *Service) now() time.Time { return s.rules.Now().UTC() }
+
+// Start runs the background worker: queued sends, sends interrupted by a restart, retries and
+// reconciliation. Calling Start twice is a no-op.
+func (s *Service) Start(ctx context.Context) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.cancel != nil {
+		return
+	}
+	ctx, s.cancel = context.WithCancel(ctx)
+	s.done = make(chan struct{})
+	go s.loop(ctx, s.done)
+}
+
+// Stop stops the worker and waits for the current pass to end.
+func (s *Service) Stop() {
+	s.mu.Lock()
+	cancel, done := s.cancel, s.done
+	s.cancel, s.done = nil, nil
+	s.mu.Unlock()
+	if cancel == nil {
+		return
+	}
+	cancel()
+	<-done
+}
+
+func (s *Service) loop(ctx context.Context, done chan struct{}) {
+	defer close(done)
+	t := time.NewTicker(s.rules.PollInterval)
+	defer t.Stop()
+	lastCleanup := time.Time{}
+	for {
+		if err := s.RunOnce(ctx); err != nil && ctx.Err() == nil {
+			s.log.Error("send worker pass failed", "err", err)
+		}
+		if time.Since(lastCleanup) > time.Hour {
+			lastCleanup = time.Now()
+			if n, err := s.store.Sessions().DeleteExpired(ctx); err != nil && ctx.Err() == nil {
+				s.log.Error("session cleanup failed", "err", err)
+			} else if n > 0 {
+				s.log.Info("expired sessions removed", "count", n)
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		case <-s.wake:
+		}
+	}
+}
+
+// notify wakes the worker without blocking.
+func (s *Service) notify() {
+	select {
+	case s.wake <- struct{}{}:
+	default:
+	}
+}

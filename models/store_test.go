@@ -1,0 +1,128 @@
+package models
+
+import (
+	"context"
+	"errors"
+	"path/filepath"
+	"testing"
+	"time"
+)
+
+func TestOpenTwiceKeepsOneMigrationRow(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "q.db")
+	for i := 0; i < 2; i++ {
+		st, err := Open(path)
+		if err != nil {
+			t.Fatalf("Open #%d: %v", i+1, err)
+		}
+		v, err := st.SchemaVersion(context.Background())
+		if err != nil || v != len(migrations) {
+			t.Fatalf("SchemaVersion = %d, %v; want %d", v, err, len(migrations))
+		}
+		var n int64
+		if err := st.gdb.Table("schema_migrations").Count(&n).Error; err != nil || n != int64(len(migrations)) {
+			t.Fatalf("schema_migrations rows = %d, %v", n, err)
+		}
+		if err := st.Close(); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func TestPragmas(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	for name, want := range map[string]string{"journal_mode": "wal", "foreign_keys": "1", "busy_timeout": "5000", "synchronous": "1"} {
+		got, err := f.store.Pragma(ctx, name)
+		if err != nil || got != want {
+			t.Errorf("PRAGMA %s = %q, %v; want %q", name, got, err, want)
+		}
+	}
+	// Foreign keys are enforced, not just declared.
+	err := f.store.gdb.Exec("INSERT INTO articles (draft_id, position, title, content) VALUES (999, 0, 't', 'c')").Error
+	if err == nil {
+		t.Fatal("article with a missing draft was accepted: foreign keys are off")
+	}
+}
+
+func TestOpenRejectsEmptyPath(t *testing.T) {
+	if _, err := Open(""); !errors.Is(err, ErrInvalidArgument) {
+		t.Fatalf("Open(\"\") = %v", err)
+	}
+}
+
+func TestOperators(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	if n, _ := f.store.OperatorCount(ctx); n != 0 {
+		t.Fatalf("fresh count = %d", n)
+	}
+	op, err := f.store.CreateOperator(ctx, " admin ", "correct horse")
+	if err != nil || op.ID == 0 || op.Username != "admin" {
+		t.Fatalf("CreateOperator = %+v, %v", op, err)
+	}
+	var hash string
+	f.store.gdb.Raw("SELECT password_hash FROM operators WHERE id = ?", op.ID).Row().Scan(&hash)
+	if hash == "correct horse" || len(hash) < 50 {
+		t.Fatalf("password not hashed: %q", hash)
+	}
+
+	invalid := []struct {
+		user, pass, field, key string
+	}{
+		{"a", "longenough", "username", "err.username_length"},
+		{"abcdefghijabcdefghijabcdefghijabc", "longenough", "username", "err.username_length"},
+		{"with space", "longenough", "username", "err.username_invalid"},
+		{"bob", "short", "password", "err.password_too_short"},
+		{"ADMIN", "longenough", "username", "err.username_taken"},
+	}
+	for _, tc := range invalid {
+		_, err := f.store.CreateOperator(ctx, tc.user, tc.pass)
+		var ve *ValidationError
+		if !errors.As(err, &ve) || ve.Fields[tc.field] != tc.key {
+			t.Errorf("CreateOperator(%q, %q) = %v; want %s=%s", tc.user, tc.pass, err, tc.field, tc.key)
+		}
+	}
+
+	if got, err := f.store.Authenticate(ctx, "admin", "correct horse"); err != nil || got.ID != op.ID {
+		t.Fatalf("Authenticate good = %+v, %v", got, err)
+	}
+	for _, c := range [][2]string{{"admin", "wrong password"}, {"nobody", "correct horse"}} {
+		if _, err := f.store.Authenticate(ctx, c[0], c[1]); !errors.Is(err, ErrBadCredentials) {
+			t.Errorf("Authenticate(%q) = %v; want ErrBadCredentials", c[0], err)
+		}
+	}
+	if _, err := f.store.Operator(ctx, 999); !errors.Is(err, ErrNotFound) {
+		t.Errorf("Operator(999) = %v", err)
+	}
+}
+
+func TestSessions(t *testing.T) {
+	f := newFixture(t)
+	ss := f.store.Sessions()
+	now := time.Now()
+	if err := ss.Commit("tok", []byte("data"), now.Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if err := ss.Commit("tok", []byte("data2"), now.Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if b, ok, err := ss.Find("tok"); err != nil || !ok || string(b) != "data2" {
+		t.Fatalf("Find = %q, %v, %v", b, ok, err)
+	}
+	if err := ss.Commit("old", []byte("x"), now.Add(-time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok, _ := ss.Find("old"); ok {
+		t.Fatal("expired session found")
+	}
+	if n, err := ss.DeleteExpired(context.Background()); err != nil || n != 1 {
+		t.Fatalf("DeleteExpired = %d, %v", n, err)
+	}
+	if err := ss.Delete("tok"); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok, _ := ss.Find("tok"); ok {
+		t.Fatal("deleted session found")
+	}
+}

@@ -1,0 +1,74 @@
+package models
+
+import (
+	"context"
+	"errors"
+)
+
+// WeChat is what models needs from the WeChat API. main adapts *wechat.Client to it;
+// tests hand in a fake or a client pointed at the sandbox.
+type WeChat interface {
+	UploadThumb(ctx context.Context, filename string, data []byte) (mediaID string, err error)
+	UploadNews(ctx context.Context, articles []NewsArticle) (mediaID string, err error)
+	SendAll(ctx context.Context, toAll bool, groupID int64, mediaID, clientMsgID string) (MassResult, error)
+	SendToOpenIDs(ctx context.Context, openIDs []string, mediaID, clientMsgID string) (MassResult, error)
+	DeleteMass(ctx context.Context, msgID int64) error
+	MassStatus(ctx context.Context, msgID int64) (string, error) // SEND_SUCCESS, SENDING, SEND_FAIL, DELETE
+	Groups(ctx context.Context) ([]Group, error)
+}
+
+// NewsArticle is one article of an uploadnews call.
+type NewsArticle struct {
+	ThumbMediaID, Author, Title, SourceURL, Content, Digest string
+	ShowCoverPic                                            bool
+}
+
+// MassResult is the answer of sendall / send.
+type MassResult struct{ MsgID, MsgDataID int64 }
+
+// Group is a follower group (tag on today's API).
+type Group struct {
+	ID    int64
+	Name  string
+	Count int
+}
+
+// APIError is how models recognises an errcode from WeChat (wechat.*Error satisfies it).
+type APIError interface {
+	error
+	Errcode() int
+	ExistingMsgID() int64
+}
+
+// WeChat errcodes the pipeline branches on (kept here because models does not import wechat).
+const (
+	codeSystemBusy         = -1
+	codeClientMsgIDExist   = 45065
+	codeClientMsgIDTooFast = 45066
+	codeMassSendFast       = 42010
+	codeMassTaskTooMuch    = 9500002
+)
+
+// asAPIError unwraps err into an APIError, if it is one.
+func asAPIError(err error) (APIError, bool) {
+	var ae APIError
+	if errors.As(err, &ae) {
+		return ae, true
+	}
+	return nil, false
+}
+
+// isTransient reports whether a failed call may succeed when repeated (with the same clientmsgid).
+// Anything that is not an errcode (timeouts, connection resets) is transient: the request may or may
+// not have reached WeChat, which is exactly why batches carry a clientmsgid.
+func isTransient(err error) bool {
+	ae, ok := asAPIError(err)
+	if !ok {
+		return true
+	}
+	switch ae.Errcode() {
+	case codeSystemBusy, codeClientMsgIDTooFast, codeMassSendFast, codeMassTaskTooMuch:
+		return true
+	}
+	return false
+}

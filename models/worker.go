@@ -1,0 +1,333 @@
+package models
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// RunOnce makes one synchronous pass of the worker: every due send is carried as far as it can go,
+// then submitted batches without a callback are reconciled. Tests call it instead of sleeping.
+func (s *Service) RunOnce(ctx context.Context) error {
+	s.runMu.Lock()
+	defer s.runMu.Unlock()
+	var ids []uint
+	err := s.store.db(ctx).Model(&sendRow{}).
+		Where("state IN ? AND (next_attempt_at IS NULL OR next_attempt_at <= ?)",
+			[]string{string(StateQueued), string(StateUploading), string(StateSubmitting)}, s.now()).
+		Order("id").Pluck("id", &ids).Error
+	if err != nil {
+		return err
+	}
+	for _, id := range ids {
+		if err := s.process(ctx, id); err != nil {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			s.log.Error("send processing failed", "send_id", id, "err", redact(err.Error()))
+		}
+	}
+	return s.reconcile(ctx)
+}
+
+// process carries one send through uploads and batch submission. Each step is committed before
+// the next remote call; a crash at any point resumes from the last commit.
+func (s *Service) process(ctx context.Context, id uint) error {
+	var send sendRow
+	if err := s.store.db(ctx).Take(&send, id).Error; err != nil {
+		return notFound(err)
+	}
+	var arts []snapArticle
+	if err := json.Unmarshal([]byte(send.ArticlesJSON), &arts); err != nil {
+		return s.failSend(ctx, &send, nil, 0, "corrupt article snapshot: "+err.Error())
+	}
+
+	if send.State == string(StateQueued) {
+		if err := s.setSendState(ctx, &send, StateUploading); err != nil {
+			return err
+		}
+	}
+	if send.MediaID == "" || !s.newsStillFresh(ctx, send.MediaID) {
+		mediaID, err := s.uploadContent(ctx, &send, arts)
+		if err != nil {
+			return s.callFailed(ctx, &send, nil, err)
+		}
+		send.MediaID = mediaID
+		if err := s.store.db(ctx).Model(&send).Update("media_id", mediaID).Error; err != nil {
+			return err
+		}
+	}
+	if send.State != string(StateSubmitting) {
+		if err := s.setSendState(ctx, &send, StateSubmitting); err != nil {
+			return err
+		}
+	}
+
+	var batches []batchRow
+	if err := s.store.db(ctx).Where("send_id = ?", id).Order("batch_index").Find(&batches).Error; err != nil {
+		return err
+	}
+	for i := range batches {
+		b := &batches[i]
+		if b.State != string(StateQueued) && b.State != string(StateSubmitting) {
+			continue
+		}
+		if err := s.submitBatch(ctx, &send, b); err != nil {
+			return err
+		}
+		if b.State != string(StateSubmitted) {
+			return nil // failed or waiting for a retry
+		}
+	}
+	return s.markSubmitted(ctx, &send, batches)
+}
+
+// uploadContent uploads the thumbs without a fresh media id, then the news (unless this exact
+// content was uploaded recently), committing each media id as soon as WeChat returns it.
+func (s *Service) uploadContent(ctx context.Context, send *sendRow, arts []snapArticle) (string, error) {
+	media := map[uint]string{}
+	for _, tid := range distinctThumbs(arts) {
+		var t thumbRow
+		if err := s.store.db(ctx).Take(&t, tid).Error; err != nil {
+			return "", permanentError{fmt.Sprintf("thumb %d: %v", tid, notFound(err))}
+		}
+		if t.MediaID != "" && mediaFresh(t.MediaUploadedAt, s.now()) {
+			media[tid] = t.MediaID
+			continue
+		}
+		if err := s.useQuota(ctx, send.ID, EndpointUploadThumb); err != nil {
+			return "", err
+		}
+		mediaID, err := s.wx.UploadThumb(ctx, t.Filename, t.Data)
+		if err != nil {
+			return "", err
+		}
+		now := s.now()
+		if err := s.store.db(ctx).Model(&t).Updates(map[string]any{"media_id": mediaID, "media_uploaded_at": now}).Error; err != nil {
+			return "", err
+		}
+		media[tid] = mediaID
+	}
+	news := newsArticles(arts, media)
+	hash := newsHash(news)
+	if id, ok, err := s.freshNewsUpload(ctx, hash); err != nil || ok {
+		return id, err
+	}
+	if err := s.useQuota(ctx, send.ID, EndpointUploadNews); err != nil {
+		return "", err
+	}
+	mediaID, err := s.wx.UploadNews(ctx, news)
+	if err != nil {
+		return "", err
+	}
+	row := newsUploadRow{DraftID: send.DraftID, ContentHash: hash, MediaID: mediaID, UploadedAt: s.now()}
+	if err := s.store.db(ctx).Create(&row).Error; err != nil {
+		return "", err
+	}
+	return mediaID, nil
+}
+
+func (s *Service) newsStillFresh(ctx context.Context, mediaID string) bool {
+	var n int64
+	err := s.store.db(ctx).Model(&newsUploadRow{}).
+		Where("media_id = ? AND uploaded_at > ?", mediaID, s.now().Add(-mediaLifetime)).Count(&n).Error
+	return err == nil && n > 0
+}
+
+// submitBatch commits "submitting" (and the quota call) before calling WeChat with the batch's
+// clientmsgid, then commits the msg_id. A batch left in "submitting" by a crash or a timeout is
+// called again with the same clientmsgid; WeChat answers 45065 with the existing msg_id if the
+// first call got through, which is taken as the answer.
+func (s *Service) submitBatch(ctx context.Context, send *sendRow, b *batchRow) error {
+	endpoint := sendEndpoint(TargetKind(send.Target))
+	err := s.store.inTx(ctx, func(ctx context.Context) error {
+		if err := s.useQuota(ctx, send.ID, endpoint); err != nil {
+			return err
+		}
+		return s.store.db(ctx).Model(b).Update("state", string(StateSubmitting)).Error
+	})
+	if err != nil {
+		return err
+	}
+	b.State = string(StateSubmitting)
+
+	var res MassResult
+	if TargetKind(send.Target) == TargetOpenIDs {
+		res, err = s.wx.SendToOpenIDs(ctx, strings.Split(b.OpenIDs, "\n"), send.MediaID, b.ClientMsgID)
+	} else {
+		res, err = s.wx.SendAll(ctx, send.Target == string(TargetAll), send.GroupID, send.MediaID, b.ClientMsgID)
+	}
+	if err != nil {
+		if ae, ok := asAPIError(err); ok && ae.Errcode() == codeClientMsgIDExist {
+			// Already sent under this clientmsgid: keep the job WeChat already has.
+			res = MassResult{MsgID: ae.ExistingMsgID()}
+			if res.MsgID == 0 {
+				return s.callFailed(ctx, send, b, err)
+			}
+			s.log.Info("batch already submitted (45065)", "send_id", send.ID, "batch", b.BatchIndex, "msg_id", res.MsgID)
+			err = nil
+		} else {
+			return s.callFailed(ctx, send, b, err)
+		}
+	}
+
+	now := s.now()
+	err = s.store.inTx(ctx, func(ctx context.Context) error {
+		if err := s.store.db(ctx).Model(b).Updates(map[string]any{
+			"state": string(StateSubmitted), "msg_id": res.MsgID, "msg_data_id": res.MsgDataID,
+			"submitted_at": now, "errcode": 0, "errmsg": "",
+		}).Error; err != nil {
+			return err
+		}
+		// A push can beat our commit: apply one stored for this msg_id already.
+		return s.applyStoredJobFinished(ctx, res.MsgID)
+	})
+	if err != nil {
+		return err
+	}
+	b.State, b.MsgID, b.MsgDataID, b.SubmittedAt = string(StateSubmitted), res.MsgID, res.MsgDataID, &now
+	s.log.Info("batch submitted", "send_id", send.ID, "batch", b.BatchIndex, "msg_id", res.MsgID)
+	return nil
+}
+
+// markSubmitted closes the submission phase once every batch has a msg_id.
+func (s *Service) markSubmitted(ctx context.Context, send *sendRow, batches []batchRow) error {
+	ids := make([]string, 0, len(batches))
+	for _, b := range batches {
+		ids = append(ids, fmt.Sprint(b.MsgID))
+	}
+	now := s.now()
+	return s.store.inTx(ctx, func(ctx context.Context) error {
+		if err := s.store.db(ctx).Model(send).Updates(map[string]any{
+			"state": string(StateSubmitted), "submitted_at": now, "attempts": 0, "next_attempt_at": nil,
+			"errcode": 0, "errmsg": "",
+		}).Error; err != nil {
+			return err
+		}
+		send.State = string(StateSubmitted)
+		if err := s.releaseQuota(ctx, send.ID); err != nil { // e.g. a thumb another send uploaded first
+			return err
+		}
+		if err := s.addHistory(ctx, send.ID, 0, HistorySubmitted, "msg_id "+strings.Join(ids, ", ")); err != nil {
+			return err
+		}
+		return s.settleSend(ctx, send.ID)
+	})
+}
+
+func (s *Service) setSendState(ctx context.Context, send *sendRow, st SendState) error {
+	if err := s.store.db(ctx).Model(send).Update("state", string(st)).Error; err != nil {
+		return err
+	}
+	send.State = string(st)
+	return nil
+}
+
+// permanentError is a local failure that retrying cannot fix.
+type permanentError struct{ msg string }
+
+func (e permanentError) Error() string { return e.msg }
+
+// callFailed decides between retrying later (transient: timeouts, -1 system busy …) and failing the
+// send (an errcode that will not change). A cancelled ctx (shutdown) is neither: the next start resumes.
+func (s *Service) callFailed(ctx context.Context, send *sendRow, b *batchRow, callErr error) error {
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	code, msg := 0, redact(callErr.Error())
+	if ae, ok := asAPIError(callErr); ok {
+		code = ae.Errcode()
+	}
+	var perm permanentError
+	if errors.As(callErr, &perm) || !isTransient(callErr) {
+		return s.failSend(ctx, send, b, code, msg)
+	}
+	attempts := send.Attempts + 1
+	if attempts >= s.rules.MaxAttempts {
+		return s.failSend(ctx, send, b, code, msg)
+	}
+	next := s.now().Add(s.rules.RetryBackoff << (attempts - 1))
+	s.log.Warn("WeChat call failed, will retry", "send_id", send.ID, "attempt", attempts, "retry_at", next, "err", msg)
+	return s.store.inTx(ctx, func(ctx context.Context) error {
+		if err := s.store.db(ctx).Model(send).Updates(map[string]any{
+			"attempts": attempts, "next_attempt_at": next, "errcode": code, "errmsg": msg,
+		}).Error; err != nil {
+			return err
+		}
+		send.Attempts = attempts
+		return s.addHistory(ctx, send.ID, 0, HistoryRetrying, fmt.Sprintf("attempt %d: %s", attempts, msg))
+	})
+}
+
+// failSend marks the send (and the failing batch, and batches never tried) failed and releases the
+// quota it reserved for calls that will not be made.
+func (s *Service) failSend(ctx context.Context, send *sendRow, b *batchRow, code int, msg string) error {
+	s.log.Error("send failed", "send_id", send.ID, "errcode", code, "errmsg", msg)
+	return s.store.inTx(ctx, func(ctx context.Context) error {
+		db := s.store.db(ctx)
+		if b != nil {
+			if err := db.Model(b).Updates(map[string]any{"state": string(StateFailed), "errcode": code, "errmsg": msg}).Error; err != nil {
+				return err
+			}
+			b.State = string(StateFailed)
+		}
+		if err := db.Model(&batchRow{}).Where("send_id = ? AND state = ?", send.ID, string(StateQueued)).
+			Updates(map[string]any{"state": string(StateFailed), "errmsg": "not sent: an earlier step failed"}).Error; err != nil {
+			return err
+		}
+		if err := db.Model(send).Updates(map[string]any{
+			"state": string(StateFailed), "errcode": code, "errmsg": msg, "next_attempt_at": nil,
+		}).Error; err != nil {
+			return err
+		}
+		send.State = string(StateFailed)
+		if err := s.releaseQuota(ctx, send.ID); err != nil {
+			return err
+		}
+		return s.addHistory(ctx, send.ID, 0, HistoryFailed, fmt.Sprintf("errcode %d: %s", code, msg))
+	})
+}
+
+// reconcile asks mass/get about batches submitted a while ago whose callback never came
+// (WeChat does not guarantee delivery). It learns the outcome, not the figures.
+func (s *Service) reconcile(ctx context.Context) error {
+	cutoff := s.now().Add(-s.rules.ReconcileAfter)
+	var batches []batchRow
+	if err := s.store.db(ctx).Where("state = ? AND msg_id <> 0 AND submitted_at <= ? AND (checked_at IS NULL OR checked_at <= ?)",
+		string(StateSubmitted), cutoff, cutoff).Order("id").Find(&batches).Error; err != nil {
+		return err
+	}
+	for _, b := range batches {
+		status, err := s.wx.MassStatus(ctx, b.MsgID)
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		if err != nil {
+			s.log.Warn("mass/get failed", "msg_id", b.MsgID, "err", redact(err.Error()))
+		}
+		var wxStatus string
+		switch status {
+		case "SEND_SUCCESS":
+			wxStatus = "send success"
+		case "SEND_FAIL":
+			wxStatus = "send fail"
+		case "DELETE":
+			wxStatus = "delete"
+		}
+		err = s.store.inTx(ctx, func(ctx context.Context) error {
+			if wxStatus == "" {
+				return s.store.db(ctx).Model(&b).Update("checked_at", s.now()).Error
+			}
+			if err := s.finishBatch(ctx, b.MsgID, JobFinished{MsgID: b.MsgID, Status: wxStatus}, false); err != nil {
+				return err
+			}
+			return s.store.db(ctx).Model(&b).Update("checked_at", s.now()).Error
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -1,0 +1,299 @@
+// Package views holds the templ pages of the dashboard and the typed view
+// models they render. Views know nothing of the database or of WeChat: the
+// handlers translate domain values into these structs.
+package views
+
+import (
+	"fmt"
+	"time"
+
+	"qunfa/static"
+	"qunfa/views/i18n"
+)
+
+// beijing is WeChat's day and month: every time on a page is shown in it.
+var beijing = time.FixedZone("CST", 8*3600)
+
+// Layout is the data every page shares, built once per request by the handlers.
+type Layout struct {
+	Lang       string // "zh" or "en"
+	Title      string // catalogue key of the page title
+	TitleArgs  []any
+	Operator   string // logged-in username; "" on login/setup pages
+	CSRF       string
+	Flash      string // catalogue key of a one-time message, "" for none
+	Path       string // current path (language switch returns here)
+	QuotaLeft  int
+	QuotaTotal int
+	Nav        string // "drafts" | "sends": which nav item is active
+}
+
+// T translates key in the page language.
+func (l Layout) T(key string, args ...any) string { return i18n.T(l.Lang, key, args...) }
+
+// HTMLLang is the value of <html lang>.
+func (l Layout) HTMLLang() string {
+	if l.Lang == "en" {
+		return "en"
+	}
+	return "zh-CN"
+}
+
+// Asset returns the URL of an embedded static file with a content hash
+// appended, so it can be cached "forever" and still change on upgrade.
+func Asset(name string) string {
+	if h := static.Hash(name); h != "" {
+		return "/static/" + name + "?v=" + h
+	}
+	return "/static/" + name
+}
+
+// FormatTime shows t in Beijing time; the zero time shows as a dash.
+func FormatTime(t time.Time) string {
+	if t.IsZero() {
+		return "—"
+	}
+	return t.In(beijing).Format("2006-01-02 15:04:05")
+}
+
+// FormatTimePtr is FormatTime for optional times.
+func FormatTimePtr(t *time.Time) string {
+	if t == nil {
+		return "—"
+	}
+	return FormatTime(*t)
+}
+
+// FieldErrors maps a form field key (e.g. "articles.0.title") to a catalogue key.
+type FieldErrors map[string]string
+
+// LoginPage is the login form.
+type LoginPage struct {
+	Layout   Layout
+	Username string
+	Next     string
+	Error    string // catalogue key, "" for none
+}
+
+// SetupPage is the first-run form that creates the first operator.
+type SetupPage struct {
+	Layout   Layout
+	Username string
+	Errors   FieldErrors
+}
+
+// DraftRow is one line of the drafts list.
+type DraftRow struct {
+	ID        uint
+	Title     string
+	Articles  int
+	UpdatedAt time.Time
+	Sent      int
+}
+
+// DraftsPage lists the drafts.
+type DraftsPage struct {
+	Layout Layout
+	Drafts []DraftRow
+}
+
+// ArticleForm is one article as the editor shows it.
+type ArticleForm struct {
+	Title, Author, Digest, Content, SourceURL string
+	ShowCoverPic                              bool
+	ThumbID                                   uint
+}
+
+// ThumbURL is where the preview image of the article's thumbnail is served.
+func (a ArticleForm) ThumbURL() string {
+	if a.ThumbID == 0 {
+		return ""
+	}
+	return fmt.Sprintf("/thumbs/%d", a.ThumbID)
+}
+
+// DraftEditPage is the editor for a new (ID 0) or existing draft.
+type DraftEditPage struct {
+	Layout      Layout
+	ID          uint
+	Articles    []ArticleForm
+	Errors      FieldErrors
+	MaxArticles int
+}
+
+// Action is where the editor form posts.
+func (p DraftEditPage) Action() string {
+	if p.ID == 0 {
+		return "/drafts"
+	}
+	return fmt.Sprintf("/drafts/%d", p.ID)
+}
+
+// GroupOption is one choice of the group select.
+type GroupOption struct {
+	ID    int64
+	Name  string
+	Count int
+}
+
+// SendFields holds what the operator chose on the send page; it travels
+// through the confirm page as hidden fields.
+type SendFields struct {
+	Target  string // "all" | "group" | "openids"
+	GroupID int64
+	OpenIDs string
+	Key     string // idempotency key: the same key never sends twice
+}
+
+// SendFormPage asks for the recipients.
+type SendFormPage struct {
+	Layout     Layout
+	DraftID    uint
+	DraftTitle string
+	Form       SendFields
+	Groups     []GroupOption
+	GroupsErr  string // catalogue key when the groups could not be loaded
+	Errors     FieldErrors
+}
+
+// PlannedCall is one WeChat endpoint and how many times it will be called.
+type PlannedCall struct {
+	Endpoint string
+	Count    int
+}
+
+// OpenIDProblem is a line of the pasted list that will not be used.
+type OpenIDProblem struct {
+	Line   int
+	Value  string
+	Reason string // catalogue key
+}
+
+// SendConfirmPage shows the plan before anything is sent.
+type SendConfirmPage struct {
+	Layout         Layout
+	DraftID        uint
+	DraftTitle     string
+	Form           SendFields
+	Calls          []PlannedCall
+	CallsNeeded    int
+	QuotaLeft      int
+	Recipients     int
+	Batches        int
+	Everyone       bool
+	GroupName      string
+	OpenIDProblems []OpenIDProblem
+	QuotaExceeded  bool
+	Errors         FieldErrors
+}
+
+// Stats are the figures of MASSSENDJOBFINISH, summed over batches.
+type Stats struct {
+	Total, Filter, Sent, Error int
+}
+
+// ChartData is what app.js reads to draw the bar chart.
+type ChartData struct {
+	Labels []string `json:"labels"`
+	Values []int    `json:"values"`
+}
+
+// SendRow is one line of the history list.
+type SendRow struct {
+	ID         uint
+	Title      string
+	Target     Target
+	State      string
+	MsgIDs     []int64
+	CreatedAt  time.Time
+	Stats      Stats
+	HasFigures bool
+}
+
+// Target describes the recipients of a send.
+type Target struct {
+	Kind       string // "all" | "group" | "openids"
+	GroupName  string
+	Recipients int
+}
+
+// SendsPage is the history of sends.
+type SendsPage struct {
+	Layout Layout
+	Sends  []SendRow
+}
+
+// BatchView is one WeChat call of a send (OpenID lists over 10,000 are split).
+type BatchView struct {
+	Index        int
+	ClientMsgID  string
+	OpenIDCount  int
+	State        string
+	MsgID        int64
+	Status       string
+	Errcode      int
+	Errmsg       string
+	Stats        Stats
+	StatusReason string
+}
+
+// HistoryView is one recorded action on a send.
+type HistoryView struct {
+	At     time.Time
+	Action string // catalogue key
+	Detail string
+}
+
+// SendView is a send as its page shows it. Texts that come from the protocol
+// package (status reason, errcode explanation) are already in the page language.
+type SendView struct {
+	ID           uint
+	DraftID      uint
+	Title        string
+	Target       Target
+	State        string
+	Errcode      int
+	Errmsg       string
+	Explain      string
+	ExplainDo    string
+	Status       string
+	StatusReason string
+	MsgIDs       []int64
+	CreatedAt    time.Time
+	SubmittedAt  *time.Time
+	FinishedAt   *time.Time
+	DeletedAt    *time.Time
+	Stats        Stats
+	HasFigures   bool
+	Batches      []BatchView
+	History      []HistoryView
+	CanDelete    bool
+}
+
+// Live reports whether the page should keep polling for news.
+func (s SendView) Live() bool {
+	switch s.State {
+	case "finished", "failed", "deleted":
+		return false
+	}
+	return true
+}
+
+// SendPage is one send's page.
+type SendPage struct {
+	Layout Layout
+	Send   SendView
+}
+
+// DeleteConfirmPage asks before deleting a sent message.
+type DeleteConfirmPage struct {
+	Layout Layout
+	Send   SendView
+}
+
+// ErrorPage is a 403/404/500 page.
+type ErrorPage struct {
+	Layout  Layout
+	Status  int
+	Message string // catalogue key
+}

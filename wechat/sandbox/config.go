@@ -1,0 +1,99 @@
+package sandbox
+
+import (
+	"log/slog"
+	"time"
+)
+
+// Config sets up a simulated Official Account. Zero values take the seed's (2014) defaults.
+type Config struct {
+	AppID, AppSecret, Token string
+	EncodingAESKey          string // "" → plaintext callbacks; else secure (AES) mode
+	CallbackURL             string // where MASSSENDJOBFINISH is POSTed ("" = don't push)
+
+	DailyQuota  int           // default 10: every advanced call (media/upload, uploadnews, sendall, send, delete) counts
+	MonthlyCap  int           // default 4 mass messages per follower per Beijing calendar month
+	MaxArticles int           // default 10 (seed); 8 = today's API
+	Followers   int           // demo population size, default 3000; deterministic (seeded RNG)
+	FinishDelay time.Duration // default 3 s between submission and MASSSENDJOBFINISH; tests use ~50 ms
+	TokenTTL    time.Duration // default 7200 s
+
+	// PushRetryGap is the pause between callback delivery attempts (default 1 s).
+	// WeChat retries three more times when the receiver does not answer "success".
+	PushRetryGap time.Duration
+
+	Now    func() time.Time // default time.Now; drives token/media expiry, quota day and cap month
+	Logger *slog.Logger     // default slog.Default()
+}
+
+// Defaults of the seed's rules.
+const (
+	DefaultDailyQuota   = 10
+	DefaultMonthlyCap   = 4
+	DefaultMaxArticles  = 10
+	DefaultFollowers    = 3000
+	DefaultFinishDelay  = 3 * time.Second
+	DefaultTokenTTL     = 7200 * time.Second
+	DefaultPushRetryGap = time.Second
+)
+
+// Fixed protocol limits.
+const (
+	tokenOverlap    = 5 * time.Minute   // old and new token both valid after a refresh (§1.1)
+	mediaTTL        = 72 * time.Hour    // temporary media live 3 days (§2.3)
+	clientMsgWindow = 24 * time.Hour    // clientmsgid de-duplication window (§3.1)
+	thumbMaxBytes   = 64 << 10          // thumb: JPG ≤ 64 KB
+	imageMaxBytes   = 2 << 20           // image: JPG/PNG ≤ 2 MB
+	uploadMaxBytes  = 10 << 20          // largest media WeChat takes at all (video); beyond → 45001
+	jsonMaxBytes    = 4 << 20           // JSON request bodies
+	userPageSize    = 10000             // user/get page (§6.3)
+	touserMin       = 2                 // mass/send list size (§3.2)
+	touserMax       = 10000             //
+	clientMsgIDMax  = 64                // bytes (§3.1)
+	titleMaxChars   = 64                // uploadnews title
+	digestMaxChars  = 120               // uploadnews digest
+	contentMaxChars = 20000             // uploadnews content (§2.1)
+	textMaxChars    = 2048              // text mass message
+	pushTimeout     = 5 * time.Second   // WeChat waits 5 s for the callback receiver (§4.7)
+	pushRetries     = 3                 // retries after the first attempt (§4.7)
+	firstMsgID      = int64(3147494522) // real msg_ids are above 2^31 (§0)
+	firstMsgDataID  = int64(2455891298)
+)
+
+// withDefaults fills the zero values.
+func (c Config) withDefaults() Config {
+	if c.DailyQuota <= 0 {
+		c.DailyQuota = DefaultDailyQuota
+	}
+	if c.MonthlyCap <= 0 {
+		c.MonthlyCap = DefaultMonthlyCap
+	}
+	if c.MaxArticles <= 0 {
+		c.MaxArticles = DefaultMaxArticles
+	}
+	if c.Followers <= 0 {
+		c.Followers = DefaultFollowers
+	}
+	if c.FinishDelay <= 0 {
+		c.FinishDelay = DefaultFinishDelay
+	}
+	if c.TokenTTL <= 0 {
+		c.TokenTTL = DefaultTokenTTL
+	}
+	if c.PushRetryGap <= 0 {
+		c.PushRetryGap = DefaultPushRetryGap
+	}
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+	if c.Logger == nil {
+		c.Logger = slog.Default()
+	}
+	return c
+}
+
+// beijing is WeChat's clock for "a day" and "a month", whatever the server's zone.
+var beijing = time.FixedZone("CST", 8*3600)
+
+func dayKey(t time.Time) string   { return t.In(beijing).Format("2006-01-02") }
+func monthKey(t time.Time) string { return t.In(beijing).Format("2006-01") }

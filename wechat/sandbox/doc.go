@@ -1,0 +1,104 @@
+// Package sandbox simulates the WeChat Official Account API server (api.weixin.qq.com) for
+// demos and tests, with the seed's (2014) rules by default. A *Server is an http.Handler
+// mounted at the root; it keeps everything in memory.
+//
+// # Conventions (protocol §0)
+//
+// Every answer is HTTP 200 with JSON. Errors are {"errcode":N,"errmsg":"<official text> rid:
+// xxxxxxxx-xxxxxxxx-xxxxxxxx"}; 45065 also carries "msg_id". Success bodies have WeChat's
+// shapes: some with errcode 0, some without. Calls are checked in this order:
+//
+//  1. method: a GET endpoint called otherwise → 43001 "require GET method", a POST endpoint → 43002;
+//  2. a failure queued with FailNext (test hook; FailNextAfterAccept instead replaces the answer
+//     of an accepted call);
+//  3. access_token (business calls): missing → 41001, unknown or superseded past the 5-minute
+//     overlap → 40001, past TokenTTL or after ExpireTokens → 42001;
+//  4. daily quota (advanced calls only) → 45009 "reach max api daily quota limit";
+//  5. the endpoint's own validation (below). A JSON body that is empty → 44002, malformed → 47001.
+//
+// # Endpoints
+//
+// GET /cgi-bin/token?grant_type=client_credential&appid=&secret= → {"access_token","expires_in"}.
+// grant_type other than client_credential → 40002; appid missing → 41002, wrong → 40013; secret
+// missing → 41004, wrong → 40001 (as in §1.1's table). A new token supersedes the previous ones,
+// which keep working for 5 minutes.
+//
+// POST /cgi-bin/media/upload?type=thumb|image, multipart field "media" → {"type","media_id",
+// "created_at"}. Advanced call. type other than thumb/image → 40004 (voice and video are not
+// simulated); no or empty "media" part → 41005; thumb not a JPEG, image not a JPEG or PNG (by
+// magic bytes) → 40005; thumb over 64 KB or image over 2 MB → 40006; a file over 10 MB → 45001.
+// Media ids live 3 days (by Config.Now); after that they answer 40007 wherever they are used.
+//
+// POST /cgi-bin/media/uploadnews {"articles":[...]} → {"type":"news","media_id","created_at"}.
+// Advanced call. No articles → 44003; more than MaxArticles → 45008. Per article: empty title
+// → 44003, title over 64 characters → 45003, empty content → 44004, content over 20 000
+// characters → 45002, digest over 120 characters → 45004, no thumb_media_id → 41006, a
+// thumb_media_id that is not a live thumb or image → 40007. show_cover_pic may be a number or a string.
+//
+// POST /cgi-bin/message/mass/sendall {"filter":{...},"msgtype",...,"clientmsgid"} → {"errcode":0,
+// "errmsg":"send job submission success","msg_id","msg_data_id"} (msg_data_id for mpnews only).
+// Advanced call. No filter → 47001. filter.is_to_all true → every follower; else filter.group_id
+// (number or string, 2014) or filter.tag_id (today; tags are groups 2 and 100+). Neither, or not a
+// number → 40050; an unknown group or tag → -1 "system error", as the real server answers (§3.1).
+//
+// POST /cgi-bin/message/mass/send {"touser":[...],"msgtype",...} → same answer as sendall.
+// Advanced call. touser missing, unreadable, or not 2 to 10 000 entries → 40130; an OpenID that
+// is not a follower → 40003. A repeated OpenID receives the message once.
+//
+// Payload rules shared by sendall and send: clientmsgid over 64 bytes → 45067; msgtype mpnews
+// needs mpnews.media_id (no mpnews object → 44003, empty id → 41006) of a live uploadnews media
+// (anything else → 40007); msgtype text needs text.content (empty → 44004, over 2048 characters
+// → 45002); any other msgtype → 40008. A clientmsgid seen in the last 24 h → 45065 with the
+// existing job's msg_id; without a clientmsgid the key is derived from the audience and the
+// content, so the same message to the same audience twice within 24 h is refused too (§3.1).
+// msg_ids start above 2^31 and increase.
+//
+// POST /cgi-bin/message/mass/delete {"msg_id","article_idx"} → {"errcode":0,"errmsg":"ok"}.
+// Advanced call. msg_id (number or string) missing, unknown, not finished, not "send success",
+// not mpnews, or already deleted → 40059; article_idx outside 0..articles → 40060. 0 or absent
+// deletes the whole message; deleting every article one by one deletes it too.
+//
+// POST /cgi-bin/message/mass/get {"msg_id"} (number or string) → {"msg_id","msg_status"}, status
+// SENDING until the job finishes, then SEND_SUCCESS or SEND_FAIL, or DELETE. Unknown → 40059.
+//
+// GET /cgi-bin/groups/get → {"groups":[{"id","name","count"}]}.
+// GET /cgi-bin/tags/get → {"tags":[{"id","name","count"}]} (groups 2 and 100+).
+// GET /cgi-bin/user/get?next_openid= → {"total","count","data":{"openid":[...]},"next_openid"}:
+// 10 000 a page after next_openid; next_openid is the page's last OpenID; a page past the end has
+// count 0, no data and an empty next_openid. An unknown next_openid → 40003.
+//
+// # Rules
+//
+// Daily quota: DailyQuota advanced calls (media/upload, uploadnews, sendall, send, delete) per
+// Beijing calendar day of Config.Now. Only accepted calls use quota: a call rejected for any
+// reason (including 45009 and 45065) does not, so a client's fix-and-retry costs nothing.
+// token, groups/get, tags/get, user/get and mass/get are not counted.
+//
+// Demo population: Followers deterministic 28-character OpenIDs ("oV5Crj…", fixed seed) in the
+// 2014 groups 0 未分组, 1 黑名单, 2 星标组, 100 北京用户, 101 上海用户, 102 老客户 and 103 测试组
+// (the first 5 followers, none of whom refuses). About 3% of the others refuse mass messages.
+//
+// Delivery and counts: a job's outcome is decided when it is accepted (WeChat snapshots the
+// audience) and counted in the Beijing month of that moment:
+//   - TotalCount: every follower in the audience (everyone, the group, or the OpenID list);
+//   - filtered out, so not in FilterCount: blacklisted followers;
+//   - ErrorCount: followers who refuse mass messages, and followers who already received
+//     MonthlyCap mass messages this month (the 5th in a month is not delivered and counts
+//     as an error);
+//   - SentCount: the rest; each now has one more message this month.
+//
+// So FilterCount = SentCount + ErrorCount ≤ TotalCount. Status is "send success" when anyone
+// received it, else "send fail".
+//
+// Callback: FinishDelay after submission the job finishes (mass/get answers SEND_SUCCESS or
+// SEND_FAIL) and, when a callback URL is set, a MASSSENDJOBFINISH event (ToUserName the gh_
+// original id, FromUserName the mass-send assistant, MsgID, the counts, CopyrightCheckResult
+// CheckState 1, ArticleUrlResult with one URL per article) is sealed with wechat.Codec (Token,
+// AppID, EncodingAESKey; secure mode when EncodingAESKey is set) and POSTed as text/xml with
+// the signature query on the URL. An answer other than an empty 200 or "success", an error or
+// a 5 s timeout is retried three more times, PushRetryGap apart. Close stops pending finishes
+// and retries and waits for pushes in flight.
+//
+// Test hooks: ExpireTokens, FailNext, FailNextAfterAccept, Calls, FinishPending, Job, Received, QuotaLeft, Groups,
+// OpenIDs, Refuses, OriginalID.
+package sandbox

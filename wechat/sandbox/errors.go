@@ -1,0 +1,85 @@
+package sandbox
+
+import (
+	"encoding/json"
+	"fmt"
+	"math/rand/v2"
+	"net/http"
+)
+
+// errmsgs holds the official English errmsg of every code the sandbox answers (protocol §1.1, §9).
+var errmsgs = map[int]string{
+	-1:    "system error",
+	40001: "invalid credential, access_token is invalid or not latest",
+	40002: "invalid grant_type",
+	40003: "invalid openid",
+	40004: "invalid media type",
+	40005: "invalid file type",
+	40006: "invalid meida size", // sic, as WeChat spells it
+	40007: "invalid media_id",
+	40008: "invalid message type",
+	40013: "invalid appid",
+	40014: "invalid access_token",
+	40050: "invalid group id",
+	40059: "invalid msg id",
+	40060: "invalid article idx",
+	40130: "invalid openid list size, at least two openid",
+	41001: "access_token missing",
+	41002: "appid missing",
+	41004: "appsecret missing",
+	41005: "media data missing",
+	41006: "media_id missing",
+	42001: "access_token expired",
+	43001: "require GET method",
+	43002: "require POST method",
+	44002: "empty post data",
+	44003: "empty news data",
+	44004: "empty content",
+	45001: "media size out of limit",
+	45002: "content size out of limit",
+	45003: "title size out of limit",
+	45004: "description size out of limit",
+	45008: "article size out of limit",
+	45009: "reach max api daily quota limit",
+	45065: "clientmsgid exist",
+	45067: "clientmsgid size out of limit",
+	47001: "data format error",
+}
+
+// apiError is a WeChat errcode answer; handlers return it and ServeHTTP writes it.
+type apiError struct {
+	code  int
+	msgID int64 // only for 45065: the existing job's msg_id
+}
+
+func (e *apiError) Error() string { return fmt.Sprintf("errcode %d", e.code) }
+
+func fail(code int) *apiError { return &apiError{code: code} }
+
+// errmsgFor returns the official text plus the diagnostic suffix real servers append (§0).
+func errmsgFor(code int) string {
+	text, ok := errmsgs[code]
+	if !ok {
+		text = "unknown error"
+	}
+	return fmt.Sprintf("%s rid: %08x-%08x-%08x", text, rand.Uint32(), rand.Uint32(), rand.Uint32())
+}
+
+type errorBody struct {
+	Errcode int    `json:"errcode"`
+	Errmsg  string `json:"errmsg"`
+	MsgID   int64  `json:"msg_id,omitempty"`
+}
+
+func writeError(w http.ResponseWriter, e *apiError) {
+	writeJSON(w, errorBody{Errcode: e.code, Errmsg: errmsgFor(e.code), MsgID: e.msgID})
+}
+
+// writeJSON answers 200 with WeChat's content type; WeChat errors are 200 too (§0).
+// HTML escaping is off so Chinese group names and article HTML come back as WeChat sends them.
+func writeJSON(w http.ResponseWriter, v any) {
+	w.Header().Set("Content-Type", "application/json; encoding=utf-8")
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(v)
+}

@@ -1,0 +1,187 @@
+package sandbox
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+type mediaItem struct {
+	kind      string // thumb, image, news
+	createdAt time.Time
+	articles  int // news only
+}
+
+type mediaResponse struct {
+	Type      string `json:"type"`
+	MediaID   string `json:"media_id"`
+	CreatedAt int64  `json:"created_at"`
+}
+
+// uploadMedia serves POST /cgi-bin/media/upload?type=thumb|image, multipart field "media" (§2.3).
+// Only thumb and image are simulated; voice and video answer 40004.
+func (s *Server) uploadMedia(r *http.Request) (any, *apiError) {
+	kind := r.URL.Query().Get("type")
+	if kind != "thumb" && kind != "image" {
+		return nil, fail(40004)
+	}
+	r.Body = http.MaxBytesReader(nil, r.Body, uploadMaxBytes+1<<20) // room for multipart framing
+	data, e := readMediaPart(r)
+	if e != nil {
+		return nil, e
+	}
+	limit, okFormat := imageMaxBytes, isJPEG(data) || isPNG(data)
+	if kind == "thumb" {
+		limit, okFormat = thumbMaxBytes, isJPEG(data)
+	}
+	if !okFormat {
+		return nil, fail(40005)
+	}
+	if len(data) > limit {
+		return nil, fail(40006)
+	}
+	id, created := s.storeMedia(&mediaItem{kind: kind})
+	return mediaResponse{Type: kind, MediaID: id, CreatedAt: created}, nil
+}
+
+// readMediaPart returns the bytes of the "media" file part: 41005 when absent or empty,
+// 45001 beyond the largest media WeChat accepts at all.
+func readMediaPart(r *http.Request) ([]byte, *apiError) {
+	mr, err := r.MultipartReader()
+	if err != nil {
+		return nil, fail(41005)
+	}
+	for {
+		part, err := mr.NextPart()
+		if errors.Is(err, io.EOF) {
+			return nil, fail(41005)
+		}
+		if err != nil {
+			return nil, tooBigOr(err, 41005)
+		}
+		if part.FormName() != "media" {
+			continue
+		}
+		data, err := io.ReadAll(io.LimitReader(part, uploadMaxBytes+1))
+		if err != nil {
+			return nil, tooBigOr(err, 41005)
+		}
+		if len(data) > uploadMaxBytes {
+			return nil, fail(45001)
+		}
+		if len(data) == 0 {
+			return nil, fail(41005)
+		}
+		return data, nil
+	}
+}
+
+func tooBigOr(err error, code int) *apiError {
+	var tooBig *http.MaxBytesError
+	if errors.As(err, &tooBig) {
+		return fail(45001)
+	}
+	return fail(code)
+}
+
+func isJPEG(b []byte) bool { return bytes.HasPrefix(b, []byte{0xFF, 0xD8, 0xFF}) }
+func isPNG(b []byte) bool  { return bytes.HasPrefix(b, []byte("\x89PNG\r\n\x1a\n")) }
+
+// storeMedia records a temporary media and returns its 64-character id and created_at.
+func (s *Server) storeMedia(m *mediaItem) (string, int64) {
+	m.createdAt = s.now()
+	id := randomString(tokenAlphabet, 64)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.media[id] = m
+	return id, m.createdAt.Unix()
+}
+
+// lookupMedia finds a live media of one of kinds; unknown, expired or the wrong kind → 40007.
+func (s *Server) lookupMedia(id string, kinds ...string) (*mediaItem, *apiError) {
+	now := s.now()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	m, ok := s.media[id]
+	if !ok || !now.Before(m.createdAt.Add(mediaTTL)) {
+		return nil, fail(40007)
+	}
+	for _, k := range kinds {
+		if m.kind == k {
+			return m, nil
+		}
+	}
+	return nil, fail(40007)
+}
+
+type newsArticle struct {
+	ThumbMediaID     string          `json:"thumb_media_id"`
+	Author           string          `json:"author"`
+	Title            string          `json:"title"`
+	ContentSourceURL string          `json:"content_source_url"`
+	Content          string          `json:"content"`
+	Digest           string          `json:"digest"`
+	ShowCoverPic     json.RawMessage `json:"show_cover_pic"` // number, or a string as WxJava sends it
+}
+
+// uploadNews serves POST /cgi-bin/media/uploadnews (§2.1).
+func (s *Server) uploadNews(r *http.Request) (any, *apiError) {
+	var req struct {
+		Articles []newsArticle `json:"articles"`
+	}
+	if e := decodeJSON(r, &req); e != nil {
+		return nil, e
+	}
+	switch {
+	case len(req.Articles) == 0:
+		return nil, fail(44003)
+	case len(req.Articles) > s.cfg.MaxArticles:
+		return nil, fail(45008)
+	}
+	for _, a := range req.Articles {
+		if e := s.checkArticle(a); e != nil {
+			return nil, e
+		}
+	}
+	id, created := s.storeMedia(&mediaItem{kind: "news", articles: len(req.Articles)})
+	return mediaResponse{Type: "news", MediaID: id, CreatedAt: created}, nil
+}
+
+func (s *Server) checkArticle(a newsArticle) *apiError {
+	switch {
+	case strings.TrimSpace(a.Title) == "":
+		return fail(44003) // an article without its title is incomplete news data
+	case utf8.RuneCountInString(a.Title) > titleMaxChars:
+		return fail(45003)
+	case strings.TrimSpace(a.Content) == "":
+		return fail(44004)
+	case utf8.RuneCountInString(a.Content) > contentMaxChars:
+		return fail(45002)
+	case utf8.RuneCountInString(a.Digest) > digestMaxChars:
+		return fail(45004)
+	case a.ThumbMediaID == "":
+		return fail(41006)
+	}
+	_, e := s.lookupMedia(a.ThumbMediaID, "thumb", "image")
+	return e
+}
+
+// decodeJSON reads a JSON body: 44002 when empty, 47001 when malformed.
+func decodeJSON(r *http.Request, v any) *apiError {
+	data, err := io.ReadAll(http.MaxBytesReader(nil, r.Body, jsonMaxBytes))
+	if err != nil {
+		return tooBigOr(err, 47001)
+	}
+	if len(bytes.TrimSpace(data)) == 0 {
+		return fail(44002)
+	}
+	if err := json.Unmarshal(data, v); err != nil {
+		return fail(47001)
+	}
+	return nil
+}
