@@ -48,7 +48,11 @@ func NewClient(cfg Config) *Client {
 	}
 	hc := cfg.HTTPClient
 	if hc == nil {
-		hc = &http.Client{Timeout: defaultTimeout}
+		hc = &http.Client{
+			Timeout: defaultTimeout,
+			// WeChat never redirects; following one would carry the token to another host.
+			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+		}
 	}
 	now := cfg.Now
 	if now == nil {

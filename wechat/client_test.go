@@ -190,7 +190,7 @@ func TestTokenWaitHonoursContext(t *testing.T) {
 	f.tokenGate = make(chan struct{})
 	defer close(f.tokenGate)
 	c := f.client()
-	go c.AccessToken(context.Background()) //nolint:errcheck // holds the fetch lock
+	go func() { _, _ = c.AccessToken(context.Background()) }() // holds the fetch lock
 	for f.tokenCalls.Load() == 0 {
 		time.Sleep(time.Millisecond)
 	}
@@ -493,6 +493,15 @@ func TestBadResponses(t *testing.T) {
 	f.handle("/cgi-bin/message/mass/sendall", func(string, []byte) string { return `{"errcode":0,"errmsg":"ok"}` })
 	if _, err := c.SendAll(context.Background(), SendAllRequest{Filter: MassFilter{IsToAll: true}, Message: MassMessage{MsgType: "text", Text: "x"}}); err == nil {
 		t.Error("success without msg_id accepted")
+	}
+	f.srv.Config.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/elsewhere" {
+			t.Error("the client followed a redirect")
+		}
+		http.Redirect(w, r, "/elsewhere?"+r.URL.RawQuery, http.StatusFound)
+	})
+	if _, err := f.client().AccessToken(context.Background()); err == nil || !strings.Contains(err.Error(), "302") {
+		t.Errorf("redirect: err = %v", err)
 	}
 	f.srv.Config.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "down", http.StatusBadGateway)
