@@ -25,8 +25,8 @@ func TestSaveDraftValidation(t *testing.T) {
 		many.Articles = append(many.Articles, good)
 	}
 	cases := []struct {
-		name      string
-		in        DraftInput
+		name       string
+		in         DraftInput
 		field, key string
 	}{
 		{"no articles", DraftInput{}, "articles", "err.no_articles"},

@@ -13,7 +13,6 @@ var (
 	ErrNotFinished     = errors.New("models: send not finished")
 	ErrQuotaExceeded   = errors.New("models: daily advanced-API quota exceeded")
 	ErrAlreadyDeleted  = errors.New("models: send already deleted")
-	ErrDraftInUse      = errors.New("models: draft is being sent")
 	ErrInvalidArgument = errors.New("models: invalid argument")
 )
 

@@ -39,6 +39,7 @@ type fakeWeChat struct {
 	// happens after WeChat accepted the job (a lost response).
 	failSend []sendFailure
 	failNews error
+	onSend   func() // called during every send call (e.g. to cancel the worker's ctx)
 }
 
 type sendFailure struct {
@@ -93,6 +94,9 @@ func (f *fakeWeChat) mass(ep, clientMsgID string) (MassResult, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.calls[ep]++
+	if f.onSend != nil {
+		f.onSend()
+	}
 	if id, ok := f.jobs[clientMsgID]; ok {
 		return MassResult{MsgID: id}, &fakeAPIError{code: 45065, existing: id}
 	}

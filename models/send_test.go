@@ -3,6 +3,7 @@ package models
 import (
 	"context"
 	"errors"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -245,7 +246,7 @@ func TestSendHappyPathAndCallbacks(t *testing.T) {
 		t.Fatalf("delete history operator = %d", s.History[3].OperatorID)
 	}
 	list, err := f.svc.ListSends(ctx)
-	if err != nil || len(list) != 1 || list[0].ID != s.ID {
+	if err != nil || len(list) != 1 || list[0].ID != s.ID || len(list[0].Batches) != 1 || list[0].Batches[0].MsgID != msgID {
 		t.Fatalf("ListSends = %+v, %v", list, err)
 	}
 	if sums, _ := f.svc.ListDrafts(ctx); sums[0].Sent != 1 {
@@ -313,7 +314,7 @@ func TestLostResponseIsRetriedWithSameClientMsgID(t *testing.T) {
 	if s.State != StateSubmitting || s.Batches[0].State != StateSubmitting || s.Batches[0].MsgID != 0 {
 		t.Fatalf("after lost response: %+v", s)
 	}
-	if s.Errmsg == "" || contains(s.Errmsg, "SECRET") {
+	if s.Errmsg == "" || strings.Contains(s.Errmsg, "SECRET") {
 		t.Fatalf("errmsg = %q", s.Errmsg)
 	}
 	runOnce(t, f.svc) // not due yet: backoff
@@ -340,10 +341,12 @@ func TestCrashBetweenSubmittingAndResponse(t *testing.T) {
 	}
 	// The process dies while the sendall call is in flight: WeChat has the job, we have only "submitting".
 	ctx, cancel := context.WithCancel(context.Background())
+	f.wx.onSend = cancel // shutdown hits while the call is in flight
 	f.wx.failSend = []sendFailure{{err: context.Canceled, afterAccept: true}}
-	go func() {}()
-	cancel()
-	_ = f.svc.RunOnce(ctx) // uploads fail on the cancelled ctx? no: the fake ignores ctx, so it reaches sendall
+	if err := f.svc.RunOnce(ctx); !errors.Is(err, context.Canceled) {
+		t.Fatalf("RunOnce during shutdown = %v", err)
+	}
+	f.wx.onSend = nil
 	first := mustSend(t, f.svc, s.ID)
 	if first.Batches[0].State != StateSubmitting || first.Batches[0].MsgID != 0 {
 		t.Fatalf("before restart: %+v", first.Batches[0])
@@ -551,15 +554,4 @@ func TestWorkerStartStop(t *testing.T) {
 	}
 	f.svc.Stop()
 	f.svc.Stop() // idempotent
-}
-
-func contains(s, sub string) bool { return len(sub) > 0 && len(s) >= len(sub) && (s == sub || indexOf(s, sub) >= 0) }
-
-func indexOf(s, sub string) int {
-	for i := 0; i+len(sub) <= len(s); i++ {
-		if s[i:i+len(sub)] == sub {
-			return i
-		}
-	}
-	return -1
 }

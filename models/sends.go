@@ -101,15 +101,30 @@ type HistoryEntry struct {
 	Detail     string
 }
 
-// ListSends returns every send, newest first (without batches and history).
+// batchColumns are the batch columns the views need (not the OpenID list itself).
+var batchColumns = []string{"id", "send_id", "batch_index", "client_msg_id", "open_id_count", "state", "msg_id",
+	"msg_data_id", "errcode", "errmsg", "status", "total_count", "filter_count", "sent_count", "error_count"}
+
+// ListSends returns every send, newest first, with its batches (for the msg_ids) but not its history.
 func (s *Service) ListSends(ctx context.Context) ([]Send, error) {
+	db := s.store.db(ctx)
 	var rows []sendRow
-	if err := s.store.db(ctx).Order("id DESC").Find(&rows).Error; err != nil {
+	if err := db.Omit("articles_json").Order("id DESC").Find(&rows).Error; err != nil {
 		return nil, err
+	}
+	var batches []batchRow
+	if err := db.Select(batchColumns).Order("send_id, batch_index").Find(&batches).Error; err != nil {
+		return nil, err
+	}
+	bySend := map[uint][]Batch{}
+	for _, b := range batches {
+		bySend[b.SendID] = append(bySend[b.SendID], b.batch())
 	}
 	out := make([]Send, 0, len(rows))
 	for _, r := range rows {
-		out = append(out, r.send())
+		sd := r.send()
+		sd.Batches = bySend[r.ID]
+		out = append(out, sd)
 	}
 	return out, nil
 }
@@ -118,12 +133,12 @@ func (s *Service) ListSends(ctx context.Context) ([]Send, error) {
 func (s *Service) Send(ctx context.Context, id uint) (Send, error) {
 	db := s.store.db(ctx)
 	var row sendRow
-	if err := db.Take(&row, id).Error; err != nil {
+	if err := db.Omit("articles_json").Take(&row, id).Error; err != nil {
 		return Send{}, notFound(err)
 	}
 	out := row.send()
 	var batches []batchRow
-	if err := db.Where("send_id = ?", id).Order("batch_index").Find(&batches).Error; err != nil {
+	if err := db.Select(batchColumns).Where("send_id = ?", id).Order("batch_index").Find(&batches).Error; err != nil {
 		return Send{}, err
 	}
 	for _, b := range batches {

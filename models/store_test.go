@@ -3,6 +3,7 @@ package models
 import (
 	"context"
 	"errors"
+	"fmt"
 	"path/filepath"
 	"testing"
 	"time"
@@ -124,5 +125,39 @@ func TestSessions(t *testing.T) {
 	}
 	if _, ok, _ := ss.Find("tok"); ok {
 		t.Fatal("deleted session found")
+	}
+}
+
+// Concurrent writers (callbacks, session commits, drafts) must wait for each other, never fail
+// with "database is locked".
+func TestConcurrentWritesDoNotLock(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	d := f.draft(t, 1)
+	errs := make(chan error, 60)
+	done := make(chan struct{})
+	for i := 0; i < 20; i++ {
+		go func() {
+			errs <- f.svc.RecordOtherEvent(ctx, "subscribe", "oUSER0001", int64(i), nil)
+			errs <- f.store.Sessions().Commit(fmt.Sprint("tok", i), []byte("x"), time.Now().Add(time.Hour))
+			_, err := f.svc.StartSend(ctx, SendInput{DraftID: d.ID, Target: TargetGroup, GroupID: 100, Key: fmt.Sprint("k", i%3)}, 1)
+			if errors.Is(err, ErrQuotaExceeded) {
+				err = nil
+			}
+			errs <- err
+			done <- struct{}{}
+		}()
+	}
+	for i := 0; i < 20; i++ {
+		<-done
+	}
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if list, _ := f.svc.ListSends(ctx); len(list) != 3 {
+		t.Fatalf("sends = %d, want 3 (one per key)", len(list))
 	}
 }
