@@ -70,39 +70,14 @@ func run(ctx context.Context, args []string, env func(string) (string, bool), st
 	}
 	baseURL := "http://" + reachableAddr(ln.Addr())
 
-	account := wechat.Codec{Token: cfg.Token, AppID: cfg.AppID, EncodingAESKey: cfg.AESKey}
-	apiBase, appSecret := cfg.WeChatAPI, cfg.AppSecret
-	var sim *sandbox.Server
-	var simSrv *http.Server
-	if cfg.Sandbox {
-		if account.AppID == "" {
-			account.AppID, appSecret = sandboxAccount.AppID, sandboxAccount.Secret
-		}
-		if account.Token == "" {
-			account.Token = sandboxAccount.Token
-		}
-		sim = sandbox.New(sandbox.Config{
-			AppID:          account.AppID,
-			AppSecret:      appSecret,
-			Token:          account.Token,
-			EncodingAESKey: account.EncodingAESKey,
-			CallbackURL:    baseURL + "/wechat/callback",
-			DailyQuota:     cfg.DailyQuota,
-			MonthlyCap:     cfg.MonthlyCap,
-			Logger:         logger.With("component", "sandbox"),
-		})
-		simLn, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			ln.Close()
-			return fmt.Errorf("无法启动模拟器 / cannot start the sandbox: %w", err)
-		}
-		apiBase = "http://" + simLn.Addr().String()
-		simSrv = &http.Server{Handler: sim, ReadHeaderTimeout: 10 * time.Second}
-		go simSrv.Serve(simLn)
+	wx, err := connectWeChat(cfg, baseURL, logger)
+	if err != nil {
+		ln.Close()
+		return err
 	}
+	defer wx.Close()
 
-	client := wechat.NewClient(wechat.Config{BaseURL: apiBase, AppID: account.AppID, AppSecret: appSecret})
-	svc := models.NewService(store, gateway{client}, models.Rules{
+	svc := models.NewService(store, gateway{wx.client}, models.Rules{
 		DailyQuota:  cfg.DailyQuota,
 		MonthlyCap:  cfg.MonthlyCap,
 		MaxArticles: 10,
@@ -114,7 +89,7 @@ func run(ctx context.Context, args []string, env func(string) (string, bool), st
 	srv := &http.Server{
 		Handler: handlers.New(handlers.Deps{
 			Service: svc,
-			Codec:   func() wechat.Codec { return account },
+			Codec:   func() wechat.Codec { return wx.codec },
 			Static:  static.FS,
 			Logger:  logger,
 			Now:     time.Now,
@@ -147,11 +122,62 @@ func run(ctx context.Context, args []string, env func(string) (string, bool), st
 	}
 	stopSvc()
 	svc.Stop()
-	if sim != nil {
-		simSrv.Shutdown(shutCtx)
-		sim.Close()
-	}
 	return nil
+}
+
+// account is the WeChat side of the process: the API client, the callback
+// codec, and the embedded simulator when there is no real account.
+type account struct {
+	client *wechat.Client
+	codec  wechat.Codec
+	sim    *sandbox.Server
+	simSrv *http.Server
+}
+
+// connectWeChat points the client at the configured API, or starts the
+// sandbox (which pushes its callbacks to baseURL) and points the client there.
+func connectWeChat(cfg Config, baseURL string, logger *slog.Logger) (*account, error) {
+	a := &account{codec: wechat.Codec{Token: cfg.Token, AppID: cfg.AppID, EncodingAESKey: cfg.AESKey}}
+	apiBase, appSecret := cfg.WeChatAPI, cfg.AppSecret
+	if cfg.Sandbox {
+		if a.codec.AppID == "" {
+			a.codec.AppID, appSecret = sandboxAccount.AppID, sandboxAccount.Secret
+		}
+		if a.codec.Token == "" {
+			a.codec.Token = sandboxAccount.Token
+		}
+		a.sim = sandbox.New(sandbox.Config{
+			AppID:          a.codec.AppID,
+			AppSecret:      appSecret,
+			Token:          a.codec.Token,
+			EncodingAESKey: a.codec.EncodingAESKey,
+			CallbackURL:    baseURL + "/wechat/callback",
+			DailyQuota:     cfg.DailyQuota,
+			MonthlyCap:     cfg.MonthlyCap,
+			Logger:         logger.With("component", "sandbox"),
+		})
+		simLn, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			a.sim.Close()
+			return nil, fmt.Errorf("无法启动模拟器 / cannot start the sandbox: %w", err)
+		}
+		apiBase = "http://" + simLn.Addr().String()
+		a.simSrv = &http.Server{Handler: a.sim, ReadHeaderTimeout: 10 * time.Second}
+		go a.simSrv.Serve(simLn)
+	}
+	a.client = wechat.NewClient(wechat.Config{BaseURL: apiBase, AppID: a.codec.AppID, AppSecret: appSecret})
+	return a, nil
+}
+
+// Close stops the simulator, if any.
+func (a *account) Close() {
+	if a.sim == nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	a.simSrv.Shutdown(ctx)
+	a.sim.Close()
 }
 
 // ensureAdmin creates the first operator from QUNFA_ADMIN_USER/PASSWORD when

@@ -92,6 +92,11 @@ func newBrowser(t *testing.T, browser string) context.Context {
 	ctx, cancelCtx := chromedp.NewContext(allocCtx)
 	ctx, cancelTimeout := context.WithTimeout(ctx, 3*time.Minute)
 	t.Cleanup(func() { cancelTimeout(); cancelCtx(); cancelAlloc() })
+	// Start the browser on this context: the first action's context owns the
+	// browser's lifetime, and stages run on shorter-lived child contexts.
+	if err := chromedp.Do(ctx); err != nil {
+		t.Fatalf("start %s: %v", browser, err)
+	}
 	return ctx
 }
 
@@ -115,19 +120,48 @@ func writeJPEG(t *testing.T, dir, name string, c color.RGBA) string {
 }
 
 // fillArticle types into article n (0-based) of the editor.
-func fillArticle(n int, title, author, body, thumb string) chromedp.Tasks {
+func fillArticle(n int, title, author, body, thumb string) chromedp.Action[chromedp.Void] {
 	sel := fmt.Sprintf(`fieldset[data-testid=article]:nth-of-type(%d)`, n+1)
-	return chromedp.Tasks{
-		chromedp.WaitVisible(sel+` input[name$=".title"]`, chromedp.ByQuery),
-		chromedp.SendKeys(sel+` input[name$=".title"]`, title, chromedp.ByQuery),
-		chromedp.SendKeys(sel+` input[name$=".author"]`, author, chromedp.ByQuery),
-		chromedp.SendKeys(sel+` input[name$=".digest"]`, "摘要 "+title, chromedp.ByQuery),
-		chromedp.WaitVisible(sel+` .jodit-wysiwyg`, chromedp.ByQuery),
-		chromedp.Click(sel+` .jodit-wysiwyg`, chromedp.ByQuery),
-		chromedp.SendKeys(sel+` .jodit-wysiwyg`, body, chromedp.ByQuery),
-		chromedp.SetUploadFiles(sel+` input[data-testid=thumb-file]`, []string{thumb}, chromedp.ByQuery),
-		chromedp.WaitVisible(sel+` img[data-testid=thumb-preview]`, chromedp.ByQuery),
+	return chromedp.Steps(
+		chromedp.WaitVisible(chromedp.CSS(sel+` input[name$=".title"]`)),
+		chromedp.SendKeys(chromedp.CSS(sel+` input[name$=".title"]`), title),
+		chromedp.SendKeys(chromedp.CSS(sel+` input[name$=".author"]`), author),
+		chromedp.SendKeys(chromedp.CSS(sel+` input[name$=".digest"]`), "摘要 "+title),
+		chromedp.WaitVisible(chromedp.CSS(sel+` .jodit-wysiwyg`)),
+		chromedp.Click(chromedp.CSS(sel+` .jodit-wysiwyg`)),
+		chromedp.SendKeys(chromedp.CSS(sel+` .jodit-wysiwyg`), body),
+		chromedp.SetUploadFiles(chromedp.CSS(sel+` input[data-testid=thumb-file]`), []string{thumb}),
+		chromedp.WaitVisible(chromedp.CSS(sel+` img[data-testid=thumb-preview]`)),
+	)
+}
+
+// do runs one stage of the journey with its own deadline; on failure it saves
+// a screenshot and the page's HTML (path in the failure message) to debug from.
+func do(t *testing.T, ctx context.Context, stage string, actions ...chromedp.Action[chromedp.Void]) {
+	t.Helper()
+	sctx, cancel := context.WithTimeout(ctx, 45*time.Second)
+	defer cancel()
+	if err := chromedp.Do(sctx, actions...); err != nil {
+		dir := os.Getenv("QUNFA_E2E_ARTIFACTS")
+		if dir == "" {
+			dir = os.TempDir()
+		}
+		base := filepath.Join(dir, "qunfa-e2e-"+strings.ReplaceAll(stage, " ", "-"))
+		if png, e := chromedp.Run(ctx, chromedp.FullScreenshot(100)); e == nil {
+			os.WriteFile(base+".png", png, 0o644)
+		}
+		if html, e := chromedp.Run(ctx, chromedp.OuterHTML(chromedp.CSS("html"))); e == nil {
+			os.WriteFile(base+".html", []byte(html), 0o644)
+		}
+		loc, _ := chromedp.Run(ctx, chromedp.Location())
+		t.Fatalf("%s: %v (at %s; screenshot and HTML: %s.png/.html)", stage, err, loc, base)
 	}
+}
+
+// text reads an element's text, trimmed.
+func text(ctx context.Context, sel string) (string, error) {
+	s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
+	return strings.TrimSpace(s), err
 }
 
 // waitText polls until the element's text satisfies ok.
@@ -135,9 +169,8 @@ func waitText(ctx context.Context, sel string, ok func(string) bool, timeout tim
 	deadline := time.Now().Add(timeout)
 	var last string
 	for time.Now().Before(deadline) {
-		var s string
-		if err := chromedp.Run(ctx, chromedp.Text(sel, &s, chromedp.ByQuery, chromedp.AtLeast(0))); err == nil {
-			last = strings.TrimSpace(s)
+		if s, err := text(ctx, sel); err == nil {
+			last = s
 			if ok(last) {
 				return last, nil
 			}
@@ -160,44 +193,40 @@ func TestBrowserJourney(t *testing.T) {
 	thumb2 := writeJPEG(t, dir, "cover2.jpg", color.RGBA{40, 40, 200, 255})
 
 	// First run: create the admin, then log in.
-	var loc string
-	if err := chromedp.Run(ctx,
+	do(t, ctx, "setup",
 		chromedp.Navigate(base+"/"),
-		chromedp.WaitVisible(`[data-testid=setup-submit]`, chromedp.ByQuery),
-		chromedp.SendKeys(`input[name=username]`, "admin", chromedp.ByQuery),
-		chromedp.SendKeys(`input[name=password]`, "correct horse", chromedp.ByQuery),
-		chromedp.Click(`[data-testid=setup-submit]`, chromedp.ByQuery),
-		chromedp.WaitVisible(`body`, chromedp.ByQuery),
-		chromedp.Location(&loc),
-	); err != nil {
-		t.Fatalf("setup: %v", err)
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid=setup-submit]`)),
+		chromedp.SendKeys(chromedp.CSS(`input[name=username]`), "admin"),
+		chromedp.SendKeys(chromedp.CSS(`input[name=password]`), "correct horse"),
+		chromedp.Click(chromedp.CSS(`[data-testid=setup-submit]`)),
+		chromedp.WaitVisible(chromedp.CSS(`nav, [data-testid=login-submit]`)),
+	)
+	loc, err := chromedp.Run(ctx, chromedp.Location())
+	if err != nil {
+		t.Fatal(err)
 	}
 	if strings.Contains(loc, "/login") {
-		if err := chromedp.Run(ctx,
-			chromedp.WaitVisible(`[data-testid=login-submit]`, chromedp.ByQuery),
-			chromedp.SendKeys(`input[name=username]`, "admin", chromedp.ByQuery),
-			chromedp.SendKeys(`input[name=password]`, "correct horse", chromedp.ByQuery),
-			chromedp.Click(`[data-testid=login-submit]`, chromedp.ByQuery),
-		); err != nil {
-			t.Fatalf("login: %v", err)
-		}
+		do(t, ctx, "login",
+			chromedp.WaitVisible(chromedp.CSS(`[data-testid=login-submit]`)),
+			chromedp.SendKeys(chromedp.CSS(`input[name=username]`), "admin"),
+			chromedp.SendKeys(chromedp.CSS(`input[name=password]`), "correct horse"),
+			chromedp.Click(chromedp.CSS(`[data-testid=login-submit]`)),
+		)
 	}
 
 	// A draft with two articles, each with a cover thumbnail.
-	if err := chromedp.Run(ctx,
+	do(t, ctx, "draft",
 		chromedp.Navigate(base+"/drafts"),
-		chromedp.Click(`a[data-testid=new-draft]`, chromedp.ByQuery),
-		chromedp.WaitVisible(`form[data-testid=draft-form]`, chromedp.ByQuery),
+		chromedp.Click(chromedp.CSS(`a[data-testid=new-draft]`)),
+		chromedp.WaitVisible(chromedp.CSS(`form[data-testid=draft-form]`)),
 		fillArticle(0, "双十一活动预告", "小编", "第一篇正文", thumb1),
-		chromedp.Click(`button[data-testid=add-article]`, chromedp.ByQuery),
+		chromedp.Click(chromedp.CSS(`button[data-testid=add-article]`)),
 		fillArticle(1, "会员专享福利", "运营", "第二篇正文", thumb2),
-		chromedp.Click(`button[data-testid=save-draft]`, chromedp.ByQuery),
-		chromedp.WaitVisible(`tr[data-testid=draft-row]`, chromedp.ByQuery),
-	); err != nil {
-		t.Fatalf("draft: %v", err)
-	}
-	var rowText string
-	if err := chromedp.Run(ctx, chromedp.Text(`tr[data-testid=draft-row]`, &rowText, chromedp.ByQuery)); err != nil {
+		chromedp.Click(chromedp.CSS(`button[data-testid=save-draft]`)),
+		chromedp.WaitVisible(chromedp.CSS(`tr[data-testid=draft-row]`)),
+	)
+	rowText, err := text(ctx, `tr[data-testid=draft-row]`)
+	if err != nil {
 		t.Fatal(err)
 	}
 	if !strings.Contains(rowText, "双十一活动预告") {
@@ -205,30 +234,26 @@ func TestBrowserJourney(t *testing.T) {
 	}
 
 	// Send it to a group, through the confirmation.
-	if err := chromedp.Run(ctx,
-		chromedp.Click(`a[data-testid=send-draft]`, chromedp.ByQuery),
-		chromedp.WaitVisible(`input[name=target][value=group]`, chromedp.ByQuery),
-		chromedp.Click(`input[name=target][value=group]`, chromedp.ByQuery),
-		chromedp.SetValue(`select[name=group_id]`, "100", chromedp.ByQuery),
-		chromedp.Click(`[data-testid=plan-send]`, chromedp.ByQuery),
-		chromedp.WaitVisible(`[data-testid=plan-calls]`, chromedp.ByQuery),
-	); err != nil {
-		t.Fatalf("plan: %v", err)
-	}
-	var planText string
-	if err := chromedp.Run(ctx, chromedp.Text(`[data-testid=plan-calls]`, &planText, chromedp.ByQuery)); err != nil {
+	do(t, ctx, "plan",
+		chromedp.Click(chromedp.CSS(`a[data-testid=send-draft]`)),
+		chromedp.WaitVisible(chromedp.CSS(`input[name=target][value=group]`)),
+		chromedp.Click(chromedp.CSS(`input[name=target][value=group]`)),
+		chromedp.SetValue(chromedp.CSS(`select[name=group_id]`), "100"),
+		chromedp.Click(chromedp.CSS(`[data-testid=plan-send]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid=plan-calls]`)),
+	)
+	planText, err := text(ctx, `[data-testid=plan-calls]`)
+	if err != nil {
 		t.Fatal(err)
 	}
 	if !strings.Contains(planText, "sendall") || !strings.Contains(planText, "uploadnews") {
 		t.Fatalf("plan should list the calls to make, got %q", planText)
 	}
-	if err := chromedp.Run(ctx,
-		chromedp.Click(`[data-testid=confirm-send]`, chromedp.ByQuery),
-		chromedp.WaitVisible(`[data-testid=send-state]`, chromedp.ByQuery),
-		chromedp.WaitVisible(`canvas[data-testid=stats-chart]`, chromedp.ByQuery),
-	); err != nil {
-		t.Fatalf("send: %v", err)
-	}
+	do(t, ctx, "send",
+		chromedp.Click(chromedp.CSS(`[data-testid=confirm-send]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid=send-state]`)),
+		chromedp.WaitVisible(chromedp.CSS(`canvas[data-testid=stats-chart]`)),
+	)
 
 	// The sandbox pushes MASSSENDJOBFINISH a few seconds later; the figures
 	// must appear on this page without a reload.
@@ -236,41 +261,35 @@ func TestBrowserJourney(t *testing.T) {
 	if err != nil {
 		t.Fatalf("figures never arrived: %v", err)
 	}
-	var sent, filter, errs string
-	if err := chromedp.Run(ctx,
-		chromedp.Text(`td[data-testid=stat-sent]`, &sent, chromedp.ByQuery),
-		chromedp.Text(`td[data-testid=stat-filter]`, &filter, chromedp.ByQuery),
-		chromedp.Text(`td[data-testid=stat-error]`, &errs, chromedp.ByQuery),
-	); err != nil {
-		t.Fatal(err)
+	num := func(sel string) int {
+		s, err := text(ctx, sel)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n, err := strconv.Atoi(s)
+		if err != nil {
+			t.Fatalf("%s = %q, not a number", sel, s)
+		}
+		return n
 	}
-	nt, _ := strconv.Atoi(total)
-	ns, _ := strconv.Atoi(strings.TrimSpace(sent))
-	nf, _ := strconv.Atoi(strings.TrimSpace(filter))
-	ne, _ := strconv.Atoi(strings.TrimSpace(errs))
+	nt, ns, nf, ne := num(`td[data-testid=stat-total]`), num(`td[data-testid=stat-sent]`), num(`td[data-testid=stat-filter]`), num(`td[data-testid=stat-error]`)
 	if ns == 0 || nf != ns+ne || nf > nt {
 		t.Fatalf("figures inconsistent: total %d filter %d sent %d error %d", nt, nf, ns, ne)
 	}
-	var msgID string
-	if err := chromedp.Run(ctx, chromedp.Text(`[data-testid=send-msgid]`, &msgID, chromedp.ByQuery)); err != nil {
-		t.Fatal(err)
-	}
-	if strings.TrimSpace(msgID) == "" {
+	if msgID, err := text(ctx, `[data-testid=send-msgid]`); err != nil || msgID == "" {
 		t.Fatal("the send page shows no msg_id")
 	}
 
 	// Delete, through the confirmation page, and see it marked deleted.
-	if err := chromedp.Run(ctx,
-		chromedp.Click(`[data-testid=delete-send]`, chromedp.ByQuery),
-		chromedp.WaitVisible(`[data-testid=confirm-delete]`, chromedp.ByQuery),
-		chromedp.Click(`[data-testid=confirm-delete]`, chromedp.ByQuery),
-		chromedp.WaitVisible(`[data-testid=send-state]`, chromedp.ByQuery),
-	); err != nil {
-		t.Fatalf("delete: %v", err)
-	}
+	do(t, ctx, "delete",
+		chromedp.Click(chromedp.CSS(`[data-testid=delete-send]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid=confirm-delete]`)),
+		chromedp.Click(chromedp.CSS(`[data-testid=confirm-delete]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid=send-state]`)),
+	)
 	state, err := waitText(ctx, `[data-testid=send-state]`, func(s string) bool { return strings.Contains(s, "已删除") }, 20*time.Second)
 	if err != nil {
 		t.Fatalf("send not marked deleted: %v", err)
 	}
-	t.Logf("journey done: total=%s sent=%s state=%s", total, sent, state)
+	t.Logf("journey done: total=%s sent=%d state=%s", total, ns, state)
 }

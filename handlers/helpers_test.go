@@ -1,0 +1,245 @@
+package handlers
+
+import (
+	"bytes"
+	"context"
+	"image"
+	"image/color"
+	"image/jpeg"
+	"io"
+	"log/slog"
+	"mime/multipart"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/url"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/PuerkitoBio/goquery"
+
+	"qunfa/models"
+	"qunfa/static"
+	"qunfa/wechat"
+)
+
+// fakeWeChat is the models.WeChat the handler tests hand to the service.
+type fakeWeChat struct {
+	mu     sync.Mutex
+	nextID int64
+	sent   int
+}
+
+func (f *fakeWeChat) UploadThumb(ctx context.Context, filename string, data []byte) (string, error) {
+	return "thumb-media-" + filename, nil
+}
+
+func (f *fakeWeChat) UploadNews(ctx context.Context, articles []models.NewsArticle) (string, error) {
+	return "news-media", nil
+}
+
+func (f *fakeWeChat) mass() (models.MassResult, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.nextID++
+	f.sent++
+	return models.MassResult{MsgID: 1000000000 + f.nextID, MsgDataID: 2000000000 + f.nextID}, nil
+}
+
+func (f *fakeWeChat) SendAll(ctx context.Context, toAll bool, groupID int64, mediaID, clientMsgID string) (models.MassResult, error) {
+	return f.mass()
+}
+
+func (f *fakeWeChat) SendToOpenIDs(ctx context.Context, openIDs []string, mediaID, clientMsgID string) (models.MassResult, error) {
+	return f.mass()
+}
+
+func (f *fakeWeChat) DeleteMass(ctx context.Context, msgID int64) error { return nil }
+
+func (f *fakeWeChat) MassStatus(ctx context.Context, msgID int64) (string, error) {
+	return "SENDING", nil
+}
+
+func (f *fakeWeChat) Groups(ctx context.Context) ([]models.Group, error) {
+	return []models.Group{{ID: 0, Name: "未分组", Count: 120}, {ID: 100, Name: "北京用户", Count: 42}}, nil
+}
+
+const (
+	testToken = "qunfatesttoken"
+	testAppID = "wx0123456789abcdef"
+)
+
+// testApp is the real router over a real store in a temp dir.
+type testApp struct {
+	t      *testing.T
+	svc    *models.Service
+	srv    *httptest.Server
+	client *http.Client
+	now    time.Time
+	codec  wechat.Codec
+	wx     *fakeWeChat
+}
+
+func newTestApp(t *testing.T) *testApp {
+	t.Helper()
+	st, err := models.Open(filepath.Join(t.TempDir(), "qunfa.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	ta := &testApp{
+		t:     t,
+		now:   time.Date(2024, 5, 20, 10, 0, 0, 0, models.Beijing),
+		codec: wechat.Codec{Token: testToken, AppID: testAppID},
+		wx:    &fakeWeChat{},
+	}
+	log := slog.New(slog.DiscardHandler)
+	clock := func() time.Time { return ta.now }
+	ta.svc = models.NewService(st, ta.wx, models.Rules{Now: clock}, log)
+	h := New(Deps{
+		Service: ta.svc,
+		Codec:   func() wechat.Codec { return ta.codec },
+		Static:  static.FS,
+		Logger:  log,
+		Now:     clock,
+	})
+	ta.srv = httptest.NewServer(h)
+	t.Cleanup(ta.srv.Close)
+	ta.client = ta.newClient()
+	return ta
+}
+
+// newClient is a browser-like client: cookies kept, redirects not followed.
+func (ta *testApp) newClient() *http.Client {
+	jar, err := cookiejar.New(nil)
+	if err != nil {
+		ta.t.Fatal(err)
+	}
+	return &http.Client{
+		Jar: jar,
+		CheckRedirect: func(*http.Request, []*http.Request) error {
+			return http.ErrUseLastResponse
+		},
+	}
+}
+
+type response struct {
+	status   int
+	body     string
+	header   http.Header
+	location string
+}
+
+func (r response) doc(t *testing.T) *goquery.Document {
+	t.Helper()
+	d, err := goquery.NewDocumentFromReader(strings.NewReader(r.body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
+func (ta *testApp) do(c *http.Client, req *http.Request) response {
+	ta.t.Helper()
+	res, err := c.Do(req)
+	if err != nil {
+		ta.t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, err := io.ReadAll(res.Body)
+	if err != nil {
+		ta.t.Fatal(err)
+	}
+	return response{status: res.StatusCode, body: string(b), header: res.Header, location: res.Header.Get("Location")}
+}
+
+func (ta *testApp) get(path string) response {
+	ta.t.Helper()
+	return ta.getWith(ta.client, path)
+}
+
+func (ta *testApp) getWith(c *http.Client, path string) response {
+	ta.t.Helper()
+	req, err := http.NewRequest(http.MethodGet, ta.srv.URL+path, nil)
+	if err != nil {
+		ta.t.Fatal(err)
+	}
+	return ta.do(c, req)
+}
+
+func (ta *testApp) post(path string, form url.Values) response {
+	ta.t.Helper()
+	return ta.postWith(ta.client, path, form, nil)
+}
+
+func (ta *testApp) postWith(c *http.Client, path string, form url.Values, header http.Header) response {
+	ta.t.Helper()
+	req, err := http.NewRequest(http.MethodPost, ta.srv.URL+path, strings.NewReader(form.Encode()))
+	if err != nil {
+		ta.t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	for k, v := range header {
+		req.Header[k] = v
+	}
+	return ta.do(c, req)
+}
+
+// csrf fetches a page and returns the token of its forms.
+func (ta *testApp) csrf(path string) string {
+	ta.t.Helper()
+	r := ta.get(path)
+	tok, ok := r.doc(ta.t).Find(`input[name=csrf_token]`).First().Attr("value")
+	if !ok || tok == "" {
+		ta.t.Fatalf("GET %s (%d): no csrf_token in the page", path, r.status)
+	}
+	return tok
+}
+
+// setupAndLogin creates the first operator through the setup page.
+func (ta *testApp) setupAndLogin() {
+	ta.t.Helper()
+	tok := ta.csrf("/setup")
+	r := ta.post("/setup", url.Values{"csrf_token": {tok}, "username": {"admin"}, "password": {"correct-horse"}})
+	if r.status != http.StatusSeeOther || r.location != "/drafts" {
+		ta.t.Fatalf("setup: %d %q\n%s", r.status, r.location, r.body)
+	}
+}
+
+func jpegBytes(t *testing.T) []byte {
+	t.Helper()
+	img := image.NewRGBA(image.Rect(0, 0, 16, 16))
+	for x := 0; x < 16; x++ {
+		for y := 0; y < 16; y++ {
+			img.Set(x, y, color.RGBA{uint8(x * 16), uint8(y * 16), 80, 255})
+		}
+	}
+	var buf bytes.Buffer
+	if err := jpeg.Encode(&buf, img, nil); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+// uploadThumb posts a thumbnail as app.js does.
+func (ta *testApp) uploadThumb(tok string, data []byte) response {
+	ta.t.Helper()
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	fw, err := mw.CreateFormFile("file", "cover.jpg")
+	if err != nil {
+		ta.t.Fatal(err)
+	}
+	fw.Write(data)
+	mw.Close()
+	req, err := http.NewRequest(http.MethodPost, ta.srv.URL+"/thumbs", &body)
+	if err != nil {
+		ta.t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	req.Header.Set("X-CSRF-Token", tok)
+	return ta.do(ta.client, req)
+}

@@ -1,0 +1,79 @@
+package main
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/http/httptest"
+	"testing"
+
+	"qunfa/wechat/sandbox"
+)
+
+// With QUNFA_APPID set (and no -sandbox), the client talks to
+// QUNFA_WECHAT_API with that account and no simulator is started.
+func TestConnectWeChatUsesConfiguredAccount(t *testing.T) {
+	sim := sandbox.New(sandbox.Config{AppID: "wxfeedfacecafe0001", AppSecret: "the-secret", Token: "tok"})
+	defer sim.Close()
+	api := httptest.NewServer(sim)
+	defer api.Close()
+
+	env := envOf(map[string]string{
+		"QUNFA_APPID": "wxfeedfacecafe0001", "QUNFA_APPSECRET": "the-secret", "QUNFA_TOKEN": "tok",
+		"QUNFA_WECHAT_API": api.URL,
+	})
+	cfg, err := LoadConfig(nil, env, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wx, err := connectWeChat(cfg, "http://127.0.0.1:1", slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer wx.Close()
+	if wx.sim != nil {
+		t.Fatal("a sandbox was started although an account is configured")
+	}
+	groups, err := (gateway{wx.client}).Groups(context.Background())
+	if err != nil {
+		t.Fatalf("groups from the configured API: %v", err)
+	}
+	if len(groups) != len(sim.Groups()) {
+		t.Fatalf("got %d groups, the API has %d", len(groups), len(sim.Groups()))
+	}
+	if sim.Calls("/cgi-bin/token") != 1 {
+		t.Fatalf("token fetches at the configured API = %d, want 1", sim.Calls("/cgi-bin/token"))
+	}
+	if wx.codec.Token != "tok" || wx.codec.AppID != "wxfeedfacecafe0001" {
+		t.Fatalf("callback codec not from the account: %+v", wx.codec)
+	}
+
+	// A wrong secret is refused by the API: the account really is the one used.
+	cfg.AppSecret = "wrong"
+	wx2, _ := connectWeChat(cfg, "http://127.0.0.1:1", slog.New(slog.NewTextHandler(io.Discard, nil)))
+	defer wx2.Close()
+	if _, err := (gateway{wx2.client}).Groups(context.Background()); err == nil {
+		t.Fatal("a wrong AppSecret must fail at the configured API")
+	}
+}
+
+// Without an AppID the sandbox starts inside the process and the client
+// points at it.
+func TestConnectWeChatStartsSandbox(t *testing.T) {
+	cfg, err := LoadConfig(nil, envOf(nil), io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wx, err := connectWeChat(cfg, "http://127.0.0.1:1", slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer wx.Close()
+	if wx.sim == nil {
+		t.Fatal("no sandbox without an account")
+	}
+	groups, err := (gateway{wx.client}).Groups(context.Background())
+	if err != nil || len(groups) == 0 {
+		t.Fatalf("sandbox groups: %v %v", groups, err)
+	}
+}
