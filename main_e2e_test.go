@@ -126,7 +126,7 @@ func fillArticle(n int, title, author, body, thumb string) chromedp.Action[chrom
 		chromedp.WaitVisible(chromedp.CSS(sel+` input[name$=".title"]`)),
 		chromedp.SendKeys(chromedp.CSS(sel+` input[name$=".title"]`), title),
 		chromedp.SendKeys(chromedp.CSS(sel+` input[name$=".author"]`), author),
-		chromedp.SendKeys(chromedp.CSS(sel+` input[name$=".digest"]`), "摘要 "+title),
+		chromedp.SendKeys(chromedp.CSS(sel+` [name$=".digest"]`), "摘要 "+title),
 		chromedp.WaitVisible(chromedp.CSS(sel+` .jodit-wysiwyg`)),
 		chromedp.Click(chromedp.CSS(sel+` .jodit-wysiwyg`)),
 		chromedp.SendKeys(chromedp.CSS(sel+` .jodit-wysiwyg`), body),
@@ -223,6 +223,8 @@ func TestBrowserJourney(t *testing.T) {
 		chromedp.Click(chromedp.CSS(`button[data-testid=add-article]`)),
 		fillArticle(1, "会员专享福利", "运营", "第二篇正文", thumb2),
 		chromedp.Click(chromedp.CSS(`button[data-testid=save-draft]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid=flash]`)),
+		chromedp.Navigate(base+"/drafts"),
 		chromedp.WaitVisible(chromedp.CSS(`tr[data-testid=draft-row]`)),
 	)
 	rowText, err := text(ctx, `tr[data-testid=draft-row]`)

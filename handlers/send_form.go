@@ -1,8 +1,6 @@
 package handlers
 
 import (
-	"context"
-	"errors"
 	"net/http"
 	"strconv"
 
@@ -63,7 +61,7 @@ func (a *app) renderSendForm(c *gin.Context, status int, d models.Draft, f views
 		Form:       f,
 		Errors:     errs,
 	}
-	groups, err := a.groups(c.Request.Context())
+	groups, err := a.svc.Groups(c.Request.Context())
 	if err != nil {
 		a.log.Error("load groups", "err", err)
 		page.GroupsErr = "err.groups_unavailable"
@@ -75,18 +73,4 @@ func (a *app) renderSendForm(c *gin.Context, status int, d models.Draft, f views
 	l.Nav = "drafts"
 	page.Layout = l
 	a.render(c, status, views.SendFormView(page))
-}
-
-// groupLister is models.Service.Groups of the contract. It is reached
-// through an interface only because models did not have it yet when this
-// was written; once it does, call a.svc.Groups directly.
-type groupLister interface {
-	Groups(ctx context.Context) ([]models.Group, error)
-}
-
-func (a *app) groups(ctx context.Context) ([]models.Group, error) {
-	if gl, ok := any(a.svc).(groupLister); ok {
-		return gl.Groups(ctx)
-	}
-	return nil, errors.New("models.Service has no Groups method")
 }
