@@ -158,6 +158,22 @@ func do(t *testing.T, ctx context.Context, stage string, actions ...chromedp.Act
 	}
 }
 
+// shot saves a screenshot of the current page when QUNFA_E2E_ARTIFACTS names
+// a folder, so a person can look at what the journey saw.
+func shot(t *testing.T, ctx context.Context, name string) {
+	t.Helper()
+	dir := os.Getenv("QUNFA_E2E_ARTIFACTS")
+	if dir == "" {
+		return
+	}
+	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	if err != nil {
+		t.Logf("screenshot %s: %v", name, err)
+		return
+	}
+	os.WriteFile(filepath.Join(dir, "journey-"+name+".png"), png, 0o644)
+}
+
 // text reads an element's text, trimmed.
 func text(ctx context.Context, sel string) (string, error) {
 	s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
@@ -184,9 +200,18 @@ func waitText(ctx context.Context, sel string, ok func(string) bool, timeout tim
 // with the sandbox, create the admin, log in, write a two-article draft with
 // thumbnails, send it to a group, see the callback's figures arrive without a
 // reload, delete the send and see it marked deleted.
+//
+// It runs with plaintext callbacks and again in secure (AES) mode.
 func TestBrowserJourney(t *testing.T) {
 	browser := findBrowser(t)
-	base := startApp(t, nil)
+	t.Run("plaintext", func(t *testing.T) { journey(t, browser, nil) })
+	t.Run("secure", func(t *testing.T) {
+		journey(t, browser, map[string]string{"QUNFA_AESKEY": "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"})
+	})
+}
+
+func journey(t *testing.T, browser string, env map[string]string) {
+	base := startApp(t, env)
 	ctx := newBrowser(t, browser)
 	dir := t.TempDir()
 	thumb1 := writeJPEG(t, dir, "cover1.jpg", color.RGBA{200, 40, 40, 255})
@@ -224,6 +249,9 @@ func TestBrowserJourney(t *testing.T) {
 		fillArticle(1, "会员专享福利", "运营", "第二篇正文", thumb2),
 		chromedp.Click(chromedp.CSS(`button[data-testid=save-draft]`)),
 		chromedp.WaitVisible(chromedp.CSS(`[data-testid=flash]`)),
+	)
+	shot(t, ctx, "editor")
+	do(t, ctx, "drafts list",
 		chromedp.Navigate(base+"/drafts"),
 		chromedp.WaitVisible(chromedp.CSS(`tr[data-testid=draft-row]`)),
 	)
@@ -251,11 +279,17 @@ func TestBrowserJourney(t *testing.T) {
 	if !strings.Contains(planText, "sendall") || !strings.Contains(planText, "uploadnews") {
 		t.Fatalf("plan should list the calls to make, got %q", planText)
 	}
+	shot(t, ctx, "plan")
 	do(t, ctx, "send",
 		chromedp.Click(chromedp.CSS(`[data-testid=confirm-send]`)),
 		chromedp.WaitVisible(chromedp.CSS(`[data-testid=send-state]`)),
 		chromedp.WaitVisible(chromedp.CSS(`canvas[data-testid=stats-chart]`)),
 	)
+	// A marker on this page's window: it survives only if the figures arrive
+	// without a reload or navigation.
+	if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`window.__qunfaNoReload = true`)); err != nil {
+		t.Fatal(err)
+	}
 
 	// The sandbox pushes MASSSENDJOBFINISH a few seconds later; the figures
 	// must appear on this page without a reload.
@@ -281,6 +315,10 @@ func TestBrowserJourney(t *testing.T) {
 	if msgID, err := text(ctx, `[data-testid=send-msgid]`); err != nil || msgID == "" {
 		t.Fatal("the send page shows no msg_id")
 	}
+	if same, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`window.__qunfaNoReload === true`)); err != nil || !same {
+		t.Fatalf("the figures arrived through a reload, not in place (%v)", err)
+	}
+	shot(t, ctx, "send")
 
 	// Delete, through the confirmation page, and see it marked deleted.
 	do(t, ctx, "delete",
@@ -293,5 +331,6 @@ func TestBrowserJourney(t *testing.T) {
 	if err != nil {
 		t.Fatalf("send not marked deleted: %v", err)
 	}
+	shot(t, ctx, "deleted")
 	t.Logf("journey done: total=%s sent=%d state=%s", total, ns, state)
 }
