@@ -39,6 +39,10 @@ type fakeWeChat struct {
 	// happens after WeChat accepted the job (a lost response).
 	failSend []sendFailure
 	failNews error
+	// forgotten: media ids this WeChat no longer knows (a restarted sandbox,
+	// an early expiry); using one gives 40007.
+	forgotten map[string]bool
+	issued    []string
 	onSend   func() // called during every send call (e.g. to cancel the worker's ctx)
 }
 
@@ -71,7 +75,9 @@ func (f *fakeWeChat) UploadThumb(ctx context.Context, filename string, data []by
 	defer f.mu.Unlock()
 	f.calls[EndpointUploadThumb]++
 	f.nextMedia++
-	return fmt.Sprintf("thumb-media-%d", f.nextMedia), nil
+	id := fmt.Sprintf("thumb-media-%d", f.nextMedia)
+	f.issued = append(f.issued, id)
+	return id, nil
 }
 
 func (f *fakeWeChat) UploadNews(ctx context.Context, arts []NewsArticle) (string, error) {
@@ -82,20 +88,37 @@ func (f *fakeWeChat) UploadNews(ctx context.Context, arts []NewsArticle) (string
 		return "", f.failNews
 	}
 	for _, a := range arts {
-		if a.ThumbMediaID == "" {
+		if a.ThumbMediaID == "" || f.forgotten[a.ThumbMediaID] {
 			return "", &fakeAPIError{code: 40007}
 		}
 	}
 	f.nextMedia++
-	return fmt.Sprintf("news-media-%d", f.nextMedia), nil
+	id := fmt.Sprintf("news-media-%d", f.nextMedia)
+	f.issued = append(f.issued, id)
+	return id, nil
 }
 
-func (f *fakeWeChat) mass(ep, clientMsgID string) (MassResult, error) {
+// forgetAll makes every media id issued so far unknown.
+func (f *fakeWeChat) forgetAll() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.forgotten == nil {
+		f.forgotten = map[string]bool{}
+	}
+	for _, id := range f.issued {
+		f.forgotten[id] = true
+	}
+}
+
+func (f *fakeWeChat) mass(ep, mediaID, clientMsgID string) (MassResult, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.calls[ep]++
 	if f.onSend != nil {
 		f.onSend()
+	}
+	if f.forgotten[mediaID] {
+		return MassResult{}, &fakeAPIError{code: 40007}
 	}
 	if id, ok := f.jobs[clientMsgID]; ok {
 		return MassResult{MsgID: id}, &fakeAPIError{code: 45065, existing: id}
@@ -117,14 +140,14 @@ func (f *fakeWeChat) mass(ep, clientMsgID string) (MassResult, error) {
 }
 
 func (f *fakeWeChat) SendAll(ctx context.Context, toAll bool, groupID int64, mediaID, clientMsgID string) (MassResult, error) {
-	return f.mass(EndpointSendAll, clientMsgID)
+	return f.mass(EndpointSendAll, mediaID, clientMsgID)
 }
 
 func (f *fakeWeChat) SendToOpenIDs(ctx context.Context, ids []string, mediaID, clientMsgID string) (MassResult, error) {
 	f.mu.Lock()
 	f.openIDs = append(f.openIDs, ids)
 	f.mu.Unlock()
-	return f.mass(EndpointSend, clientMsgID)
+	return f.mass(EndpointSend, mediaID, clientMsgID)
 }
 
 func (f *fakeWeChat) DeleteMass(ctx context.Context, msgID int64) error {

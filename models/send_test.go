@@ -254,6 +254,52 @@ func TestSendHappyPathAndCallbacks(t *testing.T) {
 	}
 }
 
+// WeChat answering 40007 for media ids Qunfa still thinks fresh (a restarted
+// sandbox, an early expiry) costs one fresh upload, not a failed send; a second
+// 40007 in a row fails the send with that errcode.
+func TestStaleMediaIsUploadedAgain(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	d := f.draft(t, 1)
+	first, err := f.svc.StartSend(ctx, SendInput{DraftID: d.ID, Target: TargetGroup, GroupID: 100, Key: "a"}, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	runOnce(t, f.svc)
+	if s := mustSend(t, f.svc, first.ID); s.State != StateSubmitted {
+		t.Fatalf("first send: %+v", s)
+	}
+
+	f.wx.forgetAll()
+	second, err := f.svc.StartSend(ctx, SendInput{DraftID: d.ID, Target: TargetGroup, GroupID: 0, Key: "b"}, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	runOnce(t, f.svc)
+	s := mustSend(t, f.svc, second.ID)
+	if s.State != StateSubmitted || s.Batches[0].MsgID == 0 {
+		t.Fatalf("send after WeChat forgot the media: %+v", s)
+	}
+	if f.wx.count(EndpointUploadThumb) != 2 || f.wx.count(EndpointUploadNews) != 2 || f.wx.count(EndpointSendAll) != 3 {
+		t.Fatalf("calls = %v, want one fresh thumb and news upload and one repeated sendall", f.wx.calls)
+	}
+
+	// WeChat keeps refusing: the send fails with 40007, its batch too.
+	f.wx.mu.Lock()
+	f.wx.failNews = &fakeAPIError{code: 40007}
+	f.wx.mu.Unlock()
+	f.wx.forgetAll()
+	third, err := f.svc.StartSend(ctx, SendInput{DraftID: d.ID, Target: TargetGroup, GroupID: 1, Key: "c"}, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	runOnce(t, f.svc)
+	s = mustSend(t, f.svc, third.ID)
+	if s.State != StateFailed || s.Errcode != 40007 || s.Batches[0].State != StateFailed {
+		t.Fatalf("send after repeated 40007: %+v", s)
+	}
+}
+
 func TestDoubleSubmitSendsOnce(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()

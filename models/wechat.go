@@ -43,6 +43,7 @@ type APIError interface {
 // WeChat errcodes the pipeline branches on (kept here because models does not import wechat).
 const (
 	codeSystemBusy         = -1
+	codeInvalidMediaID     = 40007
 	codeClientMsgIDExist   = 45065
 	codeClientMsgIDTooFast = 45066
 	codeMassSendFast       = 42010
@@ -56,6 +57,13 @@ func asAPIError(err error) (APIError, bool) {
 		return ae, true
 	}
 	return nil, false
+}
+
+// isStaleMedia reports whether WeChat refused a media id it no longer knows:
+// expired early, or issued by a WeChat (or sandbox) that has since forgotten it.
+func isStaleMedia(err error) bool {
+	ae, ok := asAPIError(err)
+	return ok && ae.Errcode() == codeInvalidMediaID
 }
 
 // isTransient reports whether a failed call may succeed when repeated (with the same clientmsgid).

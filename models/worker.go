@@ -49,18 +49,51 @@ func (s *Service) process(ctx context.Context, id uint) error {
 			return err
 		}
 	}
+	// One recovery from 40007 per pass: forget the media ids WeChat no longer
+	// knows, upload again, and go on (a send is never failed for a stale id
+	// that a fresh upload would fix).
+	for recovered := false; ; recovered = true {
+		err := s.uploadAndSubmit(ctx, &send, arts)
+		if err == nil || !errors.Is(err, errStaleMedia) {
+			return err
+		}
+		if ferr := s.forgetMedia(ctx, &send, arts); ferr != nil {
+			return ferr
+		}
+		if recovered {
+			return s.callFailed(ctx, &send, nil, errors.Unwrap(err))
+		}
+		s.log.Warn("WeChat no longer knows a media id; uploading again", "send_id", send.ID, "err", redact(err.Error()))
+	}
+}
+
+// errStaleMedia wraps a 40007 answer so process can upload again once.
+var errStaleMedia = errors.New("stale media id")
+
+type staleMediaError struct{ cause error }
+
+func (e staleMediaError) Error() string        { return "stale media id: " + e.cause.Error() }
+func (e staleMediaError) Unwrap() error        { return e.cause }
+func (e staleMediaError) Is(target error) bool { return target == errStaleMedia }
+
+// uploadAndSubmit uploads what is missing and submits the batches still to go.
+func (s *Service) uploadAndSubmit(ctx context.Context, send *sendRow, arts []snapArticle) error {
+	id := send.ID
 	if send.MediaID == "" || !s.newsStillFresh(ctx, send.MediaID) {
-		mediaID, err := s.uploadContent(ctx, &send, arts)
+		mediaID, err := s.uploadContent(ctx, send, arts)
 		if err != nil {
-			return s.callFailed(ctx, &send, nil, err)
+			if isStaleMedia(err) {
+				return staleMediaError{err}
+			}
+			return s.callFailed(ctx, send, nil, err)
 		}
 		send.MediaID = mediaID
-		if err := s.store.db(ctx).Model(&send).Update("media_id", mediaID).Error; err != nil {
+		if err := s.store.db(ctx).Model(send).Update("media_id", mediaID).Error; err != nil {
 			return err
 		}
 	}
 	if send.State != string(StateSubmitting) {
-		if err := s.setSendState(ctx, &send, StateSubmitting); err != nil {
+		if err := s.setSendState(ctx, send, StateSubmitting); err != nil {
 			return err
 		}
 	}
@@ -74,14 +107,38 @@ func (s *Service) process(ctx context.Context, id uint) error {
 		if b.State != string(StateQueued) && b.State != string(StateSubmitting) {
 			continue
 		}
-		if err := s.submitBatch(ctx, &send, b); err != nil {
+		if err := s.submitBatch(ctx, send, b); err != nil {
 			return err
 		}
 		if b.State != string(StateSubmitted) {
 			return nil // failed or waiting for a retry
 		}
 	}
-	return s.markSubmitted(ctx, &send, batches)
+	return s.markSubmitted(ctx, send, batches)
+}
+
+// forgetMedia drops the media ids behind a 40007: the send's news upload and
+// the thumbs it uses, so the next upload makes fresh ones. Batches that were
+// refused go back to the queue (40007 means WeChat did not take them).
+func (s *Service) forgetMedia(ctx context.Context, send *sendRow, arts []snapArticle) error {
+	return s.store.inTx(ctx, func(ctx context.Context) error {
+		db := s.store.db(ctx)
+		if send.MediaID != "" {
+			if err := db.Where("media_id = ?", send.MediaID).Delete(&newsUploadRow{}).Error; err != nil {
+				return err
+			}
+		}
+		if err := db.Model(&thumbRow{}).Where("id IN ?", distinctThumbs(arts)).
+			Updates(map[string]any{"media_id": "", "media_uploaded_at": nil}).Error; err != nil {
+			return err
+		}
+		if err := db.Model(&batchRow{}).Where("send_id = ? AND state = ?", send.ID, string(StateSubmitting)).
+			Update("state", string(StateQueued)).Error; err != nil {
+			return err
+		}
+		send.MediaID = ""
+		return db.Model(send).Update("media_id", "").Error
+	})
 }
 
 // uploadContent uploads the thumbs without a fresh media id, then the news (unless this exact
@@ -168,6 +225,8 @@ func (s *Service) submitBatch(ctx context.Context, send *sendRow, b *batchRow) e
 			}
 			s.log.Info("batch already submitted (45065)", "send_id", send.ID, "batch", b.BatchIndex, "msg_id", res.MsgID)
 			err = nil
+		} else if isStaleMedia(err) {
+			return staleMediaError{err}
 		} else {
 			return s.callFailed(ctx, send, b, err)
 		}
