@@ -43,7 +43,7 @@ type fakeWeChat struct {
 	// an early expiry); using one gives 40007.
 	forgotten map[string]bool
 	issued    []string
-	onSend   func() // called during every send call (e.g. to cancel the worker's ctx)
+	onSend    func() // called during every send call (e.g. to cancel the worker's ctx)
 }
 
 type sendFailure struct {
