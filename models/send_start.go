@@ -155,13 +155,15 @@ func randomHex(nBytes int) string {
 	return hex.EncodeToString(b)
 }
 
+// describeTarget is the created entry's detail: language-neutral data (the
+// page words it from the send's own target in the reader's language).
 func describeTarget(p planned) string {
 	switch p.target {
 	case TargetAll:
-		return "all"
+		return string(TargetAll)
 	case TargetGroup:
-		return fmt.Sprintf("group %s", p.GroupName)
+		return fmt.Sprintf("%s %s", TargetGroup, p.GroupName)
 	default:
-		return fmt.Sprintf("openids %d in %d batches", len(p.openIDs), p.Batches)
+		return fmt.Sprintf("%s %d/%d", TargetOpenIDs, len(p.openIDs), p.Batches)
 	}
 }

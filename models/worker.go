@@ -316,7 +316,7 @@ func (s *Service) callFailed(ctx context.Context, send *sendRow, b *batchRow, ca
 			return err
 		}
 		send.Attempts = attempts
-		return s.addHistory(ctx, send.ID, 0, HistoryRetrying, fmt.Sprintf("attempt %d: %s", attempts, msg))
+		return s.addHistory(ctx, send.ID, 0, HistoryRetrying, fmt.Sprintf("#%d: %s", attempts, msg))
 	})
 }
 

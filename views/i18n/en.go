@@ -53,6 +53,7 @@ var en = map[string]string{
 	"editor.max_reached":     "The maximum number of articles is reached.",
 
 	"send.title":               "Send: %s",
+	"send.wechat_status":       "WeChat status",
 	"send.back_to_draft":       "Back to the editor",
 	"send.target":              "Recipients",
 	"send.target_all":          "All followers",

@@ -59,6 +59,7 @@ var zh = map[string]string{
 
 	// send form and confirmation
 	"send.title":               "发送：%s",
+	"send.wechat_status":       "微信结果",
 	"send.back_to_draft":       "返回编辑",
 	"send.target":              "接收人",
 	"send.target_all":          "全部粉丝",
