@@ -85,6 +85,12 @@ type testApp struct {
 
 func newTestApp(t *testing.T) *testApp {
 	t.Helper()
+	return newTestAppWithRules(t, models.Rules{})
+}
+
+// newTestAppWithRules is newTestApp with WeChat's limits set by the test.
+func newTestAppWithRules(t *testing.T, rules models.Rules) *testApp {
+	t.Helper()
 	st, err := models.Open(filepath.Join(t.TempDir(), "qunfa.db"))
 	if err != nil {
 		t.Fatal(err)
@@ -98,7 +104,8 @@ func newTestApp(t *testing.T) *testApp {
 	}
 	log := slog.New(slog.DiscardHandler)
 	clock := func() time.Time { return ta.now }
-	ta.svc = models.NewService(st, ta.wx, models.Rules{Now: clock}, log)
+	rules.Now = clock
+	ta.svc = models.NewService(st, ta.wx, rules, log)
 	h := New(Deps{
 		Service: ta.svc,
 		Codec:   func() wechat.Codec { return ta.codec },

@@ -22,14 +22,14 @@ func (a *app) sendDeleteConfirm(c *gin.Context) {
 		a.fail(c, err)
 		return
 	}
-	if s.State != models.StateFinished {
+	if !s.Deletable() {
 		a.flash(c, deleteRefusal(s.State))
 		a.redirect(c, fmt.Sprintf("/sends/%d", id))
 		return
 	}
 	l := a.layout(c, "delete.title")
 	l.Nav = "sends"
-	a.render(c, http.StatusOK, views.DeleteConfirm(views.DeleteConfirmPage{Layout: l, Send: sendView(s, l.Lang)}))
+	a.render(c, http.StatusOK, views.DeleteConfirm(views.DeleteConfirmPage{Layout: l, Send: sendView(s, l.Lang), Calls: s.DeleteCalls()}))
 }
 
 func deleteRefusal(state models.SendState) string {
@@ -50,6 +50,8 @@ func (a *app) sendDelete(c *gin.Context) {
 		a.flash(c, "err.not_finished")
 	case errors.Is(err, models.ErrAlreadyDeleted):
 		a.flash(c, "err.already_deleted")
+	case errors.Is(err, models.ErrQuotaExceeded):
+		a.flash(c, "err.delete_quota")
 	case isAPIError(err):
 		a.log.Warn("delete refused by wechat", "send_id", id, "err", err)
 		a.flash(c, "err.delete_failed")

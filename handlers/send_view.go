@@ -24,7 +24,8 @@ func sendView(s models.Send, lang string) views.SendView {
 		DeletedAt:   s.DeletedAt,
 		Stats:       views.Stats{Total: s.Total, Filter: s.Filter, Sent: s.Sent, Error: s.Error},
 		HasFigures:  s.FinishedAt != nil || s.Total > 0,
-		CanDelete:   s.State == models.StateFinished,
+		CanDelete:   s.Deletable(),
+		Awaiting:    s.AwaitingWeChat(),
 	}
 	if s.Status != "" {
 		v.StatusReason = statusReason(s.Status, lang)

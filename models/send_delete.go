@@ -23,18 +23,14 @@ func (s *Service) DeleteSend(ctx context.Context, id uint, operatorID uint) erro
 	if err := s.store.db(ctx).Where("send_id = ?", id).Order("batch_index").Find(&batches).Error; err != nil {
 		return err
 	}
-	switch SendState(send.State) {
-	case StateDeleted:
+	if SendState(send.State) == StateDeleted {
 		return ErrAlreadyDeleted
-	case StateFinished:
-	case StateFailed:
-		// Deletable once nothing of it is still with WeChat unanswered.
-		for _, b := range batches {
-			if b.State == string(StateSubmitting) || b.State == string(StateSubmitted) || b.State == string(StateQueued) {
-				return ErrNotFinished
-			}
-		}
-	default:
+	}
+	view := send.send()
+	for _, b := range batches {
+		view.Batches = append(view.Batches, b.batch())
+	}
+	if !view.Deletable() {
 		return ErrNotFinished
 	}
 

@@ -131,11 +131,12 @@ func batchesOf(t TargetKind, ids []string) [][]string {
 	if t != TargetOpenIDs {
 		return [][]string{nil}
 	}
-	var out [][]string
-	for len(ids) > 0 {
-		n := min(len(ids), maxOpenIDsPerCall)
-		out = append(out, ids[:n])
-		ids = ids[n:]
+	// Equal-sized batches: a plain 10 000-cut of 10 001 ids would leave a batch
+	// of one, which mass/send refuses (40130: at least two openids).
+	n := (len(ids) + maxOpenIDsPerCall - 1) / maxOpenIDsPerCall
+	out := make([][]string, 0, n)
+	for i := range n {
+		out = append(out, ids[i*len(ids)/n:(i+1)*len(ids)/n])
 	}
 	return out
 }

@@ -422,6 +422,34 @@ func TestCrashBetweenSubmittingAndResponse(t *testing.T) {
 	}
 }
 
+// No batch may fall below mass/send's minimum of two OpenIDs, nor above 10 000,
+// and every id goes out exactly once.
+func TestBatchesOfSizes(t *testing.T) {
+	for _, n := range []int{2, 9999, 10000, 10001, 20001, 25001, 30000, 30001} {
+		ids := strings.Split(strings.TrimSpace(openIDList(n)), "\n")
+		batches := batchesOf(TargetOpenIDs, ids)
+		want := (n + 9999) / 10000
+		if len(batches) != want {
+			t.Fatalf("%d ids: %d batches, want %d", n, len(batches), want)
+		}
+		seen := 0
+		for _, b := range batches {
+			if len(b) < 2 || len(b) > 10000 {
+				t.Fatalf("%d ids: a batch of %d", n, len(b))
+			}
+			for _, id := range b {
+				if id != ids[seen] {
+					t.Fatalf("%d ids: batch order broken at %d", n, seen)
+				}
+				seen++
+			}
+		}
+		if seen != n {
+			t.Fatalf("%d ids: %d sent", n, seen)
+		}
+	}
+}
+
 func TestOpenIDListSplitIntoBatches(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
@@ -435,7 +463,7 @@ func TestOpenIDListSplitIntoBatches(t *testing.T) {
 	if s.State != StateSubmitted || len(s.Batches) != 3 || f.wx.count(EndpointSend) != 3 {
 		t.Fatalf("send = %+v, calls %v", s, f.wx.calls)
 	}
-	sizes := []int{10000, 10000, 5001}
+	sizes := []int{8333, 8334, 8334}
 	seen := map[int64]bool{}
 	for i, b := range s.Batches {
 		if b.OpenIDCount != sizes[i] || len(f.wx.openIDs[i]) != sizes[i] || b.MsgID == 0 || seen[b.MsgID] || len(b.ClientMsgID) > 64 {
@@ -443,8 +471,8 @@ func TestOpenIDListSplitIntoBatches(t *testing.T) {
 		}
 		seen[b.MsgID] = true
 	}
-	if f.wx.openIDs[2][5000] != "oOPENID00025000" {
-		t.Fatalf("last openid = %s", f.wx.openIDs[2][5000])
+	if f.wx.openIDs[2][8333] != "oOPENID00025000" || f.wx.openIDs[0][0] != "oOPENID00000000" {
+		t.Fatalf("first/last openid = %s/%s", f.wx.openIDs[0][0], f.wx.openIDs[2][8333])
 	}
 	if left, _ := f.svc.QuotaLeft(ctx); left != 5 {
 		t.Fatalf("quota left = %d, want 5", left)
@@ -600,4 +628,48 @@ func TestWorkerStartStop(t *testing.T) {
 	}
 	f.svc.Stop()
 	f.svc.Stop() // idempotent
+}
+
+// A send whose second batch fails after the first was taken keeps listening
+// for the first batch's figures and becomes deletable only once WeChat is done.
+func TestPartlyFailedSendAwaitsItsDeliveredBatch(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	d := f.draft(t, 1)
+	calls := 0
+	f.wx.onSend = func() { // runs under the fake's lock
+		calls++
+		if calls == 2 {
+			f.wx.failSend = []sendFailure{{err: &fakeAPIError{code: 48001}}}
+		}
+	}
+	s, err := f.svc.StartSend(ctx, SendInput{DraftID: d.ID, Target: TargetOpenIDs, OpenIDs: openIDList(20001), Key: "p"}, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	runOnce(t, f.svc)
+	s = mustSend(t, f.svc, s.ID)
+	if s.State != StateFailed || s.Batches[0].State != StateSubmitted || s.Batches[1].State != StateFailed {
+		t.Fatalf("partly failed send = %+v", s)
+	}
+	if !s.AwaitingWeChat() || s.Deletable() {
+		t.Fatalf("awaiting=%v deletable=%v, want true/false while batch 0 is with WeChat", s.AwaitingWeChat(), s.Deletable())
+	}
+	if err := f.svc.DeleteSend(ctx, s.ID, 1); !errors.Is(err, ErrNotFinished) {
+		t.Fatalf("delete while batch 0 is with WeChat = %v", err)
+	}
+	b := s.Batches[0]
+	if _, err := f.svc.RecordJobFinished(ctx, JobFinished{MsgID: b.MsgID, Status: "send success", Total: b.OpenIDCount, Filter: b.OpenIDCount, Sent: b.OpenIDCount}); err != nil {
+		t.Fatal(err)
+	}
+	s = mustSend(t, f.svc, s.ID)
+	if s.AwaitingWeChat() || !s.Deletable() || s.Sent != b.OpenIDCount {
+		t.Fatalf("after the callback: awaiting=%v deletable=%v sent=%d", s.AwaitingWeChat(), s.Deletable(), s.Sent)
+	}
+	if err := f.svc.DeleteSend(ctx, s.ID, 1); err != nil {
+		t.Fatal(err)
+	}
+	if f.wx.count(EndpointDelete) != 1 || f.wx.deleted[0] != b.MsgID {
+		t.Fatalf("mass/delete calls = %v", f.wx.deleted)
+	}
 }

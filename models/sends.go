@@ -75,6 +75,51 @@ func (s Send) MsgIDs() []int64 {
 	return ids
 }
 
+// AwaitingWeChat reports whether some batch is still on its way or has not
+// been reported finished: the page keeps listening while this is true.
+func (s Send) AwaitingWeChat() bool {
+	if s.State == StateDeleted {
+		return false
+	}
+	for _, b := range s.Batches {
+		if awaiting(b.State) {
+			return true
+		}
+	}
+	return s.State != StateFinished && s.State != StateFailed
+}
+
+// Deletable reports whether DeleteSend would go ahead: the send is finished,
+// or failed with WeChat done with every batch it took (a failed send that
+// reached nobody is only marked deleted; no WeChat call is made for it).
+func (s Send) Deletable() bool {
+	if s.State != StateFinished && s.State != StateFailed {
+		return false
+	}
+	for _, b := range s.Batches {
+		if awaiting(b.State) {
+			return false
+		}
+	}
+	return true
+}
+
+// DeleteCalls is how many message/mass/delete calls DeleteSend would make:
+// one per delivered batch not yet deleted. Each counts against the quota.
+func (s Send) DeleteCalls() int {
+	n := 0
+	for _, b := range s.Batches {
+		if b.MsgID != 0 && b.State == StateFinished {
+			n++
+		}
+	}
+	return n
+}
+
+func awaiting(st SendState) bool {
+	return st == StateQueued || st == StateSubmitting || st == StateSubmitted
+}
+
 // Batch is one sendall/send call of a send.
 type Batch struct {
 	ID          uint

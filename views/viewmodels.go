@@ -268,16 +268,11 @@ type SendView struct {
 	Batches      []BatchView
 	History      []HistoryView
 	CanDelete    bool
+	Awaiting     bool // some batch is still with WeChat: keep polling
 }
 
 // Live reports whether the page should keep polling for news.
-func (s SendView) Live() bool {
-	switch s.State {
-	case "finished", "failed", "deleted":
-		return false
-	}
-	return true
-}
+func (s SendView) Live() bool { return s.Awaiting }
 
 // SendPage is one send's page.
 type SendPage struct {
@@ -289,6 +284,7 @@ type SendPage struct {
 type DeleteConfirmPage struct {
 	Layout Layout
 	Send   SendView
+	Calls  int // message/mass/delete calls it will make (each uses today's quota)
 }
 
 // ErrorPage is a 403/404/500 page.

@@ -47,7 +47,7 @@ func TestFormatTimeIsBeijing(t *testing.T) {
 
 func TestSendPagePollsUntilFinal(t *testing.T) {
 	l := Layout{Lang: "en", Title: "sends.title", Operator: "admin", CSRF: "tok", QuotaLeft: 7, QuotaTotal: 10}
-	live := SendView{ID: 3, Title: "Hello", State: "submitted", MsgIDs: []int64{1000000001}, Stats: Stats{}}
+	live := SendView{ID: 3, Title: "Hello", State: "submitted", MsgIDs: []int64{1000000001}, Stats: Stats{}, Awaiting: true}
 	d := render(t, SendShow(SendPage{Layout: l, Send: live}))
 	if d.Find(`#send-live[hx-trigger]`).Length() != 1 {
 		t.Fatal("a submitted send should poll")
@@ -56,7 +56,7 @@ func TestSendPagePollsUntilFinal(t *testing.T) {
 		t.Errorf("quota %q", got)
 	}
 	done := live
-	done.State, done.Stats, done.HasFigures, done.CanDelete = "finished", Stats{Total: 10, Filter: 9, Sent: 8, Error: 1}, true, true
+	done.State, done.Stats, done.HasFigures, done.CanDelete, done.Awaiting = "finished", Stats{Total: 10, Filter: 9, Sent: 8, Error: 1}, true, true, false
 	d = render(t, SendShow(SendPage{Layout: l, Send: done}))
 	if d.Find(`#send-live[hx-trigger]`).Length() != 0 {
 		t.Fatal("a finished send should not poll")

@@ -1,0 +1,56 @@
+package handlers
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"testing"
+
+	"qunfa/models"
+	"qunfa/views/i18n"
+	"qunfa/wechat"
+)
+
+// With today's calls used up, deleting explains itself on the confirmation
+// page and, if posted anyway, in a flash: never an internal error.
+func TestDeleteWithNoQuotaLeftExplains(t *testing.T) {
+	ta := newTestAppWithRules(t, models.Rules{DailyQuota: 3}) // thumb + news + sendall
+	ta.setupAndLogin()
+	sendPath := ta.startGroupSend(ta.createDraft("配额用尽"))
+	if err := ta.svc.RunOnce(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	id, _ := strconv.ParseUint(strings.TrimPrefix(sendPath, "/sends/"), 10, 32)
+	s, err := ta.svc.Send(context.Background(), uint(id))
+	if err != nil || len(s.MsgIDs()) != 1 {
+		t.Fatalf("send: %+v %v", s, err)
+	}
+	ev := wechat.Event{ToUserName: "gh_0123456789ab", FromUserName: "oFromUser0001", CreateTime: ta.now.Unix(),
+		MsgType: "event", Event: "MASSSENDJOBFINISH", MsgID: s.MsgIDs()[0], Status: "send success",
+		TotalCount: 3, FilterCount: 3, SentCount: 3}
+	if r := ta.callback(ev, ta.now, nil); r.status != http.StatusOK {
+		t.Fatalf("callback: %d", r.status)
+	}
+
+	confirm := ta.get(sendPath + "/delete").doc(t)
+	if confirm.Find(`[data-testid=delete-quota]`).Length() != 1 {
+		t.Fatal("the confirmation page does not say the quota is used up")
+	}
+	if _, disabled := confirm.Find(`button[data-testid=confirm-delete]`).Attr("disabled"); !disabled {
+		t.Error("confirm-delete should be disabled without quota")
+	}
+	tok, _ := confirm.Find(`input[name=csrf_token]`).Attr("value")
+	r := ta.post(sendPath+"/delete", url.Values{"csrf_token": {tok}})
+	if r.status != http.StatusSeeOther || r.location != sendPath {
+		t.Fatalf("delete without quota: %d %q, want 303 back to the send", r.status, r.location)
+	}
+	page := ta.get(sendPath).doc(t)
+	if got := page.Find(`[data-testid=flash]`).Text(); got != i18n.T("zh", "err.delete_quota") {
+		t.Errorf("flash = %q", got)
+	}
+	if state, _ := page.Find(`[data-testid=send-state]`).First().Attr("data-state"); state != "finished" {
+		t.Errorf("state = %q, want still finished", state)
+	}
+}
