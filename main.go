@@ -186,14 +186,10 @@ func ensureAdmin(ctx context.Context, store *models.Store, cfg Config) (bool, er
 	if cfg.AdminUser == "" {
 		return false, nil
 	}
-	n, err := store.OperatorCount(ctx)
-	if err != nil {
-		return false, err
-	}
-	if n > 0 {
-		return false, nil
-	}
-	if _, err := store.CreateOperator(ctx, cfg.AdminUser, cfg.AdminPass); err != nil {
+	if _, err := store.CreateFirstOperator(ctx, cfg.AdminUser, cfg.AdminPass); err != nil {
+		if errors.Is(err, models.ErrSetupDone) {
+			return false, nil
+		}
 		var ve *models.ValidationError
 		if errors.As(err, &ve) {
 			return false, fmt.Errorf("QUNFA_ADMIN_USER/QUNFA_ADMIN_PASSWORD 无效（用户名 2–32 个字符，密码至少 8 位）/ invalid first admin (username 2–32 characters, password at least 8): %v", ve.Fields)

@@ -186,9 +186,19 @@ func (a *app) requireLogin(c *gin.Context) {
 		// the operator is gone: forget the session
 		a.sessions.Remove(ctx, sessOperator)
 	}
-	if c.Request.Method == http.MethodGet {
+	switch {
+	case c.GetHeader("HX-Request") == "true":
+		// An htmx poll (the stats fragment): a 303 would swap the login page
+		// into the fragment; ask htmx to take the whole page to the login.
+		next := c.Request.URL.RequestURI()
+		if u, err := url.Parse(c.GetHeader("HX-Current-URL")); err == nil && u.Path != "" {
+			next = u.RequestURI()
+		}
+		c.Header("HX-Redirect", "/login?next="+url.QueryEscape(next))
+		c.Status(http.StatusUnauthorized)
+	case c.Request.Method == http.MethodGet:
 		c.Redirect(http.StatusSeeOther, "/login?next="+url.QueryEscape(c.Request.URL.RequestURI()))
-	} else {
+	default:
 		a.renderError(c, http.StatusForbidden, "err.login_required")
 	}
 	c.Abort()

@@ -108,3 +108,47 @@ func TestStaticAssetsAreCachedAndNotFoundIsTranslated(t *testing.T) {
 		t.Fatalf("404 page: %d\n%s", r.status, r.body)
 	}
 }
+
+// The allow-list of routes reachable without logging in is pinned here, so
+// marking a private route public in the table fails a test.
+func TestPublicRoutesArePinned(t *testing.T) {
+	want := map[string]bool{
+		"GET /healthz": true, "GET /login": true, "POST /login": true, "GET /setup": true, "POST /setup": true,
+		"POST /lang": true, "GET /static/*filepath": true,
+		"GET " + callbackPath: true, "POST " + callbackPath: true,
+	}
+	got := map[string]bool{}
+	for _, r := range Routes() {
+		if r.Public {
+			got[r.Method+" "+r.Path] = true
+		}
+	}
+	for k := range got {
+		if !want[k] {
+			t.Errorf("route %s is public but not on the allow-list", k)
+		}
+	}
+	for k := range want {
+		if !got[k] {
+			t.Errorf("allow-listed route %s is missing or private", k)
+		}
+	}
+}
+
+// An htmx poll without a session is told to move the whole page to the login
+// (HX-Redirect), not handed a login page to swap into the fragment.
+func TestHtmxPollWithoutSessionRedirectsWholePage(t *testing.T) {
+	ta := newTestApp(t)
+	ta.setupAndLogin()
+	anon := ta.newClient()
+	req, _ := http.NewRequest(http.MethodGet, ta.srv.URL+"/sends/1/stats", nil)
+	req.Header.Set("HX-Request", "true")
+	req.Header.Set("HX-Current-URL", ta.srv.URL+"/sends/1")
+	res := ta.do(anon, req)
+	if res.status != http.StatusUnauthorized {
+		t.Fatalf("status %d, want 401", res.status)
+	}
+	if got := res.header.Get("HX-Redirect"); got != "/login?next="+url.QueryEscape("/sends/1") {
+		t.Fatalf("HX-Redirect = %q", got)
+	}
+}

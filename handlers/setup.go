@@ -1,10 +1,12 @@
 package handlers
 
 import (
+	"errors"
 	"net/http"
 
 	"github.com/gin-gonic/gin"
 
+	"qunfa/models"
 	"qunfa/views"
 )
 
@@ -39,7 +41,11 @@ func (a *app) setup(c *gin.Context) {
 		return
 	}
 	username := c.PostForm("username")
-	op, err := a.svc.Store().CreateOperator(c.Request.Context(), username, c.PostForm("password"))
+	op, err := a.svc.Store().CreateFirstOperator(c.Request.Context(), username, c.PostForm("password"))
+	if errors.Is(err, models.ErrSetupDone) {
+		a.notFound(c)
+		return
+	}
 	if errs, ok := validationErrors(err); ok {
 		a.render(c, http.StatusUnprocessableEntity, views.Setup(views.SetupPage{
 			Layout:   a.layout(c, "setup.title"),

@@ -58,11 +58,7 @@ func (a *app) thumbUpload(c *gin.Context) {
 	th, err := a.svc.SaveThumb(c.Request.Context(), fh.Filename, data)
 	if errs, ok := validationErrors(err); ok {
 		key := "err.upload_failed"
-		for _, k := range errs {
-			key = k
-			break
-		}
-		if k, ok := errs["thumb"]; ok {
+		if k, ok := errs["thumb"]; ok { // the only field SaveThumb checks
 			key = k
 		}
 		fail(http.StatusUnprocessableEntity, key)

@@ -14,6 +14,7 @@ var (
 	ErrQuotaExceeded   = errors.New("models: daily advanced-API quota exceeded")
 	ErrAlreadyDeleted  = errors.New("models: send already deleted")
 	ErrInvalidArgument = errors.New("models: invalid argument")
+	ErrSetupDone       = errors.New("models: an operator already exists")
 )
 
 // FieldErrors maps a form field key (e.g. "articles.0.title") to a UI catalogue message key

@@ -57,6 +57,17 @@ func (s *Store) OperatorCount(ctx context.Context) (int64, error) {
 
 // CreateOperator stores a new operator with a bcrypt hash of password.
 func (s *Store) CreateOperator(ctx context.Context, username, password string) (Operator, error) {
+	return s.createOperator(ctx, username, password, false)
+}
+
+// CreateFirstOperator creates the first-run admin, and nothing once any
+// operator exists (ErrSetupDone): the check and the insert share one
+// transaction, so two first-run submissions cannot both succeed.
+func (s *Store) CreateFirstOperator(ctx context.Context, username, password string) (Operator, error) {
+	return s.createOperator(ctx, username, password, true)
+}
+
+func (s *Store) createOperator(ctx context.Context, username, password string, first bool) (Operator, error) {
 	username = strings.TrimSpace(username)
 	if err := validateOperator(username, password).orNil(); err != nil {
 		return Operator{}, err
@@ -68,6 +79,14 @@ func (s *Store) CreateOperator(ctx context.Context, username, password string) (
 	row := operatorRow{Username: username, PasswordHash: string(hash), CreatedAt: time.Now().UTC()}
 	err = s.inTx(ctx, func(ctx context.Context) error {
 		var n int64
+		if first {
+			if err := s.db(ctx).Model(&operatorRow{}).Count(&n).Error; err != nil {
+				return err
+			}
+			if n > 0 {
+				return ErrSetupDone
+			}
+		}
 		if err := s.db(ctx).Model(&operatorRow{}).Where("username = ?", username).Count(&n).Error; err != nil {
 			return err
 		}

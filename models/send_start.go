@@ -14,9 +14,10 @@ import (
 // StartSend commits a send — the send, its batches (each with its own clientmsgid) and its quota
 // reservation — in one transaction, wakes the worker, and returns at once. The same Key again
 // returns the send already made for it, whatever else the input says: a double click, a reload or a
-// retried POST never sends twice.
+// retried POST never sends twice. The key is bound to what is sent: the same form key with another
+// draft or audience (an operator who went back and chose another group) is a new send, not the old one.
 func (s *Service) StartSend(ctx context.Context, in SendInput, operatorID uint) (Send, error) {
-	key := normaliseKey(in.Key)
+	key := normaliseKey(idempotencyKey(in))
 	if id, ok, err := s.sendIDByKey(ctx, key); err != nil {
 		return Send{}, err
 	} else if ok {
@@ -111,6 +112,23 @@ func (s *Service) sendIDByKey(ctx context.Context, key string) (uint, bool, erro
 		return 0, false, nil
 	}
 	return rows[0].ID, true, nil
+}
+
+// idempotencyKey joins the form's key with a digest of the draft and audience.
+func idempotencyKey(in SendInput) string {
+	if strings.TrimSpace(in.Key) == "" {
+		return ""
+	}
+	ids, _ := ParseOpenIDs(in.OpenIDs)
+	h := sha256.New()
+	fmt.Fprintf(h, "%d\n%s\n", in.DraftID, in.Target)
+	switch in.Target {
+	case TargetGroup:
+		fmt.Fprintf(h, "%d", in.GroupID)
+	case TargetOpenIDs:
+		h.Write([]byte(strings.Join(ids, ",")))
+	}
+	return strings.TrimSpace(in.Key) + ":" + hex.EncodeToString(h.Sum(nil))[:16]
 }
 
 // normaliseKey bounds the key's size; an empty key gets a random one (no de-duplication possible).

@@ -673,3 +673,28 @@ func TestPartlyFailedSendAwaitsItsDeliveredBatch(t *testing.T) {
 		t.Fatalf("mass/delete calls = %v", f.wx.deleted)
 	}
 }
+
+// The form key dedupes a repeated submission, not a different one: the same
+// key with another audience (the operator went back and chose another group)
+// is a second send.
+func TestSameKeyOtherAudienceIsANewSend(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	d := f.draft(t, 1)
+	a, err := f.svc.StartSend(ctx, SendInput{DraftID: d.ID, Target: TargetGroup, GroupID: 100, Key: "form-1"}, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, err := f.svc.StartSend(ctx, SendInput{DraftID: d.ID, Target: TargetGroup, GroupID: 100, Key: "form-1"}, 1)
+	if err != nil || again.ID != a.ID {
+		t.Fatalf("same key, same audience: send %d (%v), want %d", again.ID, err, a.ID)
+	}
+	other, err := f.svc.StartSend(ctx, SendInput{DraftID: d.ID, Target: TargetGroup, GroupID: 0, Key: "form-1"}, 1)
+	if err != nil || other.ID == a.ID {
+		t.Fatalf("same key, other group: send %d (%v), want a new one", other.ID, err)
+	}
+	list, _ := f.svc.ListSends(ctx)
+	if len(list) != 2 {
+		t.Fatalf("%d sends, want 2", len(list))
+	}
+}

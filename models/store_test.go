@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 )
@@ -159,5 +160,40 @@ func TestConcurrentWritesDoNotLock(t *testing.T) {
 	}
 	if list, _ := f.svc.ListSends(ctx); len(list) != 3 {
 		t.Fatalf("sends = %d, want 3 (one per key)", len(list))
+	}
+}
+
+// First-run creation happens once, even when two submissions race.
+func TestCreateFirstOperatorOnlyOnce(t *testing.T) {
+	st, err := Open(filepath.Join(t.TempDir(), "qunfa.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	ctx := context.Background()
+	var wg sync.WaitGroup
+	errs := make([]error, 4)
+	for i := range errs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, errs[i] = st.CreateFirstOperator(ctx, fmt.Sprintf("admin%d", i), "password123")
+		}()
+	}
+	wg.Wait()
+	ok := 0
+	for _, err := range errs {
+		switch {
+		case err == nil:
+			ok++
+		case !errors.Is(err, ErrSetupDone):
+			t.Fatalf("unexpected error %v", err)
+		}
+	}
+	if n, _ := st.OperatorCount(ctx); ok != 1 || n != 1 {
+		t.Fatalf("%d creations succeeded, %d operators exist; want 1 and 1", ok, n)
+	}
+	if _, err := st.CreateOperator(ctx, "second", "password123"); err != nil {
+		t.Fatalf("CreateOperator after setup: %v", err)
 	}
 }

@@ -10,6 +10,8 @@ import (
 
 	"github.com/PuerkitoBio/goquery"
 	"github.com/a-h/templ"
+
+	"qunfa/views/i18n"
 )
 
 func render(t *testing.T, c templ.Component) *goquery.Document {
@@ -98,5 +100,20 @@ func TestEditorRendersNamedFieldsPerArticle(t *testing.T) {
 	}
 	if _, hidden := arts.Eq(0).Find(`img[data-testid=thumb-preview]`).Attr("hidden"); !hidden {
 		t.Error("empty preview should be hidden")
+	}
+}
+
+// A send that failed without a WeChat errcode (network, timeouts) still says
+// why, in the page language, with the raw cause tucked into details.
+func TestFailedSendWithoutErrcodeExplains(t *testing.T) {
+	l := Layout{Lang: "zh", Title: "sends.title", Operator: "admin", CSRF: "tok", QuotaLeft: 7, QuotaTotal: 10}
+	v := SendView{ID: 4, Title: "Hi", State: "failed", Errmsg: "dial tcp 127.0.0.1:1: connection refused"}
+	d := render(t, SendShow(SendPage{Layout: l, Send: v}))
+	box := d.Find(`[data-testid=send-error]`)
+	if box.Length() != 1 || !strings.Contains(box.Text(), i18n.T("zh", "err.send_failed_local")) {
+		t.Fatalf("send-error = %q", box.Text())
+	}
+	if got := box.Find("details code").Text(); got != v.Errmsg {
+		t.Errorf("details = %q", got)
 	}
 }

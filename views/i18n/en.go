@@ -52,6 +52,7 @@ var en = map[string]string{
 	"editor.min_one":         "A message needs at least one article.",
 	"editor.max_reached":     "The maximum number of articles is reached.",
 
+	"send.details":             "Technical details",
 	"send.title":               "Send: %s",
 	"send.wechat_status":       "WeChat status",
 	"send.back_to_draft":       "Back to the editor",
@@ -172,6 +173,7 @@ var en = map[string]string{
 	"err.draft_not_found":    "The draft does not exist.",
 	"err.quota_exceeded":     "Not enough API calls left today; please send tomorrow.",
 	"err.delete_quota":       "Not enough API calls left today to delete; please try again tomorrow (Beijing time).",
+	"err.send_failed_local":  "Sending failed: Qunfa could not complete the exchange with WeChat's servers (network down or timing out; retried at intervals), or local data was wrong. Check the server's network and send again; nothing already sent is sent twice.",
 	"err.not_finished":       "WeChat has not reported the job finished yet; it cannot be deleted now.",
 	"err.already_deleted":    "This mass message is already deleted.",
 	"err.csrf":               "The page expired or the request came from an untrusted origin. Reload the page and try again.",

@@ -58,6 +58,7 @@ var zh = map[string]string{
 	"editor.max_reached":     "已达到篇数上限。",
 
 	// send form and confirmation
+	"send.details":             "技术细节",
 	"send.title":               "发送：%s",
 	"send.wechat_status":       "微信结果",
 	"send.back_to_draft":       "返回编辑",
@@ -185,6 +186,7 @@ var zh = map[string]string{
 	"err.draft_not_found":    "草稿不存在。",
 	"err.quota_exceeded":     "今日剩余调用次数不足，请明天再发。",
 	"err.delete_quota":       "今日剩余调用次数不足，无法删除；请明天（北京时间）再试。",
+	"err.send_failed_local":  "发送失败：没能与微信服务器完成通信（网络中断或超时，已按间隔重试），或本地数据有误。请检查服务器网络后重新发送；已发出的部分不会重复发送。",
 	"err.not_finished":       "微信还没有报告发送完成，暂时不能删除。",
 	"err.already_deleted":    "这条群发已经删除。",
 	"err.csrf":               "页面已过期或请求来源不可信，请刷新页面后重试。",
