@@ -84,6 +84,7 @@ func New(d Deps) http.Handler {
 	var h http.Handler = engine
 	h = a.loadSession(h)
 	h = a.crossOrigin(h)
+	h = secureCookies(h)
 	h = a.logRequests(h)
 	return h
 }
