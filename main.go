@@ -26,7 +26,13 @@ import (
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := run(ctx, os.Args[1:], os.LookupEnv, os.Stdout, os.Stderr, nil); err != nil {
+	var err error
+	if len(os.Args) > 1 && os.Args[1] == "sandbox" {
+		err = runSandbox(ctx, os.Args[2:], os.Stdout, os.Stderr, nil)
+	} else {
+		err = run(ctx, os.Args[1:], os.LookupEnv, os.Stdout, os.Stderr, nil)
+	}
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "qunfa:", err)
 		os.Exit(1)
 	}

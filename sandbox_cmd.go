@@ -1,0 +1,91 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"time"
+
+	"qunfa/wechat/sandbox"
+)
+
+// sandboxUsage explains `qunfa sandbox`, the simulator on its own, so any
+// WeChat client can be tested against it.
+const sandboxUsage = `usage: qunfa sandbox [flags]
+
+Runs the WeChat API simulator alone (模拟微信服务器): point a client's API base
+URL at it, and it pushes MASSSENDJOBFINISH events to -callback.
+`
+
+// runSandbox serves the simulator until ctx ends. ready, when not nil,
+// receives its base URL.
+func runSandbox(ctx context.Context, args []string, stdout, stderr io.Writer, ready chan<- string) error {
+	fs := flag.NewFlagSet("qunfa sandbox", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() { fmt.Fprint(stderr, sandboxUsage); fs.PrintDefaults() }
+	addr := fs.String("addr", "127.0.0.1:9000", "listen address 监听地址")
+	callback := fs.String("callback", "", "callback URL for MASSSENDJOBFINISH pushes 回调地址 (empty: no pushes)")
+	appID := fs.String("appid", sandboxAccount.AppID, "AppID of the simulated account")
+	secret := fs.String("secret", sandboxAccount.Secret, "AppSecret of the simulated account")
+	token := fs.String("token", sandboxAccount.Token, "Token used to sign callbacks")
+	aesKey := fs.String("aeskey", "", "EncodingAESKey (43 characters): push callbacks in secure mode 安全模式")
+	quota := fs.Int("daily-quota", sandbox.DefaultDailyQuota, "advanced calls a Beijing day, uploads included")
+	monthly := fs.Int("monthly-cap", sandbox.DefaultMonthlyCap, "mass messages a follower receives a Beijing month")
+	articles := fs.Int("max-articles", sandbox.DefaultMaxArticles, "articles in one news message (10 seed, 8 today)")
+	followers := fs.Int("followers", sandbox.DefaultFollowers, "size of the demo follower population")
+	delay := fs.Duration("finish-delay", sandbox.DefaultFinishDelay, "time from submission to MASSSENDJOBFINISH")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil
+		}
+		return err
+	}
+	if *callback != "" {
+		if u, err := url.Parse(*callback); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return fmt.Errorf("回调地址无效 / invalid -callback URL %q", *callback)
+		}
+	}
+	if *aesKey != "" && len(*aesKey) != 43 {
+		return fmt.Errorf("EncodingAESKey 必须是 43 个字符 / -aeskey must be 43 characters (got %d)", len(*aesKey))
+	}
+	logger := slog.New(slog.NewTextHandler(stderr, nil)).With("component", "sandbox")
+	sim := sandbox.New(sandbox.Config{
+		AppID: *appID, AppSecret: *secret, Token: *token, EncodingAESKey: *aesKey, CallbackURL: *callback,
+		DailyQuota: *quota, MonthlyCap: *monthly, MaxArticles: *articles, Followers: *followers, FinishDelay: *delay,
+		Logger: logger,
+	})
+	defer sim.Close()
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return fmt.Errorf("无法监听 / cannot listen on %s: %w", *addr, err)
+	}
+	srv := &http.Server{Handler: sim, ReadHeaderTimeout: 10 * time.Second}
+	go srv.Serve(ln)
+	base := "http://" + reachableAddr(ln.Addr())
+	mode := "plaintext 明文"
+	if *aesKey != "" {
+		mode = "secure 安全模式 (AES)"
+	}
+	fmt.Fprintf(stdout, "WeChat sandbox 模拟器 at %s\n  AppID %s, AppSecret and Token as given by -secret/-token; callbacks: %s, %s\n",
+		base, *appID, orNone(*callback), mode)
+	if ready != nil {
+		ready <- base
+	}
+	<-ctx.Done()
+	shutCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	return srv.Shutdown(shutCtx)
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "none 不推送"
+	}
+	return s
+}
