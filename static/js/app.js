@@ -15,7 +15,8 @@
   // Toolbar limited to what WeChat articles keep: inline styles, no classes.
   var joditOptions = {
     language: joditLang,
-    height: 380,
+    height: 'auto',
+    minHeight: 320,
     toolbarAdaptive: false,
     buttons: [
       'bold', 'italic', 'underline', 'strikethrough', '|',
