@@ -255,6 +255,7 @@ func journey(t *testing.T, browser string, env map[string]string) {
 		chromedp.Navigate(base+"/drafts"),
 		chromedp.WaitVisible(chromedp.CSS(`tr[data-testid=draft-row]`)),
 	)
+	shot(t, ctx, "drafts")
 	rowText, err := text(ctx, `tr[data-testid=draft-row]`)
 	if err != nil {
 		t.Fatal(err)
@@ -269,6 +270,9 @@ func journey(t *testing.T, browser string, env map[string]string) {
 		chromedp.WaitVisible(chromedp.CSS(`input[name=target][value=group]`)),
 		chromedp.Click(chromedp.CSS(`input[name=target][value=group]`)),
 		chromedp.SetValue(chromedp.CSS(`select[name=group_id]`), "100"),
+	)
+	shot(t, ctx, "send-form")
+	do(t, ctx, "plan",
 		chromedp.Click(chromedp.CSS(`[data-testid=plan-send]`)),
 		chromedp.WaitVisible(chromedp.CSS(`[data-testid=plan-calls]`)),
 	)
@@ -332,5 +336,71 @@ func journey(t *testing.T, browser string, env map[string]string) {
 		t.Fatalf("send not marked deleted: %v", err)
 	}
 	shot(t, ctx, "deleted")
+	do(t, ctx, "history", chromedp.Navigate(base+"/sends"), chromedp.WaitVisible(chromedp.CSS(`tr[data-testid=send-row]`)))
+	shot(t, ctx, "history")
 	t.Logf("journey done: total=%s sent=%d state=%s", total, ns, state)
+}
+
+// TestBrowserEditorReorderRemove: the editor's add, move and remove keep the
+// articles' fields in step (the JS renumbers articles[i].*), and a missing
+// title is reported at its field.
+func TestBrowserEditorReorderRemove(t *testing.T) {
+	browser := findBrowser(t)
+	base := startApp(t, map[string]string{"QUNFA_ADMIN_USER": "admin", "QUNFA_ADMIN_PASSWORD": "password123"})
+	ctx := newBrowser(t, browser)
+	dir := t.TempDir()
+	thumbs := []string{
+		writeJPEG(t, dir, "a.jpg", color.RGBA{200, 0, 0, 255}),
+		writeJPEG(t, dir, "b.jpg", color.RGBA{0, 160, 0, 255}),
+		writeJPEG(t, dir, "c.jpg", color.RGBA{0, 0, 200, 255}),
+	}
+	do(t, ctx, "login",
+		chromedp.Navigate(base+"/login"),
+		chromedp.SendKeys(chromedp.CSS(`input[name=username]`), "admin"),
+		chromedp.SendKeys(chromedp.CSS(`input[name=password]`), "password123"),
+		chromedp.Click(chromedp.CSS(`[data-testid=login-submit]`)),
+		chromedp.WaitVisible(chromedp.CSS(`nav`)),
+		chromedp.Navigate(base+"/drafts/new"),
+		chromedp.WaitVisible(chromedp.CSS(`form[data-testid=draft-form]`)),
+		fillArticle(0, "甲", "作者", "正文甲", thumbs[0]),
+		chromedp.Click(chromedp.CSS(`button[data-testid=add-article]`)),
+		fillArticle(1, "乙", "作者", "正文乙", thumbs[1]),
+		chromedp.Click(chromedp.CSS(`button[data-testid=add-article]`)),
+		fillArticle(2, "丙", "作者", "正文丙", thumbs[2]),
+		// 乙 up to first place, then drop the last (丙).
+		chromedp.Click(chromedp.CSS(`fieldset[data-testid=article]:nth-of-type(2) [data-testid=move-up]`)),
+		chromedp.Click(chromedp.CSS(`fieldset[data-testid=article]:nth-of-type(3) [data-testid=remove-article]`)),
+		chromedp.WaitNotPresent(chromedp.CSS(`fieldset[data-testid=article]:nth-of-type(3)`)),
+	)
+	// Clear the (now) second title: the save must be refused at that field.
+	if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`(document.querySelector('fieldset[data-testid=article]:nth-of-type(2) input[name$=".title"]').value = "") === ""`)); err != nil {
+		t.Fatal(err)
+	}
+	do(t, ctx, "refused save",
+		chromedp.Click(chromedp.CSS(`button[data-testid=save-draft]`)),
+		chromedp.WaitVisible(chromedp.CSS(`fieldset[data-testid=article]:nth-of-type(2) [data-testid=field-error]`)),
+	)
+	names, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`Array.from(document.querySelectorAll('fieldset[data-testid=article] input[name$=".title"]')).map(i => i.name + "=" + i.value)`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(names) != 2 || names[0] != "articles[0].title=乙" || names[1] != "articles[1].title=" {
+		t.Fatalf("after move/remove and a refused save: %v", names)
+	}
+	shot(t, ctx, "editor-error")
+	// The refused save kept both thumbnails and the content; fix the title and save.
+	do(t, ctx, "save",
+		chromedp.SendKeys(chromedp.CSS(`fieldset[data-testid=article]:nth-of-type(2) input[name$=".title"]`), "甲"),
+		chromedp.Click(chromedp.CSS(`button[data-testid=save-draft]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid=flash]`)),
+		chromedp.Reload(),
+		chromedp.WaitVisible(chromedp.CSS(`form[data-testid=draft-form]`)),
+	)
+	got, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`Array.from(document.querySelectorAll('fieldset[data-testid=article]')).map(f => f.querySelector('input[name$=".title"]').value + "|" + f.querySelector('textarea[name$=".content"]').value)`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 2 || !strings.HasPrefix(got[0], "乙|") || !strings.Contains(got[0], "正文乙") || !strings.HasPrefix(got[1], "甲|") || !strings.Contains(got[1], "正文甲") {
+		t.Fatalf("saved draft = %v, want 乙 then 甲 with their own content", got)
+	}
 }
