@@ -65,7 +65,18 @@ func (ta *testApp) startGroupSend(draftID string) string {
 
 func (ta *testApp) callback(ev wechat.Event, ts time.Time, mutate func(url.Values)) response {
 	ta.t.Helper()
-	q, body, err := ta.codec.Seal(ev.XML(), strconv.FormatInt(ts.Unix(), 10), "nonce123", false)
+	return ta.sealAndPost(ev, ts, false, mutate)
+}
+
+// callbackSecure posts ev now, AES-encrypted when secure (the codec then needs a key).
+func (ta *testApp) callbackSecure(ev wechat.Event, secure bool) response {
+	ta.t.Helper()
+	return ta.sealAndPost(ev, ta.now, secure, nil)
+}
+
+func (ta *testApp) sealAndPost(ev wechat.Event, ts time.Time, secure bool, mutate func(url.Values)) response {
+	ta.t.Helper()
+	q, body, err := ta.codec.Seal(ev.XML(), strconv.FormatInt(ts.Unix(), 10), "nonce123", secure)
 	if err != nil {
 		ta.t.Fatal(err)
 	}

@@ -74,7 +74,7 @@ const (
 
 // testApp is the real router over a real store in a temp dir.
 type testApp struct {
-	t      *testing.T
+	t      testing.TB
 	svc    *models.Service
 	srv    *httptest.Server
 	client *http.Client
@@ -83,13 +83,13 @@ type testApp struct {
 	wx     *fakeWeChat
 }
 
-func newTestApp(t *testing.T) *testApp {
+func newTestApp(t testing.TB) *testApp {
 	t.Helper()
 	return newTestAppWithRules(t, models.Rules{})
 }
 
 // newTestAppWithRules is newTestApp with WeChat's limits set by the test.
-func newTestAppWithRules(t *testing.T, rules models.Rules) *testApp {
+func newTestAppWithRules(t testing.TB, rules models.Rules) *testApp {
 	t.Helper()
 	st, err := models.Open(filepath.Join(t.TempDir(), "qunfa.db"))
 	if err != nil {
@@ -140,7 +140,7 @@ type response struct {
 	location string
 }
 
-func (r response) doc(t *testing.T) *goquery.Document {
+func (r response) doc(t testing.TB) *goquery.Document {
 	t.Helper()
 	d, err := goquery.NewDocumentFromReader(strings.NewReader(r.body))
 	if err != nil {
@@ -216,7 +216,7 @@ func (ta *testApp) setupAndLogin() {
 	}
 }
 
-func jpegBytes(t *testing.T) []byte {
+func jpegBytes(t testing.TB) []byte {
 	t.Helper()
 	img := image.NewRGBA(image.Rect(0, 0, 16, 16))
 	for x := 0; x < 16; x++ {
