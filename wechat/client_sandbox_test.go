@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http/httptest"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -30,7 +32,7 @@ func newSandboxClient(t *testing.T, cfg sandbox.Config) (*wechat.Client, *sandbo
 	sb := sandbox.New(cfg)
 	srv := httptest.NewServer(sb)
 	t.Cleanup(func() { sb.Close(); srv.Close() })
-	return wechat.NewClient(wechat.Config{BaseURL: srv.URL, AppID: sbAppID, AppSecret: sbSecret}), sb
+	return wechat.NewClient(wechat.Config{BaseURL: srv.URL, AppID: sbAppID, AppSecret: sbSecret, RetryBaseDelay: time.Microsecond}), sb
 }
 
 // tinyJPEG is a JPEG-looking thumbnail (the sandbox checks magic bytes and size).
@@ -210,4 +212,338 @@ func TestClientTypedErrors(t *testing.T) {
 		_, err = c.UploadNews(ctx, []wechat.Article{{ThumbMediaID: "no-such-thumb", Title: "t", Content: "c"}})
 		wantErrcode(t, err, wechat.CodeInvalidMediaID)
 	})
+}
+
+func TestClientStableTokenAgainstSandbox(t *testing.T) {
+	ctx := context.Background()
+	_, sb := newSandboxClient(t, sandbox.Config{})
+	srv := httptest.NewServer(sb)
+	t.Cleanup(srv.Close)
+	c := wechat.NewClient(wechat.Config{BaseURL: srv.URL, AppID: sbAppID, AppSecret: sbSecret, StableToken: true, RetryBaseDelay: time.Microsecond})
+	first, err := c.AccessToken(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sb.Calls("/cgi-bin/stable_token") != 1 || sb.Calls("/cgi-bin/token") != 0 {
+		t.Fatalf("stable_token %d, token %d fetches", sb.Calls("/cgi-bin/stable_token"), sb.Calls("/cgi-bin/token"))
+	}
+	// A plain client of the same account fetching cgi-bin/token does not disturb the stable one.
+	plain := wechat.NewClient(wechat.Config{BaseURL: srv.URL, AppID: sbAppID, AppSecret: sbSecret})
+	if _, err := plain.Groups(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Groups(ctx); err != nil {
+		t.Fatal(err)
+	}
+	// WeChat rejects the token while stable_token's normal mode would hand the same one back:
+	// the client forces one refresh.
+	sb.FailNext("/cgi-bin/groups/get", wechat.CodeInvalidCredential)
+	if _, err := c.Groups(ctx); err != nil {
+		t.Fatalf("Groups after 40001: %v", err)
+	}
+	if tok, _ := c.AccessToken(ctx); tok == first || sb.Calls("/cgi-bin/stable_token") != 3 {
+		t.Errorf("after 40001: same token %v, %d stable_token calls (want 3: normal, normal, forced)", tok == first, sb.Calls("/cgi-bin/stable_token"))
+	}
+	// An expired token is renewed by normal mode: no force needed.
+	sb.ExpireTokens()
+	if _, err := c.Groups(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if n := sb.Calls("/cgi-bin/stable_token"); n != 4 {
+		t.Errorf("%d stable_token calls, want 4", n)
+	}
+}
+
+func TestClientConcurrentTokenFailuresRefreshOnce(t *testing.T) {
+	ctx := context.Background()
+	c, sb := newSandboxClient(t, sandbox.Config{})
+	if _, err := c.Groups(ctx); err != nil {
+		t.Fatal(err)
+	}
+	sb.ExpireTokens() // every caller's cached token now answers 42001
+	const n = 20
+	var wg sync.WaitGroup
+	errs := make(chan error, n)
+	for range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, err := c.Groups(ctx)
+			errs <- err
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := sb.Calls("/cgi-bin/token"); got != 2 {
+		t.Errorf("%d token fetches, want 2: the first and exactly one refresh for %d failing callers", got, n)
+	}
+}
+
+func png(n int) []byte { return append([]byte("\x89PNG\r\n\x1a\n"), make([]byte, n-8)...) }
+
+func TestClientMediaEndpointsAgainstSandbox(t *testing.T) {
+	ctx := context.Background()
+	c, sb := newSandboxClient(t, sandbox.Config{DailyQuota: 100})
+
+	u, err := c.UploadImage(ctx, "inline.png", png(4096))
+	if err != nil || !strings.HasPrefix(u, "http://mmbiz.qpic.cn/") || !sb.ImageURL(u) {
+		t.Fatalf("UploadImage = %q, %v", u, err)
+	}
+	_, err = c.UploadImage(ctx, "big.jpg", append(tinyJPEG(), make([]byte, 1<<20)...))
+	wantErrcode(t, err, 40009)
+	_, err = c.UploadImage(ctx, "anim.gif", []byte("GIF89a........"))
+	wantErrcode(t, err, 40005)
+
+	img, err := c.UploadMedia(ctx, "image", "photo.png", png(100<<10))
+	if err != nil || img.Type != "image" || img.MediaID == "" {
+		t.Fatalf("UploadMedia(image) = %+v, %v", img, err)
+	}
+	_, err = c.UploadMedia(ctx, "image", "huge.png", png(2<<20+1))
+	wantErrcode(t, err, 40006)
+
+	thumb, err := c.UploadMedia(ctx, "thumb", "cover.jpg", tinyJPEG())
+	if err != nil {
+		t.Fatal(err)
+	}
+	news, err := c.UploadNews(ctx, []wechat.Article{
+		{ThumbMediaID: thumb.MediaID, Title: "评论开放", Content: `<p><img src="` + u + `"></p>`, ShowCoverPic: 1, NeedOpenComment: 1, OnlyFansCanComment: 1},
+		{ThumbMediaID: img.MediaID, Title: "评论关闭", Content: "<p>二</p>"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	arts, ok := sb.News(news.MediaID)
+	if !ok || len(arts) != 2 || arts[0].ShowCoverPic != 1 || arts[0].NeedOpenComment != 1 || arts[0].OnlyFansCanComment != 1 ||
+		arts[1].NeedOpenComment != 0 || arts[1].OnlyFansCanComment != 0 || !strings.Contains(arts[0].Content, u) {
+		t.Errorf("uploadnews received %+v", arts)
+	}
+
+	draft, err := c.AddDraft(ctx, []wechat.Article{{ThumbMediaID: thumb.MediaID, Title: "草稿", Author: "编辑部", Content: "<p>草稿</p>", NeedOpenComment: 1}})
+	if err != nil || draft == "" {
+		t.Fatalf("AddDraft = %q, %v", draft, err)
+	}
+	if arts, ok := sb.News(draft); !ok || len(arts) != 1 || arts[0].Author != "编辑部" || arts[0].NeedOpenComment != 1 {
+		t.Errorf("draft/add received %+v", arts)
+	}
+	nine := make([]wechat.Article, 9)
+	for i := range nine {
+		nine[i] = wechat.Article{ThumbMediaID: thumb.MediaID, Title: "t", Content: "c"}
+	}
+	_, err = c.AddDraft(ctx, nine)
+	wantErrcode(t, err, wechat.CodeArticleSize)
+	// A draft's media_id is what today's sendall takes for mpnews.
+	res, err := c.SendAll(ctx, wechat.SendAllRequest{Filter: wechat.MassFilter{GroupID: sandbox.GroupTest, UseTag: true},
+		Message: wechat.MassMessage{MsgType: "mpnews", MediaID: draft}, SendIgnoreReprint: 1, ClientMsgID: "draft-1"})
+	if err != nil || res.MsgDataID == 0 {
+		t.Fatalf("SendAll(draft) = %+v, %v", res, err)
+	}
+	j, _ := sb.Job(res.MsgID)
+	if j.MediaID != draft || j.SendIgnoreReprint != 1 || j.ClientMsgID != "draft-1" || j.TotalCount != len(sb.OpenIDs(sandbox.GroupTest)) {
+		t.Errorf("job %+v: want the draft to the 测试组 tag with send_ignore_reprint 1 and its clientmsgid", j)
+	}
+}
+
+func TestClientPreviewAgainstSandbox(t *testing.T) {
+	ctx := context.Background()
+	c, sb := newSandboxClient(t, sandbox.Config{})
+	text := wechat.MassMessage{MsgType: "text", Text: "预览"}
+	me := sb.OpenIDs(sandbox.GroupTest)[0]
+
+	id, err := c.Preview(ctx, wechat.PreviewRequest{ToUser: me, Message: text})
+	if err != nil || id == 0 {
+		t.Fatalf("Preview(touser) = %d, %v", id, err)
+	}
+	if _, err := c.Preview(ctx, wechat.PreviewRequest{ToUser: me, ToWXName: "qunfa_ops", Message: text}); err != nil {
+		t.Fatal(err)
+	}
+	p := sb.Previews()
+	if len(p) != 2 || p[0].ToUser != me || p[0].MsgID != id || p[0].Content != "预览" || p[1].ToWXName != "qunfa_ops" || p[1].ToUser != "" {
+		t.Errorf("previews %+v: want touser, then towxname winning", p)
+	}
+	if _, err := c.Preview(ctx, wechat.PreviewRequest{ToUser: "  ", Message: text}); !errors.Is(err, wechat.ErrNoRecipient) {
+		t.Errorf("no recipient: %v", err)
+	}
+	if n := len(sb.Previews()); n != 2 {
+		t.Errorf("a preview without recipient reached the server (%d previews)", n)
+	}
+	_, err = c.Preview(ctx, wechat.PreviewRequest{ToUser: "oNotAFollower000000000000000", Message: text})
+	wantErrcode(t, err, wechat.CodeInvalidOpenID)
+	// Never retried: a -1 is the answer, and nothing was delivered twice.
+	sb.FailNext("/cgi-bin/message/mass/preview", -1)
+	_, err = c.Preview(ctx, wechat.PreviewRequest{ToUser: me, Message: text})
+	wantErrcode(t, err, wechat.CodeSystemBusy)
+	if n := len(sb.Previews()); n != 2 {
+		t.Errorf("%d previews, want 2", n)
+	}
+}
+
+func TestClientMassGetDeleteSpeedAgainstSandbox(t *testing.T) {
+	ctx := context.Background()
+	c, sb := newSandboxClient(t, sandbox.Config{DailyQuota: 100})
+	thumb, _ := c.UploadMedia(ctx, "thumb", "c.jpg", tinyJPEG())
+	news, err := c.UploadNews(ctx, []wechat.Article{{ThumbMediaID: thumb.MediaID, Title: "一", Content: "a"}, {ThumbMediaID: thumb.MediaID, Title: "二", Content: "b"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := c.SendAll(ctx, wechat.SendAllRequest{Filter: wechat.MassFilter{IsToAll: true}, Message: wechat.MassMessage{MsgType: "mpnews", MediaID: news.MediaID}, ClientMsgID: "d"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantErrcode(t, c.DeleteMass(ctx, res.MsgID, 1), wechat.CodeInvalidMsgID) // not finished yet
+	sb.FinishPending()
+	wantErrcode(t, c.DeleteMass(ctx, res.MsgID, 3), wechat.CodeInvalidArticleIdx)
+	if err := c.DeleteMass(ctx, res.MsgID, 1); err != nil {
+		t.Fatal(err)
+	}
+	if st, _ := c.GetMass(ctx, res.MsgID); st != wechat.MassSendSuccess {
+		t.Errorf("after deleting article 1 of 2: %q", st)
+	}
+	if err := c.DeleteMass(ctx, res.MsgID, 2); err != nil {
+		t.Fatal(err)
+	}
+	if st, _ := c.GetMass(ctx, res.MsgID); st != wechat.MassDeleted {
+		t.Errorf("after deleting both articles: %q", st)
+	}
+	_, err = c.GetMass(ctx, 42)
+	wantErrcode(t, err, wechat.CodeInvalidMsgID)
+
+	if sp, err := c.GetMassSpeed(ctx); err != nil || sp != (wechat.MassSpeed{Speed: 0, RealSpeed: 80}) {
+		t.Errorf("GetMassSpeed = %+v, %v", sp, err)
+	}
+	if err := c.SetMassSpeed(ctx, 3); err != nil {
+		t.Fatal(err)
+	}
+	if sp, _ := c.GetMassSpeed(ctx); sp != (wechat.MassSpeed{Speed: 3, RealSpeed: 30}) {
+		t.Errorf("after SetMassSpeed(3): %+v", sp)
+	}
+	wantErrcode(t, c.SetMassSpeed(ctx, 5), 45083)
+	wantErrcode(t, c.SetMassSpeed(ctx, -1), 45083)
+}
+
+func TestClientAudienceAgainstSandbox(t *testing.T) {
+	ctx := context.Background()
+	c, sb := newSandboxClient(t, sandbox.Config{Followers: 50000})
+	tags, err := c.Tags(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want []wechat.Tag
+	for _, g := range sb.Groups() {
+		if g.ID == sandbox.GroupStarred || g.ID >= 100 {
+			want = append(want, wechat.Tag(g))
+		}
+	}
+	if fmt.Sprint(tags) != fmt.Sprint(want) {
+		t.Errorf("Tags = %v, want %v", tags, want)
+	}
+
+	// user/tag/get pages through a tag of more than 10 000 followers.
+	var got []string
+	next := ""
+	for range 5 {
+		page, err := c.TagUsers(ctx, sandbox.GroupBeijing, next)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if page.Count != len(page.OpenIDs) || page.Count > 10000 {
+			t.Fatalf("page %+v", page.Count)
+		}
+		got = append(got, page.OpenIDs...)
+		if page.Count == 0 {
+			break
+		}
+		next = page.NextOpenID
+	}
+	members := sb.OpenIDs(sandbox.GroupBeijing)
+	if len(members) <= 10000 || fmt.Sprint(got) != fmt.Sprint(members) {
+		t.Errorf("paged %d of the tag's %d followers", len(got), len(members))
+	}
+	_, err = c.TagUsers(ctx, sandbox.GroupBlacklist, "")
+	wantErrcode(t, err, 45159)
+
+	ids := []string{members[0], sb.OpenIDs(sandbox.GroupUngrouped)[0], members[1]}
+	infos, err := c.BatchUserInfo(ctx, ids, "")
+	if err != nil || len(infos) != 3 {
+		t.Fatalf("BatchUserInfo = %v, %v", infos, err)
+	}
+	for i, u := range infos {
+		if u.OpenID != ids[i] || u.Subscribe != 1 || u.SubscribeTime == 0 || u.SubscribeScene == "" || u.Language != "zh_CN" {
+			t.Errorf("info %d = %+v", i, u)
+		}
+	}
+	if fmt.Sprint(infos[0].TagIDs) != "[100]" || len(infos[1].TagIDs) != 0 || infos[0].GroupID != 100 {
+		t.Errorf("tags %v / %v", infos[0].TagIDs, infos[1].TagIDs)
+	}
+	_, err = c.BatchUserInfo(ctx, members[:101], "en")
+	wantErrcode(t, err, 40032)
+	_, err = c.BatchUserInfo(ctx, nil, "")
+	wantErrcode(t, err, 40032)
+
+	if tagIDs, err := c.UserTagIDs(ctx, members[2]); err != nil || fmt.Sprint(tagIDs) != "[100]" {
+		t.Errorf("UserTagIDs = %v, %v", tagIDs, err)
+	}
+	_, err = c.UserTagIDs(ctx, "nobody")
+	wantErrcode(t, err, wechat.CodeInvalidOpenID)
+}
+
+func TestClientTimeoutsAgainstSandbox(t *testing.T) {
+	ctx := context.Background()
+	_, sb := newSandboxClient(t, sandbox.Config{DailyQuota: 100})
+	srv := httptest.NewServer(sb)
+	t.Cleanup(srv.Close)
+	c := wechat.NewClient(wechat.Config{BaseURL: srv.URL, AppID: sbAppID, AppSecret: sbSecret,
+		RequestTimeout: 100 * time.Millisecond, RetryBaseDelay: time.Microsecond})
+	text := wechat.MassMessage{MsgType: "text", Text: "超时"}
+	test := wechat.MassFilter{GroupID: sandbox.GroupTest, UseTag: true}
+
+	// A read that hangs once is tried again.
+	sb.HangNext("/cgi-bin/tags/get")
+	if _, err := c.Tags(ctx); err != nil {
+		t.Fatalf("Tags after a timeout: %v", err)
+	}
+	// A send without clientmsgid that timed out after WeChat accepted it is not repeated.
+	sb.HangNextAfterAccept("/cgi-bin/message/mass/sendall")
+	if _, err := c.SendAll(ctx, wechat.SendAllRequest{Filter: test, Message: text}); err == nil {
+		t.Fatal("a timed-out send without clientmsgid reported success")
+	}
+	if n := sb.Calls("/cgi-bin/message/mass/sendall"); n != 1 {
+		t.Fatalf("%d sendall accepted, want 1", n)
+	}
+	// With a clientmsgid the retry is safe: WeChat answers 45065 with the job that went out.
+	sb.HangNextAfterAccept("/cgi-bin/message/mass/sendall")
+	res, err := c.SendAll(ctx, wechat.SendAllRequest{Filter: test, Message: wechat.MassMessage{MsgType: "text", Text: "再试"}, ClientMsgID: "job-7-0"})
+	we := wantErrcode(t, err, wechat.CodeClientMsgIDExist)
+	j, ok := sb.Job(res.MsgID)
+	if !ok || j.ClientMsgID != "job-7-0" || we.ExistingMsgID() != res.MsgID || sb.Calls("/cgi-bin/message/mass/sendall") != 2 {
+		t.Errorf("after the retry: result %+v, job %+v; want the one accepted job's msg_id", res, j)
+	}
+	// A hang past the caller's own deadline is not retried (a retry would succeed).
+	sb.HangNext("/cgi-bin/groups/get")
+	short, cancel := context.WithTimeout(ctx, 50*time.Millisecond)
+	defer cancel()
+	if _, err := c.Groups(short); !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("err = %v, want the caller's deadline", err)
+	}
+}
+
+func TestClientSeesReviewFailureAgainstSandbox(t *testing.T) {
+	ctx := context.Background()
+	c, sb := newSandboxClient(t, sandbox.Config{})
+	sb.FailReviewNext(20002)
+	res, err := c.SendAll(ctx, wechat.SendAllRequest{Filter: wechat.MassFilter{IsToAll: true}, Message: wechat.MassMessage{MsgType: "text", Text: "x"}, ClientMsgID: "r"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sb.FinishPending()
+	if st, err := c.GetMass(ctx, res.MsgID); err != nil || st != wechat.MassSendFail {
+		t.Errorf("GetMass = %q, %v", st, err)
+	}
+	if j, _ := sb.Job(res.MsgID); j.Status != "err(20002)" {
+		t.Errorf("job status %q", j.Status)
+	}
 }

@@ -49,7 +49,7 @@ func newFake(t *testing.T) *fakeWeChat {
 }
 
 func (f *fakeWeChat) client() *Client {
-	return NewClient(Config{BaseURL: f.srv.URL + "/", AppID: testAppID, AppSecret: testSecret})
+	return NewClient(Config{BaseURL: f.srv.URL + "/", AppID: testAppID, AppSecret: testSecret, RetryBaseDelay: time.Microsecond})
 }
 
 func (f *fakeWeChat) handle(path string, h func(token string, body []byte) string) {

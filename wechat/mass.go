@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"strconv"
+	"strings"
 )
 
 // MassMessage is the content of a mass send: "mpnews" uses MediaID, "text" uses Text.
@@ -123,7 +125,12 @@ func (c *Client) Send(ctx context.Context, r SendRequest) (SendResult, error) {
 
 func (c *Client) submit(ctx context.Context, path string, b massBody) (SendResult, error) {
 	var out sendBody
-	if err := c.callJSON(ctx, path, b, &out); err != nil {
+	// Without a clientmsgid a repeated send could go out twice: never retry it.
+	retry := retryNever
+	if b.ClientMsgID != "" {
+		retry = retryAlways
+	}
+	if err := c.callJSON(ctx, path, retry, b, &out); err != nil {
 		if e, ok := AsError(err); ok && e.Code == CodeClientMsgIDExist {
 			return SendResult{MsgID: e.MsgID}, err
 		}
@@ -138,10 +145,73 @@ func (c *Client) submit(ctx context.Context, path string, b massBody) (SendResul
 // DeleteMass deletes a sent mass message (message/mass/delete). articleIdx is 1-based; 0 deletes
 // the whole message.
 func (c *Client) DeleteMass(ctx context.Context, msgID int64, articleIdx int) error {
-	return c.callJSON(ctx, "/cgi-bin/message/mass/delete", struct {
+	return c.callJSON(ctx, "/cgi-bin/message/mass/delete", retryErrcode, struct {
 		MsgID      int64 `json:"msg_id"`
 		ArticleIdx int   `json:"article_idx"`
 	}{msgID, articleIdx}, nil)
+}
+
+// PreviewRequest is message/mass/preview: one recipient, by OpenID or by WeChat ID (微信号).
+// WeChat uses ToWXName when both are set.
+type PreviewRequest struct {
+	ToUser   string
+	ToWXName string
+	Message  MassMessage
+}
+
+// ErrNoRecipient is returned, before any call, by a Preview without ToUser or ToWXName.
+var ErrNoRecipient = errors.New("wechat: preview needs a recipient (touser or towxname)")
+
+// Preview sends a message to one person to check it before a mass send (message/mass/preview)
+// and returns its msg_id (0 when WeChat answers none). It is never retried: a retry could
+// deliver the preview twice.
+func (c *Client) Preview(ctx context.Context, r PreviewRequest) (int64, error) {
+	if strings.TrimSpace(r.ToUser) == "" && strings.TrimSpace(r.ToWXName) == "" {
+		return 0, ErrNoRecipient
+	}
+	var m massBody
+	if err := m.setMessage(r.Message); err != nil {
+		return 0, err
+	}
+	b := previewBody{ToUser: r.ToUser, ToWXName: r.ToWXName, MPNews: m.MPNews, Text: m.Text, MsgType: m.MsgType}
+	var out sendBody
+	if err := c.callJSON(ctx, "/cgi-bin/message/mass/preview", retryNever, b, &out); err != nil {
+		return 0, err
+	}
+	return int64(out.MsgID), nil
+}
+
+// previewBody has no send_ignore_reprint or clientmsgid: preview takes neither.
+type previewBody struct {
+	ToUser   string       `json:"touser,omitempty"`
+	ToWXName string       `json:"towxname,omitempty"`
+	MPNews   *mediaRef    `json:"mpnews,omitempty"`
+	Text     *textContent `json:"text,omitempty"`
+	MsgType  string       `json:"msgtype"`
+}
+
+// MassSpeed is the account's mass-send speed: Speed 0 (fastest) to 4, RealSpeed in units of
+// 10 000 messages a minute (0 → 80, 1 → 60, 2 → 45, 3 → 30, 4 → 10).
+type MassSpeed struct{ Speed, RealSpeed int }
+
+// GetMassSpeed reads the mass-send speed (message/mass/speed/get, empty body).
+func (c *Client) GetMassSpeed(ctx context.Context) (MassSpeed, error) {
+	var out struct {
+		Speed     flexInt64 `json:"speed"`
+		RealSpeed flexInt64 `json:"realspeed"`
+	}
+	if err := c.call(ctx, apiRequest{method: http.MethodPost, path: "/cgi-bin/message/mass/speed/get", retry: retryAlways}, &out); err != nil {
+		return MassSpeed{}, err
+	}
+	return MassSpeed{Speed: int(out.Speed), RealSpeed: int(out.RealSpeed)}, nil
+}
+
+// SetMassSpeed sets the mass-send speed, 0 (fastest) to 4 (message/mass/speed/set); WeChat
+// answers 45083 outside that range.
+func (c *Client) SetMassSpeed(ctx context.Context, speed int) error {
+	return c.callJSON(ctx, "/cgi-bin/message/mass/speed/set", retryAlways, struct {
+		Speed int `json:"speed"`
+	}{speed}, nil)
 }
 
 // Mass job states answered by message/mass/get.
@@ -159,7 +229,7 @@ func (c *Client) GetMass(ctx context.Context, msgID int64) (string, error) {
 		MsgStatus string    `json:"msg_status"`
 	}
 	// The documented request type of msg_id is a string (as in the official example).
-	err := c.callJSON(ctx, "/cgi-bin/message/mass/get", struct {
+	err := c.callJSON(ctx, "/cgi-bin/message/mass/get", retryAlways, struct {
 		MsgID string `json:"msg_id"`
 	}{strconv.FormatInt(msgID, 10)}, &out)
 	if err != nil {

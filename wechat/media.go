@@ -39,6 +39,25 @@ func (c *Client) UploadMedia(ctx context.Context, mediaType, filename string, da
 	if mediaType == "" {
 		return Media{}, fmt.Errorf("wechat: UploadMedia: media type is required")
 	}
+	contentType, body, err := mediaForm(filename, data)
+	if err != nil {
+		return Media{}, fmt.Errorf("wechat: UploadMedia: %w", err)
+	}
+	var out mediaBody
+	q := url.Values{"type": {mediaType}}
+	if err := c.call(ctx, apiRequest{method: http.MethodPost, path: "/cgi-bin/media/upload", query: q,
+		contentType: contentType, body: body, retry: retryErrcode}, &out); err != nil {
+		return Media{}, err
+	}
+	m := out.media()
+	if m.MediaID == "" {
+		return Media{}, fmt.Errorf("wechat: media/upload: no media_id in the answer")
+	}
+	return m, nil
+}
+
+// mediaForm builds the multipart body with the file in field "media", as WeChat expects.
+func mediaForm(filename string, data []byte) (contentType string, body []byte, err error) {
 	if filename == "" {
 		filename = "media"
 	}
@@ -49,24 +68,35 @@ func (c *Client) UploadMedia(ctx context.Context, mediaType, filename string, da
 	h.Set("Content-Type", http.DetectContentType(data))
 	part, err := w.CreatePart(h)
 	if err != nil {
-		return Media{}, fmt.Errorf("wechat: UploadMedia: %w", err)
+		return "", nil, err
 	}
 	if _, err := part.Write(data); err != nil {
-		return Media{}, fmt.Errorf("wechat: UploadMedia: %w", err)
+		return "", nil, err
 	}
 	if err := w.Close(); err != nil {
-		return Media{}, fmt.Errorf("wechat: UploadMedia: %w", err)
+		return "", nil, err
 	}
-	var out mediaBody
-	q := url.Values{"type": {mediaType}}
-	if err := c.call(ctx, http.MethodPost, "/cgi-bin/media/upload", q, w.FormDataContentType(), buf.Bytes(), &out); err != nil {
-		return Media{}, err
+	return w.FormDataContentType(), buf.Bytes(), nil
+}
+
+// UploadImage uploads an image for use inside article HTML (media/uploadimg, §2.2) and returns
+// its URL: WeChat drops images from other hosts. JPEG or PNG under 1 MB; it makes no media_id.
+func (c *Client) UploadImage(ctx context.Context, filename string, data []byte) (string, error) {
+	contentType, body, err := mediaForm(filename, data)
+	if err != nil {
+		return "", fmt.Errorf("wechat: UploadImage: %w", err)
 	}
-	m := out.media()
-	if m.MediaID == "" {
-		return Media{}, fmt.Errorf("wechat: media/upload: no media_id in the answer")
+	var out struct {
+		URL string `json:"url"`
 	}
-	return m, nil
+	if err := c.call(ctx, apiRequest{method: http.MethodPost, path: "/cgi-bin/media/uploadimg",
+		contentType: contentType, body: body, retry: retryErrcode}, &out); err != nil {
+		return "", err
+	}
+	if out.URL == "" {
+		return "", fmt.Errorf("wechat: media/uploadimg: no url in the answer")
+	}
+	return out.URL, nil
 }
 
 var quoteEscaper = strings.NewReplacer("\\", "\\\\", `"`, "\\\"", "\r", "", "\n", "")
@@ -80,6 +110,47 @@ type Article struct {
 	Content          string `json:"content"`
 	Digest           string `json:"digest,omitempty"`
 	ShowCoverPic     int    `json:"show_cover_pic"`
+	// NeedOpenComment 1 opens comments; OnlyFansCanComment 1 limits them to followers.
+	NeedOpenComment    int `json:"need_open_comment,omitempty"`
+	OnlyFansCanComment int `json:"only_fans_can_comment,omitempty"`
+}
+
+// draftArticle is an Article as draft/add takes it (no show_cover_pic).
+type draftArticle struct {
+	Title              string `json:"title"`
+	Author             string `json:"author,omitempty"`
+	Digest             string `json:"digest,omitempty"`
+	Content            string `json:"content"`
+	ContentSourceURL   string `json:"content_source_url,omitempty"`
+	ThumbMediaID       string `json:"thumb_media_id"`
+	NeedOpenComment    int    `json:"need_open_comment"`
+	OnlyFansCanComment int    `json:"only_fans_can_comment"`
+}
+
+// AddDraft saves a news message in the draft box (draft/add, today's API) and returns its
+// media_id, which mass sends and previews of msgtype mpnews take like an uploadnews one.
+func (c *Client) AddDraft(ctx context.Context, articles []Article) (string, error) {
+	if len(articles) == 0 {
+		return "", fmt.Errorf("wechat: AddDraft: no articles")
+	}
+	in := make([]draftArticle, len(articles))
+	for i, a := range articles {
+		in[i] = draftArticle{Title: a.Title, Author: a.Author, Digest: a.Digest, Content: a.Content,
+			ContentSourceURL: a.ContentSourceURL, ThumbMediaID: a.ThumbMediaID,
+			NeedOpenComment: a.NeedOpenComment, OnlyFansCanComment: a.OnlyFansCanComment}
+	}
+	var out struct {
+		MediaID string `json:"media_id"`
+	}
+	if err := c.callJSON(ctx, "/cgi-bin/draft/add", retryErrcode, struct {
+		Articles []draftArticle `json:"articles"`
+	}{in}, &out); err != nil {
+		return "", err
+	}
+	if out.MediaID == "" {
+		return "", fmt.Errorf("wechat: draft/add: no media_id in the answer")
+	}
+	return out.MediaID, nil
 }
 
 // UploadNews uploads a news message for mass sending (media/uploadnews).
@@ -88,7 +159,7 @@ func (c *Client) UploadNews(ctx context.Context, articles []Article) (Media, err
 		return Media{}, fmt.Errorf("wechat: UploadNews: no articles")
 	}
 	var out mediaBody
-	if err := c.callJSON(ctx, "/cgi-bin/media/uploadnews", struct {
+	if err := c.callJSON(ctx, "/cgi-bin/media/uploadnews", retryErrcode, struct {
 		Articles []Article `json:"articles"`
 	}{articles}, &out); err != nil {
 		return Media{}, err

@@ -8,6 +8,7 @@
 // xxxxxxxx-xxxxxxxx-xxxxxxxx"}; 45065 also carries "msg_id". Success bodies have WeChat's
 // shapes: some with errcode 0, some without. Calls are checked in this order:
 //
+//  0. injected latency or a hang (SetLatency, HangNext);
 //  1. method: a GET endpoint called otherwise → 43001 "require GET method", a POST endpoint → 43002;
 //  2. a failure queued with FailNext (test hook; FailNextAfterAccept instead replaces the answer
 //     of an accepted call);
@@ -20,8 +21,16 @@
 //
 // GET /cgi-bin/token?grant_type=client_credential&appid=&secret= → {"access_token","expires_in"}.
 // grant_type other than client_credential → 40002; appid missing → 41002, wrong → 40013; secret
-// missing → 41004, wrong → 40001 (as in §1.1's table). A new token supersedes the previous ones,
-// which keep working for 5 minutes.
+// missing → 41004, wrong → 40001 (as in §1.1's table). A new token supersedes the previous
+// cgi-bin/token tokens, which keep working for 5 minutes. Not counted.
+//
+// POST /cgi-bin/stable_token {"grant_type","appid","secret","force_refresh"} (JSON body only,
+// §1.2) → {"access_token","expires_in"}. Same credential checks; empty body → 44002, not JSON →
+// 47001. Isolated from cgi-bin/token: neither supersedes the other's tokens. Normal mode answers
+// the current stable token with its remaining lifetime, renewing it when 5 minutes or less are
+// left (expires_in is always ≥ 300; the old one lives out its last minutes). force_refresh
+// issues a new token and invalidates the old one at once; at most 20 a Beijing day → 45009 and
+// 30 s apart → 45011 (both codes UNCONFIRMED). Not counted.
 //
 // POST /cgi-bin/media/upload?type=thumb|image, multipart field "media" → {"type","media_id",
 // "created_at"}. Advanced call. type other than thumb/image → 40004 (voice and video are not
@@ -29,11 +38,24 @@
 // magic bytes) → 40005; thumb over 64 KB or image over 2 MB → 40006; a file over 10 MB → 45001.
 // Media ids live 3 days (by Config.Now); after that they answer 40007 wherever they are used.
 //
+// POST /cgi-bin/media/uploadimg, multipart field "media" (§2.2) → {"url":"http://mmbiz.qpic.cn/…",
+// "errcode":0,"errmsg":"ok"}, an image URL for article HTML. No or empty "media" → 41005; not a
+// JPEG or PNG → 40005; 1 MB or more → 40009. Not counted (it is not in the seed's advanced
+// interface, and WeChat does not count it against the material library).
+//
 // POST /cgi-bin/media/uploadnews {"articles":[...]} → {"type":"news","media_id","created_at"}.
 // Advanced call. No articles → 44003; more than MaxArticles → 45008. Per article: empty title
 // → 44003, title over 64 characters → 45003, empty content → 44004, content over 20 000
 // characters → 45002, digest over 120 characters → 45004, no thumb_media_id → 41006, a
-// thumb_media_id that is not a live thumb or image → 40007. show_cover_pic may be a number or a string.
+// thumb_media_id that is not a live thumb or image → 40007; show_cover_pic, need_open_comment
+// and only_fans_can_comment may be numbers or strings, 0 or 1, else 47001 (UNCONFIRMED code).
+// The media_id lives 3 days like other temporary media.
+//
+// POST /cgi-bin/draft/add {"articles":[...]} (today's API) → {"media_id"} only. Advanced call
+// (the upload path on today's API). The same article checks; 0 articles → 44003, more than 8 →
+// 45008. The media_id never expires and is accepted wherever an uploadnews media_id is
+// (mpnews in sendall, send and preview). The real API wants a permanent material as
+// thumb_media_id; the sandbox accepts any live thumb or image (UNCONFIRMED simplification).
 //
 // POST /cgi-bin/message/mass/sendall {"filter":{...},"msgtype",...,"clientmsgid"} → {"errcode":0,
 // "errmsg":"send job submission success","msg_id","msg_data_id"} (msg_data_id for mpnews only).
@@ -59,7 +81,21 @@
 // deletes the whole message; deleting every article one by one deletes it too.
 //
 // POST /cgi-bin/message/mass/get {"msg_id"} (number or string) → {"msg_id","msg_status"}, status
-// SENDING until the job finishes, then SEND_SUCCESS or SEND_FAIL, or DELETE. Unknown → 40059.
+// SENDING until the job finishes, then SEND_SUCCESS or SEND_FAIL (also after a failed review),
+// or DELETE. Missing or unknown → 40059. Not counted.
+//
+// POST /cgi-bin/message/mass/preview {"touser"|"towxname","msgtype",...} → {"errcode":0,
+// "errmsg":"preview success","msg_id"}. One recipient: touser (a follower's OpenID, a string) or
+// towxname (a WeChat ID: 6–20 letters, digits, _ or -, starting with a letter); towxname wins
+// when both are set. Neither, a touser that is not a string or not a follower, or an
+// implausible towxname → 40003; over 100 towxname previews a Beijing day → 45009 (both codes
+// UNCONFIRMED). The payload rules of sendall (clientmsgid ignored). Not counted; no
+// MASSSENDJOBFINISH follows. Previews lists them.
+//
+// POST /cgi-bin/message/mass/speed/get (empty body) → {"speed","realspeed"}: speed 0–4 (0 by
+// default), realspeed in 万/minute per the documented table 80, 60, 45, 30, 10.
+// POST /cgi-bin/message/mass/speed/set {"speed"} → {"errcode":0,"errmsg":""}. speed missing →
+// 45084; not an integer 0–4 → 45083. Neither is counted.
 //
 // GET /cgi-bin/groups/get → {"groups":[{"id","name","count"}]}.
 // GET /cgi-bin/tags/get → {"tags":[{"id","name","count"}]} (groups 2 and 100+).
@@ -67,12 +103,27 @@
 // 10 000 a page after next_openid; next_openid is the page's last OpenID; a page past the end has
 // count 0, no data and an empty next_openid. An unknown next_openid → 40003.
 //
+// POST /cgi-bin/user/tag/get {"tagid","next_openid"} → {"count","data":{"openid":[...]},
+// "next_openid"}: the tag's followers, paged like user/get (10 000 a page, UNCONFIRMED), without
+// "total". tagid missing, not a number, or not a tag (0 and 1 are groups only) → 45159; an
+// unknown next_openid → 40003.
+//
+// POST /cgi-bin/tags/getidlist {"openid"} → {"tagid_list":[...]}. Missing or not a follower → 40003.
+//
+// POST /cgi-bin/user/info/batchget {"user_list":[{"openid","lang"}]} → {"user_info_list":[...]}
+// in request order, each {"subscribe":1,"openid","language","subscribe_time","remark","groupid",
+// "tagid_list","subscribe_scene","qr_scene","qr_scene_str"} (no nickname, avatar, sex or place
+// since 2021-12-27; no unionid). user_list missing, empty or over 100 → 40032; an OpenID that is
+// not a follower, or lang other than zh_CN (default), zh_TW, en → 40003.
+//
+// None of the audience endpoints is counted.
+//
 // # Rules
 //
-// Daily quota: DailyQuota advanced calls (media/upload, uploadnews, sendall, send, delete) per
+// Daily quota: DailyQuota advanced calls (media/upload, uploadnews, draft/add, sendall, send, delete) per
 // Beijing calendar day of Config.Now. Only accepted calls use quota: a call rejected for any
 // reason (including 45009 and 45065) does not, so a client's fix-and-retry costs nothing.
-// token, groups/get, tags/get, user/get and mass/get are not counted.
+// No other endpoint is counted.
 //
 // Demo population: Followers deterministic 28-character OpenIDs ("oV5Crj…", fixed seed) in the
 // 2014 groups 0 未分组, 1 黑名单, 2 星标组, 100 北京用户, 101 上海用户, 102 老客户 and 103 测试组
@@ -95,10 +146,28 @@
 // original id, FromUserName the mass-send assistant, MsgID, the counts, CopyrightCheckResult
 // CheckState 1, ArticleUrlResult with one URL per article) is sealed with wechat.Codec (Token,
 // AppID, EncodingAESKey; secure mode when EncodingAESKey is set) and POSTed as text/xml with
-// the signature query on the URL. An answer other than an empty 200 or "success", an error or
-// a 5 s timeout is retried three more times, PushRetryGap apart. Close stops pending finishes
-// and retries and waits for pushes in flight.
+// the signature query on the URL; with PushJSON, in the JSON data format instead (numbers as
+// strings, empty ResultList null, {"ToUserName","Encrypt"} envelope, application/json). An answer other than an empty 200 or "success", an error or
+// no answer within PushTimeout (5 s) is retried three more times, PushRetryGap (5 s) apart,
+// with the identical body and query (§4.7). Close stops pending finishes and retries and waits
+// for pushes in flight.
 //
-// Test hooks: ExpireTokens, FailNext, FailNextAfterAccept, Calls, FinishPending, Job, Received, QuotaLeft, Groups,
+// # Failure injection (test hooks)
+//
+//   - FailNext(path, errcode): the next call answers errcode before any other check (no quota).
+//   - FailNextAfterAccept(path, errcode): the next call is accepted, then answers errcode.
+//   - ExpireTokens: every issued token answers 42001 from now on.
+//   - SetLatency(path, d): every call on path ("" = all) waits d first (through Config.Sleep;
+//     it ends early when the client gives up).
+//   - HangNext(path): the next call hangs unprocessed until the client's deadline or Close.
+//   - HangNextAfterAccept(path): the next call is accepted, then hangs: the lost answer that
+//     clientmsgid and 45065 exist for.
+//   - FailReviewNext(N): the next accepted job fails review: Status "err(N)", every count 0,
+//     no article URLs (CheckState 3 for 30001–30003), mass/get SEND_FAIL, nothing delivered.
+//   - DuplicateNextCallback: the next acknowledged callback is delivered a second time, identical.
+//   - A receiver that does not answer "success" (or an empty 200) within PushTimeout sees the
+//     three retries described above.
+//
+// Inspection: Calls, FinishPending, Job, News, ImageURL, Previews, Received, QuotaLeft, Groups,
 // OpenIDs, Refuses, OriginalID.
 package sandbox

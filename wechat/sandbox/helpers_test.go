@@ -2,6 +2,7 @@ package sandbox
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -145,6 +146,11 @@ func (h *harness) post(path string, body any) map[string]any {
 
 func (h *harness) upload(kind string, data []byte) map[string]any {
 	h.t.Helper()
+	return h.uploadTo("/cgi-bin/media/upload", url.Values{"type": {kind}}, data)
+}
+
+func (h *harness) uploadTo(path string, q url.Values, data []byte) map[string]any {
+	h.t.Helper()
 	var buf bytes.Buffer
 	mw := multipart.NewWriter(&buf)
 	if data != nil {
@@ -152,7 +158,7 @@ func (h *harness) upload(kind string, data []byte) map[string]any {
 		fw.Write(data)
 	}
 	mw.Close()
-	req, _ := http.NewRequest(http.MethodPost, h.url("/cgi-bin/media/upload", url.Values{"type": {kind}}), &buf)
+	req, _ := http.NewRequest(http.MethodPost, h.url(path, q), &buf)
 	req.Header.Set("Content-Type", mw.FormDataContentType())
 	return h.do(req)
 }
@@ -215,4 +221,8 @@ func textToGroup(group any, content, clientMsgID string) map[string]any {
 		"filter":  map[string]any{"is_to_all": false, "group_id": group},
 		"msgtype": "text", "text": map[string]any{"content": content}, "clientmsgid": clientMsgID,
 	}
+}
+
+func newRequest(ctx context.Context, u string) (*http.Request, error) {
+	return http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 }

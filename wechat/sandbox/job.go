@@ -1,6 +1,7 @@
 package sandbox
 
 import (
+	"strconv"
 	"time"
 )
 
@@ -25,9 +26,13 @@ type job struct {
 	deleted          bool
 	deletedArticles  map[int]bool
 	timer            *time.Timer
+	review           int // FailReviewNext: the err(N) it finishes with; 0 = passed review
 }
 
 func (j *job) status() string {
+	if j.review != 0 {
+		return "err(" + strconv.Itoa(j.review) + ")"
+	}
 	if j.sent > 0 {
 		return statusSendSuccess
 	}
@@ -60,6 +65,14 @@ func (s *Server) newJob(audience []int, msg message, now time.Time) *job {
 			j.urls = append(j.urls, "http://mp.weixin.qq.com/s/"+randomString(tokenAlphabet, 22))
 		}
 	}
+	s.jobs[j.msgID] = j
+	if len(s.reviewNext) > 0 {
+		// Failed review: nothing is delivered and WeChat reports every count as 0.
+		j.review, s.reviewNext = s.reviewNext[0], s.reviewNext[1:]
+		j.total, j.urls = 0, nil
+		s.scheduleFinish(j)
+		return j
+	}
 	month := monthKey(now)
 	got := s.monthly[month]
 	if got == nil {
@@ -79,13 +92,17 @@ func (s *Server) newJob(audience []int, msg message, now time.Time) *job {
 		}
 	}
 	j.filter = j.sent + j.errors
-	s.jobs[j.msgID] = j
+	s.scheduleFinish(j)
+	return j
+}
+
+// scheduleFinish arms the job's finish timer. Caller holds s.mu.
+func (s *Server) scheduleFinish(j *job) {
 	if !s.closed {
 		s.wg.Add(1)
 		id := j.msgID
 		j.timer = time.AfterFunc(s.cfg.FinishDelay, func() { s.finish(id) })
 	}
-	return j
 }
 
 // finish marks a job finished and pushes its MASSSENDJOBFINISH. It runs once per job, from
@@ -128,7 +145,9 @@ func (s *Server) FinishPending() {
 // Job is a snapshot of a mass job, for tests and the demo.
 type Job struct {
 	MsgID, MsgDataID                               int64
-	Status                                         string // "send success" / "send fail"
+	Status                                         string // "send success" / "send fail" / "err(N)"
+	MsgType, MediaID, ClientMsgID                  string
+	SendIgnoreReprint                              int
 	Finished, Deleted                              bool
 	TotalCount, FilterCount, SentCount, ErrorCount int
 }
@@ -143,6 +162,7 @@ func (s *Server) Job(msgID int64) (Job, bool) {
 	}
 	return Job{
 		MsgID: j.msgID, MsgDataID: j.msgDataID, Status: j.status(), Finished: j.finished, Deleted: j.deleted,
+		MsgType: j.msg.kind, MediaID: j.msg.mediaID, ClientMsgID: j.msg.clientMsgID, SendIgnoreReprint: j.msg.ignoreReprint,
 		TotalCount: j.total, FilterCount: j.filter, SentCount: j.sent, ErrorCount: j.errors,
 	}, true
 }

@@ -26,10 +26,12 @@ type massPayload struct {
 
 // message is a validated payload.
 type message struct {
-	kind     string // mpnews or text
-	mediaID  string
-	content  string
-	articles int
+	kind          string // mpnews or text
+	mediaID       string
+	content       string
+	articles      int
+	ignoreReprint int
+	clientMsgID   string
 }
 
 // checkPayload validates msgtype and its content. Only mpnews and text are simulated;
@@ -46,11 +48,12 @@ func (s *Server) checkPayload(p massPayload) (message, *apiError) {
 		if p.MPNews.MediaID == "" {
 			return message{}, fail(41006)
 		}
-		m, e := s.lookupMedia(p.MPNews.MediaID, "news")
+		m, e := s.lookupMedia(p.MPNews.MediaID, "news", "draft")
 		if e != nil {
 			return message{}, e
 		}
-		return message{kind: "mpnews", mediaID: p.MPNews.MediaID, articles: m.articles}, nil
+		return message{kind: "mpnews", mediaID: p.MPNews.MediaID, articles: m.articles,
+			ignoreReprint: p.SendIgnoreReprint, clientMsgID: p.ClientMsgID}, nil
 	case "text":
 		if p.Text == nil || strings.TrimSpace(p.Text.Content) == "" {
 			return message{}, fail(44004)
@@ -58,7 +61,7 @@ func (s *Server) checkPayload(p massPayload) (message, *apiError) {
 		if utf8.RuneCountInString(p.Text.Content) > textMaxChars {
 			return message{}, fail(45002)
 		}
-		return message{kind: "text", content: p.Text.Content}, nil
+		return message{kind: "text", content: p.Text.Content, ignoreReprint: p.SendIgnoreReprint, clientMsgID: p.ClientMsgID}, nil
 	default:
 		return message{}, fail(40008)
 	}
@@ -275,4 +278,118 @@ func flexibleInt(raw json.RawMessage) (int64, bool) {
 	}
 	n, err := strconv.ParseInt(strings.TrimSpace(str), 10, 64)
 	return n, err == nil
+}
+
+// Preview is a preview the sandbox accepted (message/mass/preview).
+type Preview struct {
+	MsgID            int64
+	ToUser, ToWXName string // the recipient: ToWXName when the request had one, else ToUser
+	MsgType, MediaID string
+	Content          string
+}
+
+// wxName is a plausible WeChat ID: 6–20 letters, digits, '_' or '-', starting with a letter.
+func wxName(s string) bool {
+	if len(s) < 6 || len(s) > 20 || !(s[0] >= 'a' && s[0] <= 'z' || s[0] >= 'A' && s[0] <= 'Z') {
+		return false
+	}
+	for _, c := range s {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '-') {
+			return false
+		}
+	}
+	return true
+}
+
+// preview serves POST /cgi-bin/message/mass/preview (§3.3): one recipient, touser (a follower's
+// OpenID, as a string) or towxname (a WeChat ID); towxname wins when both are set. Neither, a
+// touser that is not a string or not a follower, or an implausible towxname → 40003; more than
+// 100 towxname previews a Beijing day → 45009 (both codes UNCONFIRMED). Same payload rules as
+// sendall. Answers {"errcode":0,"errmsg":"preview success","msg_id"}. Not an advanced call, and
+// no MASSSENDJOBFINISH follows.
+func (s *Server) preview(r *http.Request) (any, *apiError) {
+	var req struct {
+		massPayload
+		ToUser   json.RawMessage `json:"touser"`
+		ToWXName string          `json:"towxname"`
+	}
+	if e := decodeJSON(r, &req); e != nil {
+		return nil, e
+	}
+	p := Preview{ToWXName: strings.TrimSpace(req.ToWXName)}
+	if p.ToWXName != "" {
+		if !wxName(p.ToWXName) {
+			return nil, fail(40003)
+		}
+	} else {
+		if len(req.ToUser) == 0 || json.Unmarshal(req.ToUser, &p.ToUser) != nil || p.ToUser == "" {
+			return nil, fail(40003)
+		}
+		if _, ok := s.pop.index[p.ToUser]; !ok {
+			return nil, fail(40003)
+		}
+	}
+	msg, e := s.checkPayload(req.massPayload)
+	if e != nil {
+		return nil, e
+	}
+	p.MsgType, p.MediaID, p.Content = msg.kind, msg.mediaID, msg.content
+	now := s.now()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if p.ToWXName != "" {
+		if d := dayKey(now); d != s.previewDay {
+			s.previewDay, s.previewWX = d, 0
+		}
+		if s.previewWX >= previewDailyWX {
+			return nil, fail(45009)
+		}
+		s.previewWX++
+	}
+	p.MsgID = s.nextMsgID
+	s.nextMsgID++
+	s.previews = append(s.previews, p)
+	return sendResponse{Errcode: 0, Errmsg: "preview success", MsgID: p.MsgID}, nil
+}
+
+// Previews returns the previews accepted so far, oldest first.
+func (s *Server) Previews() []Preview {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]Preview(nil), s.previews...)
+}
+
+// realSpeed is the documented 万/minute of each speed 0–4 (§3.6).
+var realSpeed = [...]int{80, 60, 45, 30, 10}
+
+// speedGet serves POST /cgi-bin/message/mass/speed/get (empty body allowed) → {"speed","realspeed"}.
+func (s *Server) speedGet(*http.Request) (any, *apiError) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return struct {
+		Speed     int `json:"speed"`
+		RealSpeed int `json:"realspeed"`
+	}{s.speed, realSpeed[s.speed]}, nil
+}
+
+// speedSet serves POST /cgi-bin/message/mass/speed/set {"speed":0..4} → {"errcode":0,"errmsg":""}.
+// speed missing → 45084; not an integer in 0–4 → 45083.
+func (s *Server) speedSet(r *http.Request) (any, *apiError) {
+	var req struct {
+		Speed json.RawMessage `json:"speed"`
+	}
+	if e := decodeJSON(r, &req); e != nil {
+		return nil, e
+	}
+	if len(req.Speed) == 0 || string(req.Speed) == "null" {
+		return nil, fail(45084)
+	}
+	v, ok := flexibleInt(req.Speed)
+	if !ok || v < 0 || v >= int64(len(realSpeed)) {
+		return nil, fail(45083)
+	}
+	s.mu.Lock()
+	s.speed = int(v)
+	s.mu.Unlock()
+	return okBody{Errcode: 0, Errmsg: ""}, nil
 }

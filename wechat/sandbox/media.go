@@ -12,9 +12,17 @@ import (
 )
 
 type mediaItem struct {
-	kind      string // thumb, image, news
+	kind      string // thumb, image, news (uploadnews), draft (draft/add)
 	createdAt time.Time
-	articles  int // news only
+	articles  int           // news and draft
+	news      []NewsArticle // news and draft, as received
+	permanent bool          // drafts do not expire
+}
+
+// NewsArticle is one article of an uploaded news or draft, as the sandbox received it.
+type NewsArticle struct {
+	Title, Author, Digest, Content, ContentSourceURL, ThumbMediaID string
+	ShowCoverPic, NeedOpenComment, OnlyFansCanComment              int
 }
 
 type mediaResponse struct {
@@ -108,7 +116,7 @@ func (s *Server) lookupMedia(id string, kinds ...string) (*mediaItem, *apiError)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	m, ok := s.media[id]
-	if !ok || !now.Before(m.createdAt.Add(mediaTTL)) {
+	if !ok || !m.permanent && !now.Before(m.createdAt.Add(mediaTTL)) {
 		return nil, fail(40007)
 	}
 	for _, k := range kinds {
@@ -127,6 +135,9 @@ type newsArticle struct {
 	Content          string          `json:"content"`
 	Digest           string          `json:"digest"`
 	ShowCoverPic     json.RawMessage `json:"show_cover_pic"` // number, or a string as WxJava sends it
+	// 0 or 1 each, number or string; anything else → 47001 (UNCONFIRMED errcode).
+	NeedOpenComment    json.RawMessage `json:"need_open_comment"`
+	OnlyFansCanComment json.RawMessage `json:"only_fans_can_comment"`
 }
 
 // uploadNews serves POST /cgi-bin/media/uploadnews (§2.1).
@@ -143,13 +154,111 @@ func (s *Server) uploadNews(r *http.Request) (any, *apiError) {
 	case len(req.Articles) > s.cfg.MaxArticles:
 		return nil, fail(45008)
 	}
-	for _, a := range req.Articles {
+	arts, e := s.checkArticles(req.Articles)
+	if e != nil {
+		return nil, e
+	}
+	id, created := s.storeMedia(&mediaItem{kind: "news", articles: len(arts), news: arts})
+	return mediaResponse{Type: "news", MediaID: id, CreatedAt: created}, nil
+}
+
+// addDraft serves POST /cgi-bin/draft/add (today's API): the same article checks as uploadnews,
+// at most 8 articles; the media_id is permanent and usable as sendall/send/preview mpnews.
+// Answers {"media_id"} only.
+func (s *Server) addDraft(r *http.Request) (any, *apiError) {
+	var req struct {
+		Articles []newsArticle `json:"articles"`
+	}
+	if e := decodeJSON(r, &req); e != nil {
+		return nil, e
+	}
+	switch {
+	case len(req.Articles) == 0:
+		return nil, fail(44003)
+	case len(req.Articles) > draftMaxArticles:
+		return nil, fail(45008)
+	}
+	arts, e := s.checkArticles(req.Articles)
+	if e != nil {
+		return nil, e
+	}
+	id, _ := s.storeMedia(&mediaItem{kind: "draft", articles: len(arts), news: arts, permanent: true})
+	return struct {
+		MediaID string `json:"media_id"`
+	}{id}, nil
+}
+
+func (s *Server) checkArticles(in []newsArticle) ([]NewsArticle, *apiError) {
+	out := make([]NewsArticle, 0, len(in))
+	for _, a := range in {
 		if e := s.checkArticle(a); e != nil {
 			return nil, e
 		}
+		flags := [3]int{}
+		for i, raw := range []json.RawMessage{a.ShowCoverPic, a.NeedOpenComment, a.OnlyFansCanComment} {
+			if len(raw) == 0 || string(raw) == "null" {
+				continue
+			}
+			v, ok := flexibleInt(raw)
+			if !ok || v < 0 || v > 1 {
+				return nil, fail(47001)
+			}
+			flags[i] = int(v)
+		}
+		out = append(out, NewsArticle{Title: a.Title, Author: a.Author, Digest: a.Digest, Content: a.Content,
+			ContentSourceURL: a.ContentSourceURL, ThumbMediaID: a.ThumbMediaID,
+			ShowCoverPic: flags[0], NeedOpenComment: flags[1], OnlyFansCanComment: flags[2]})
 	}
-	id, created := s.storeMedia(&mediaItem{kind: "news", articles: len(req.Articles)})
-	return mediaResponse{Type: "news", MediaID: id, CreatedAt: created}, nil
+	return out, nil
+}
+
+// uploadImg serves POST /cgi-bin/media/uploadimg, multipart field "media" (§2.2): an image
+// for use inside article HTML. JPEG or PNG only (else 40005), under 1 MB (else 40009); no
+// media_id, it answers {"url","errcode":0,"errmsg":"ok"}. Not an advanced call.
+func (s *Server) uploadImg(r *http.Request) (any, *apiError) {
+	r.Body = http.MaxBytesReader(nil, r.Body, uploadMaxBytes+1<<20)
+	data, e := readMediaPart(r)
+	if e != nil {
+		return nil, e
+	}
+	jpg, isPng := isJPEG(data), isPNG(data)
+	if !jpg && !isPng {
+		return nil, fail(40005)
+	}
+	if len(data) >= uploadImgMaxBytes {
+		return nil, fail(40009)
+	}
+	ext := "jpg"
+	if isPng {
+		ext = "png"
+	}
+	u := "http://mmbiz.qpic.cn/mmbiz_" + ext + "/" + randomString(tokenAlphabet, 54) + "/0"
+	s.mu.Lock()
+	s.images[u] = true
+	s.mu.Unlock()
+	return struct {
+		URL     string `json:"url"`
+		Errcode int    `json:"errcode"`
+		Errmsg  string `json:"errmsg"`
+	}{u, 0, "ok"}, nil
+}
+
+// News returns the articles of an uploadnews or draft media_id as the sandbox received them.
+func (s *Server) News(mediaID string) ([]NewsArticle, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	m, ok := s.media[mediaID]
+	if !ok || m.news == nil {
+		return nil, false
+	}
+	return append([]NewsArticle(nil), m.news...), true
+}
+
+// ImageURL reports whether url was returned by media/uploadimg.
+func (s *Server) ImageURL(url string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.images[url]
 }
 
 func (s *Server) checkArticle(a newsArticle) *apiError {

@@ -3,6 +3,8 @@ package sandbox
 import (
 	"bytes"
 	"context"
+	"encoding/json"
+	"encoding/xml"
 	"io"
 	"net/http"
 	"net/url"
@@ -33,16 +35,34 @@ func (s *Server) push(target string, plaintext []byte, now time.Time) {
 		merged[k] = v
 	}
 	u.RawQuery = merged.Encode()
-	for attempt := 0; attempt <= pushRetries; attempt++ {
-		if attempt > 0 {
-			select {
-			case <-s.pushCtx.Done():
-				return // Close: stop retrying
-			case <-time.After(s.cfg.PushRetryGap):
+	contentType := "text/xml"
+	if s.cfg.PushJSON {
+		contentType = "application/json"
+		if s.cfg.EncodingAESKey != "" {
+			var env struct {
+				ToUserName string `xml:"ToUserName" json:"ToUserName"`
+				Encrypt    string `xml:"Encrypt" json:"Encrypt"`
 			}
+			if err := xml.Unmarshal(body, &env); err != nil {
+				s.cfg.Logger.Error("sandbox: cannot re-wrap callback as JSON", "err", err)
+				return
+			}
+			body, _ = json.Marshal(env)
 		}
-		reply, err := s.pushOnce(u.String(), body)
+	}
+	for attempt := 0; attempt <= pushRetries; attempt++ {
+		if attempt > 0 && s.cfg.Sleep(s.pushCtx, s.cfg.PushRetryGap) != nil {
+			return // Close: stop retrying
+		}
+		reply, err := s.pushOnce(u.String(), contentType, body)
 		if err == nil {
+			if s.takeDuplicate() {
+				// WeChat sometimes delivers an event again although it was acknowledged;
+				// receivers de-duplicate (FromUserName + CreateTime, or MsgID).
+				if _, err := s.pushOnce(u.String(), contentType, body); err != nil {
+					s.cfg.Logger.Warn("sandbox: duplicate callback not acknowledged", "err", err)
+				}
+			}
 			return
 		}
 		s.cfg.Logger.Warn("sandbox: callback not acknowledged", "attempt", attempt+1, "err", err, "reply", reply)
@@ -50,14 +70,14 @@ func (s *Server) push(target string, plaintext []byte, now time.Time) {
 }
 
 // pushOnce makes one delivery attempt; nil means the receiver acknowledged it.
-func (s *Server) pushOnce(target string, body []byte) (string, error) {
-	ctx, cancel := context.WithTimeout(context.Background(), pushTimeout)
+func (s *Server) pushOnce(target, contentType string, body []byte) (string, error) {
+	ctx, cancel := context.WithTimeout(s.pushCtx, s.cfg.PushTimeout)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, target, bytes.NewReader(body))
 	if err != nil {
 		return "", err
 	}
-	req.Header.Set("Content-Type", "text/xml")
+	req.Header.Set("Content-Type", contentType)
 	req.Header.Set("User-Agent", "Mozilla/4.0") // what WeChat's pusher sends
 	resp, err := s.pushClient.Do(req)
 	if err != nil {
@@ -73,6 +93,17 @@ func (s *Server) pushOnce(target string, body []byte) (string, error) {
 		return reply, &pushError{status: resp.StatusCode}
 	}
 	return reply, nil
+}
+
+// takeDuplicate consumes one DuplicateNextCallback.
+func (s *Server) takeDuplicate() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.duplicates == 0 {
+		return false
+	}
+	s.duplicates--
+	return true
 }
 
 type pushError struct{ status int }

@@ -41,6 +41,10 @@ func newReceiver(t *testing.T, replies ...string) *receiver {
 			reply = rc.replies[n]
 		}
 		rc.mu.Unlock()
+		if reply == "hang" { // never answer: the sender's timeout ends the attempt
+			<-r.Context().Done()
+			return
+		}
 		io.WriteString(w, reply)
 		rc.arrived <- struct{}{}
 	}))
@@ -186,4 +190,33 @@ func TestCloseStopsPendingJobs(t *testing.T) {
 	}
 	// Jobs accepted after Close are never scheduled.
 	wantCode(t, h.post("/cgi-bin/message/mass/sendall", textToGroup(103, "hi", "after")), 0)
+}
+
+func TestCallbackPushJSON(t *testing.T) {
+	for _, aes := range []string{"", testAESKey} {
+		rc := newReceiver(t)
+		h := newHarness(t, Config{DailyQuota: 100, CallbackURL: rc.srv.URL, PushJSON: true, EncodingAESKey: aes})
+		news := h.news(1)
+		r := h.post("/cgi-bin/message/mass/sendall", map[string]any{"filter": map[string]any{"is_to_all": false, "tag_id": 103},
+			"msgtype": "mpnews", "mpnews": map[string]any{"media_id": news}, "clientmsgid": "json"})
+		wantCode(t, r, 0)
+		h.s.FinishPending()
+		got := rc.pushes()
+		if len(got) != 1 || got[0].contentType != "application/json" || got[0].body[0] != '{' {
+			t.Fatalf("aes %q: pushes %+v", aes, got)
+		}
+		codec := wechat.Codec{Token: testToken, AppID: testAppID, EncodingAESKey: aes}
+		plain, err := codec.Open(got[0].query, got[0].body)
+		if err != nil {
+			t.Fatalf("aes %q: Open: %v", aes, err)
+		}
+		if !strings.Contains(string(plain), `"TotalCount":"5"`) || !strings.Contains(string(plain), `"ResultList":null`) {
+			t.Errorf("aes %q: not WeChat's JSON shape: %s", aes, plain)
+		}
+		ev, err := wechat.ParseEvent(plain)
+		if err != nil || ev.MsgID != num(r, "msg_id") || ev.SentCount != 5 || ev.ArticleURLResult.Count != 1 ||
+			len(ev.ArticleURLResult.ResultList) != 1 || ev.CopyrightCheckResult.CheckState != 1 {
+			t.Errorf("aes %q: event %+v, %v", aes, ev, err)
+		}
+	}
 }

@@ -20,7 +20,16 @@ type Server struct {
 	mu          sync.Mutex
 	callbackURL string
 	tokens      map[string]*tokenState
+	stable      string // the current stable_token
+	forceDay    string // Beijing day of forceCount
+	forceCount  int    // stable_token force_refresh calls that day
+	lastForce   time.Time
 	media       map[string]*mediaItem
+	images      map[string]bool // URLs answered by media/uploadimg
+	previews    []Preview
+	previewDay  string
+	previewWX   int // previews by towxname on previewDay
+	speed       int // mass/speed: 0 (fastest) to 4
 	jobs        map[int64]*job
 	clientIDs   map[string]clientMsg   // clientmsgid (or derived key) → job, for 45065
 	monthly     map[string]map[int]int // Beijing month → follower position → messages delivered
@@ -29,6 +38,11 @@ type Server struct {
 	nextMsgID   int64
 	nextDataID  int64
 	failNext    map[string][]int
+	latency     map[string]time.Duration // SetLatency; "" = every path
+	hangNext    map[string]int           // HangNext: calls left to hang before processing
+	hangAfter   map[string]int           // HangNextAfterAccept
+	reviewNext  []int                    // FailReviewNext: err(N) of the next jobs
+	duplicates  int                      // DuplicateNextCallback
 	loseNext    map[string][]int
 	calls       map[string]int
 	closed      bool
@@ -58,6 +72,7 @@ func New(cfg Config) *Server {
 		callbackURL: cfg.CallbackURL,
 		tokens:      map[string]*tokenState{},
 		media:       map[string]*mediaItem{},
+		images:      map[string]bool{},
 		jobs:        map[int64]*job{},
 		clientIDs:   map[string]clientMsg{},
 		monthly:     map[string]map[int]int{},
@@ -68,19 +83,31 @@ func New(cfg Config) *Server {
 		calls:       map[string]int{},
 		pushCtx:     ctx,
 		stopPushing: cancel,
-		pushClient:  &http.Client{Timeout: pushTimeout},
+		pushClient:  &http.Client{Timeout: cfg.PushTimeout},
+		latency:     map[string]time.Duration{},
+		hangNext:    map[string]int{},
+		hangAfter:   map[string]int{},
 	}
 	s.routes = map[string]route{
-		"/cgi-bin/token":                {method: http.MethodGet, serve: (*Server).token},
-		"/cgi-bin/media/upload":         {method: http.MethodPost, auth: true, counted: true, serve: (*Server).uploadMedia},
-		"/cgi-bin/media/uploadnews":     {method: http.MethodPost, auth: true, counted: true, serve: (*Server).uploadNews},
-		"/cgi-bin/message/mass/sendall": {method: http.MethodPost, auth: true, counted: true, serve: (*Server).sendAll},
-		"/cgi-bin/message/mass/send":    {method: http.MethodPost, auth: true, counted: true, serve: (*Server).send},
-		"/cgi-bin/message/mass/delete":  {method: http.MethodPost, auth: true, counted: true, serve: (*Server).deleteMass},
-		"/cgi-bin/message/mass/get":     {method: http.MethodPost, auth: true, serve: (*Server).getMass},
-		"/cgi-bin/groups/get":           {method: http.MethodGet, auth: true, serve: (*Server).groupsGet},
-		"/cgi-bin/tags/get":             {method: http.MethodGet, auth: true, serve: (*Server).tagsGet},
-		"/cgi-bin/user/get":             {method: http.MethodGet, auth: true, serve: (*Server).userGet},
+		"/cgi-bin/token":                  {method: http.MethodGet, serve: (*Server).token},
+		"/cgi-bin/stable_token":           {method: http.MethodPost, serve: (*Server).stableToken},
+		"/cgi-bin/media/upload":           {method: http.MethodPost, auth: true, counted: true, serve: (*Server).uploadMedia},
+		"/cgi-bin/media/uploadnews":       {method: http.MethodPost, auth: true, counted: true, serve: (*Server).uploadNews},
+		"/cgi-bin/media/uploadimg":        {method: http.MethodPost, auth: true, serve: (*Server).uploadImg},
+		"/cgi-bin/draft/add":              {method: http.MethodPost, auth: true, counted: true, serve: (*Server).addDraft},
+		"/cgi-bin/message/mass/preview":   {method: http.MethodPost, auth: true, serve: (*Server).preview},
+		"/cgi-bin/message/mass/speed/get": {method: http.MethodPost, auth: true, serve: (*Server).speedGet},
+		"/cgi-bin/message/mass/speed/set": {method: http.MethodPost, auth: true, serve: (*Server).speedSet},
+		"/cgi-bin/user/info/batchget":     {method: http.MethodPost, auth: true, serve: (*Server).userInfoBatchGet},
+		"/cgi-bin/user/tag/get":           {method: http.MethodPost, auth: true, serve: (*Server).userTagGet},
+		"/cgi-bin/tags/getidlist":         {method: http.MethodPost, auth: true, serve: (*Server).tagsGetIDList},
+		"/cgi-bin/message/mass/sendall":   {method: http.MethodPost, auth: true, counted: true, serve: (*Server).sendAll},
+		"/cgi-bin/message/mass/send":      {method: http.MethodPost, auth: true, counted: true, serve: (*Server).send},
+		"/cgi-bin/message/mass/delete":    {method: http.MethodPost, auth: true, counted: true, serve: (*Server).deleteMass},
+		"/cgi-bin/message/mass/get":       {method: http.MethodPost, auth: true, serve: (*Server).getMass},
+		"/cgi-bin/groups/get":             {method: http.MethodGet, auth: true, serve: (*Server).groupsGet},
+		"/cgi-bin/tags/get":               {method: http.MethodGet, auth: true, serve: (*Server).tagsGet},
+		"/cgi-bin/user/get":               {method: http.MethodGet, auth: true, serve: (*Server).userGet},
 	}
 	return s
 }
@@ -94,6 +121,15 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	rt, ok := s.routes[r.URL.Path]
 	if !ok {
 		http.NotFound(w, r)
+		return
+	}
+	if d := s.latencyFor(r.URL.Path); d > 0 {
+		if s.cfg.Sleep(r.Context(), d) != nil {
+			return // the client gave up
+		}
+	}
+	if s.takeHang(s.hangNext, r.URL.Path) {
+		s.hang(r)
 		return
 	}
 	if r.Method != rt.method {
@@ -134,6 +170,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	s.calls[r.URL.Path]++
 	s.mu.Unlock()
+	if s.takeHang(s.hangAfter, r.URL.Path) {
+		s.hang(r) // accepted, but the answer never comes
+		return
+	}
 	if code, lost := s.takeQueued(s.loseNext, r.URL.Path); lost {
 		writeError(w, fail(code)) // accepted, but the caller never learns it
 		return
@@ -192,6 +232,78 @@ func (s *Server) FailNextAfterAccept(path string, errcode int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.loseNext[path] = append(s.loseNext[path], errcode)
+}
+
+// SetLatency delays every call on path ("" = all paths) by d before it is handled (0 removes
+// it); the delay ends early when the client gives up. Waits go through Config.Sleep.
+func (s *Server) SetLatency(path string, d time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if d <= 0 {
+		delete(s.latency, path)
+		return
+	}
+	s.latency[path] = d
+}
+
+func (s *Server) latencyFor(path string) time.Duration {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if d, ok := s.latency[path]; ok {
+		return d
+	}
+	return s.latency[""]
+}
+
+// HangNext makes the next call on path hang, unprocessed, until the client's deadline (it
+// disconnects) or Close: a timeout in which WeChat did nothing.
+func (s *Server) HangNext(path string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.hangNext[path]++
+}
+
+// HangNextAfterAccept makes the next call on path be accepted (job created, quota used) and
+// then hang until the client gives up: a timeout after WeChat acted, the case clientmsgid is for.
+func (s *Server) HangNextAfterAccept(path string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.hangAfter[path]++
+}
+
+func (s *Server) takeHang(m map[string]int, path string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if m[path] == 0 {
+		return false
+	}
+	m[path]--
+	return true
+}
+
+func (s *Server) hang(r *http.Request) {
+	select {
+	case <-r.Context().Done():
+	case <-s.pushCtx.Done(): // Close
+	}
+}
+
+// FailReviewNext makes the next accepted mass job fail review: it finishes with Status
+// "err(code)" (e.g. 10001 advertising, 30003 judged a reprint) and every count 0, as in
+// WeChat's own sample; mass/get answers SEND_FAIL and nobody's monthly count changes.
+// Several calls queue up in order.
+func (s *Server) FailReviewNext(code int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.reviewNext = append(s.reviewNext, code)
+}
+
+// DuplicateNextCallback makes the next acknowledged MASSSENDJOBFINISH be delivered once more,
+// identical, as WeChat occasionally does.
+func (s *Server) DuplicateNextCallback() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.duplicates++
 }
 
 func (s *Server) takeQueued(queues map[string][]int, path string) (int, bool) {

@@ -94,3 +94,65 @@ func TestFailNextAfterAcceptLosesTheAnswer(t *testing.T) {
 		t.Errorf("45065 msg_id %v is not a job", r["msg_id"])
 	}
 }
+
+func TestStableToken(t *testing.T) {
+	h := newHarness(t, Config{})
+	stable := func(force bool) map[string]any {
+		return h.post("/cgi-bin/stable_token", map[string]any{"grant_type": "client_credential", "appid": testAppID, "secret": testSecret, "force_refresh": force})
+	}
+	groups := func(tok string) map[string]any {
+		return h.get("/cgi-bin/groups/get", url.Values{"access_token": {tok}})
+	}
+	wantCode(t, h.post("/cgi-bin/stable_token", ""), 44002)
+	wantCode(t, h.post("/cgi-bin/stable_token", "grant_type=client_credential"), 47001)
+	wantCode(t, h.post("/cgi-bin/stable_token", map[string]any{"grant_type": "x", "appid": testAppID, "secret": testSecret}), 40002)
+	wantCode(t, h.post("/cgi-bin/stable_token", map[string]any{"grant_type": "client_credential", "appid": "wx0", "secret": testSecret}), 40013)
+	wantCode(t, h.post("/cgi-bin/stable_token", map[string]any{"grant_type": "client_credential", "appid": testAppID, "secret": "no"}), 40001)
+	wantCode(t, h.get("/cgi-bin/stable_token", nil), 43002)
+
+	first := stable(false)
+	tok, _ := first["access_token"].(string)
+	if _, has := first["errcode"]; has || tok == "" || num(first, "expires_in") != 7200 || len(first) != 2 {
+		t.Fatalf("stable_token body = %v", first)
+	}
+	// Normal mode: the same token, with its remaining lifetime.
+	h.clock.Add(time.Hour)
+	again := stable(false)
+	if again["access_token"] != tok || num(again, "expires_in") != 3600 {
+		t.Fatalf("normal mode gave %v, want the same token with 3600 s left", again)
+	}
+	// Isolated from cgi-bin/token, both ways.
+	h.token = h.fetchToken()
+	h.clock.Add(6 * time.Minute)
+	wantCode(t, groups(tok), 0)
+	wantCode(t, groups(h.token), 0)
+	if stable(false)["access_token"] != tok {
+		t.Fatal("a cgi-bin/token fetch changed the stable token")
+	}
+	// Within 5 minutes of expiry it is renewed; the old one lives out its last minutes.
+	h.clock.Set(start.Add(7200*time.Second - 4*time.Minute))
+	renewed := stable(false)
+	if renewed["access_token"] == tok || num(renewed, "expires_in") != 7200 {
+		t.Fatalf("no renewal near expiry: %v", renewed)
+	}
+	wantCode(t, groups(tok), 0)
+	h.clock.Add(5 * time.Minute)
+	wantCode(t, groups(tok), 42001)
+
+	// Force mode invalidates the old token at once; forces are 30 s apart and 20 a day.
+	cur := renewed["access_token"].(string)
+	forced := stable(true)
+	wantCode(t, groups(cur), 40001)
+	wantCode(t, groups(forced["access_token"].(string)), 0)
+	wantCode(t, stable(true), 45011)
+	for range 19 {
+		h.clock.Add(31 * time.Second)
+		wantCode(t, stable(true), 0)
+	}
+	h.clock.Add(31 * time.Second)
+	wantCode(t, stable(true), 45009)
+	wantCode(t, stable(false), 0) // normal mode is not limited
+	if n := h.s.Calls("/cgi-bin/stable_token"); n != 25 {
+		t.Errorf("Calls(stable_token) = %d, want 25 accepted", n)
+	}
+}
