@@ -34,6 +34,14 @@ type Plan struct {
 	Everyone       bool // needs a second confirmation
 	OpenIDProblems []OpenIDProblem
 	GroupName      string
+
+	// The monthly cap, from Qunfa's own records (sends made in the WeChat
+	// backend are not seen): how many mass messages this audience has had this
+	// Beijing month, and how many recipients are already at the cap — WeChat
+	// will not deliver to them and counts them as errors.
+	MonthlyCap        int
+	ReceivedThisMonth int
+	OverCap           int
 }
 
 // maxOpenIDsPerCall is WeChat's touser limit for message/mass/send.
@@ -115,6 +123,9 @@ func (s *Service) plan(ctx context.Context, in SendInput) (planned, error) {
 		return p, fieldError("target", "err.target_invalid")
 	}
 
+	if err := s.monthlyUse(ctx, &p, in.GroupID); err != nil {
+		return p, err
+	}
 	thumbs, news, err := s.uploadsNeeded(ctx, snapshot(d))
 	if err != nil {
 		return p, err

@@ -698,3 +698,50 @@ func TestSameKeyOtherAudienceIsANewSend(t *testing.T) {
 		t.Fatalf("%d sends, want 2", len(list))
 	}
 }
+
+// The plan counts, from Qunfa's records, how many mass messages this audience
+// already had this Beijing month and who is at the cap.
+func TestPlanMonthlyCap(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	d := f.draft(t, 1)
+	send := func(key string, in SendInput) {
+		t.Helper()
+		in.DraftID, in.Key = d.ID, key
+		if _, err := f.svc.StartSend(ctx, in, 1); err != nil {
+			t.Fatalf("%s: %v", key, err)
+		}
+		runOnce(t, f.svc)
+	}
+	ab := "oOPENIDaaaa01\noOPENIDbbbb02"
+	send("o1", SendInput{Target: TargetOpenIDs, OpenIDs: ab})
+	send("o2", SendInput{Target: TargetOpenIDs, OpenIDs: ab})
+	send("a1", SendInput{Target: TargetAll})
+	send("a2", SendInput{Target: TargetAll})
+
+	p, err := f.svc.PlanSend(ctx, SendInput{DraftID: d.ID, Target: TargetOpenIDs, OpenIDs: ab + "\noOPENIDcccc03"})
+	if err != nil || p.MonthlyCap != 4 || p.ReceivedThisMonth != 2 || p.OverCap != 2 {
+		t.Fatalf("openids plan: cap %d received %d over %d (%v); want 4, 2, 2", p.MonthlyCap, p.ReceivedThisMonth, p.OverCap, err)
+	}
+	p, _ = f.svc.PlanSend(ctx, SendInput{DraftID: d.ID, Target: TargetGroup, GroupID: 100})
+	if p.ReceivedThisMonth != 2 || p.OverCap != 0 {
+		t.Fatalf("group plan: received %d over %d; want 2, 0", p.ReceivedThisMonth, p.OverCap)
+	}
+	send("a3", SendInput{Target: TargetAll})
+	send("g1", SendInput{Target: TargetGroup, GroupID: 100})
+	p, _ = f.svc.PlanSend(ctx, SendInput{DraftID: d.ID, Target: TargetGroup, GroupID: 100})
+	if p.ReceivedThisMonth != 4 || p.OverCap != p.Recipients || p.Recipients == 0 {
+		t.Fatalf("group plan at the cap: received %d over %d of %d", p.ReceivedThisMonth, p.OverCap, p.Recipients)
+	}
+	if p, _ = f.svc.PlanSend(ctx, SendInput{DraftID: d.ID, Target: TargetGroup, GroupID: 0}); p.ReceivedThisMonth != 3 || p.OverCap != 0 {
+		t.Fatalf("another group: received %d over %d; want 3, 0", p.ReceivedThisMonth, p.OverCap)
+	}
+
+	// 1 April 00:30 in Beijing is still 31 March in UTC: a new month all the same.
+	f.clock.mu.Lock()
+	f.clock.t = time.Date(2025, 3, 31, 16, 30, 0, 0, time.UTC)
+	f.clock.mu.Unlock()
+	if p, _ = f.svc.PlanSend(ctx, SendInput{DraftID: d.ID, Target: TargetGroup, GroupID: 100}); p.ReceivedThisMonth != 0 || p.OverCap != 0 {
+		t.Fatalf("new Beijing month: received %d over %d", p.ReceivedThisMonth, p.OverCap)
+	}
+}
