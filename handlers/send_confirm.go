@@ -58,6 +58,9 @@ func (a *app) renderConfirm(c *gin.Context, status int, d models.Draft, f views.
 		GroupName:     plan.GroupName,
 		QuotaExceeded: exceeded || plan.CallsNeeded > plan.QuotaLeft,
 		Errors:        errs,
+		MonthlyCap:    plan.MonthlyCap,
+		ReceivedMonth: plan.ReceivedThisMonth,
+		OverCap:       plan.OverCap,
 	}
 	for _, call := range plan.Calls {
 		page.Calls = append(page.Calls, views.PlannedCall{Endpoint: call.Endpoint, Count: call.Count})

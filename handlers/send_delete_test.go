@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/PuerkitoBio/goquery"
+
 	"qunfa/models"
 	"qunfa/views/i18n"
 	"qunfa/wechat"
@@ -52,5 +54,36 @@ func TestDeleteWithNoQuotaLeftExplains(t *testing.T) {
 	}
 	if state, _ := page.Find(`[data-testid=send-state]`).First().Attr("data-state"); state != "finished" {
 		t.Errorf("state = %q, want still finished", state)
+	}
+}
+
+// After four sends to a group this month, the confirmation warns that its
+// members are at WeChat's monthly cap.
+func TestConfirmWarnsAboutMonthlyCap(t *testing.T) {
+	ta := newTestApp(t)
+	ta.setupAndLogin()
+	draft := ta.createDraft("每月上限")
+	confirm := func() *goquery.Document {
+		form := ta.get("/drafts/" + draft + "/send").doc(t)
+		key, _ := form.Find(`input[name=key]`).Attr("value")
+		tok, _ := form.Find(`input[name=csrf_token]`).Attr("value")
+		r := ta.post("/drafts/"+draft+"/send/confirm", url.Values{"csrf_token": {tok}, "key": {key}, "target": {"group"}, "group_id": {"100"}})
+		return r.doc(t)
+	}
+	if c := confirm(); c.Find(`[data-testid=plan-over-cap]`).Length() != 0 || c.Find(`[data-testid=plan-monthly]`).Length() != 1 {
+		t.Fatal("a fresh audience: no over-cap warning expected, but the monthly line")
+	}
+	for i := 0; i < 4; i++ {
+		ta.startGroupSend(draft)
+		if err := ta.svc.RunOnce(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c := confirm()
+	if got := c.Find(`[data-testid=plan-monthly]`).Text(); !strings.Contains(got, "4") {
+		t.Errorf("monthly line = %q, want 4 this month", got)
+	}
+	if c.Find(`[data-testid=plan-over-cap]`).Length() != 1 {
+		t.Fatal("no warning that the group is at the monthly cap")
 	}
 }

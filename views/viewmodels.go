@@ -185,6 +185,11 @@ type SendConfirmPage struct {
 	OpenIDProblems []OpenIDProblem
 	QuotaExceeded  bool
 	Errors         FieldErrors
+	// Monthly cap, from Qunfa's records: mass messages this audience had this
+	// month, and recipients WeChat will no longer deliver to.
+	MonthlyCap    int
+	ReceivedMonth int
+	OverCap       int
 }
 
 // Stats are the figures of MASSSENDJOBFINISH, summed over batches.

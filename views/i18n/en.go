@@ -70,6 +70,8 @@ var en = map[string]string{
 	"confirm.calls":            "WeChat calls this send makes",
 	"confirm.endpoint":         "Endpoint",
 	"confirm.count":            "Calls",
+	"confirm.monthly":          "By Qunfa's records these followers have had %d mass messages this month (at most %d each a month; sends from the WeChat backend are not counted here).",
+	"confirm.over_cap":         "%d of them already had %d this month: WeChat will not deliver to them, and they count as errors.",
 	"confirm.quota":            "This send uses %d advanced API calls; %d are left today.",
 	"confirm.quota_exceeded":   "Not enough API calls left today: this send needs %d and only %d are left. WeChat allows 10 advanced mass-send calls a day (Beijing time), uploads included. Please send tomorrow.",
 	"confirm.openid_problems":  "%d OpenID lines have problems and will be skipped:",

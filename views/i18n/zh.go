@@ -76,6 +76,8 @@ var zh = map[string]string{
 	"confirm.calls":            "将调用的微信接口",
 	"confirm.endpoint":         "接口",
 	"confirm.count":            "次数",
+	"confirm.monthly":          "按 Qunfa 的记录，这些粉丝本月已收到 %d 次群发（每人每月最多 %d 次；在公众平台后台发出的不在此计数内）。",
+	"confirm.over_cap":         "其中 %d 人本月已收满 %d 次：微信不会再投递给他们，他们会计入发送失败。",
 	"confirm.quota":            "本次需要 %d 次高级接口调用，今日剩余 %d 次。",
 	"confirm.quota_exceeded":   "今日剩余调用次数不足：本次需要 %d 次，只剩 %d 次。微信每天（北京时间）限 10 次高级群发接口调用（上传也计入），请明天再发。",
 	"confirm.openid_problems":  "%d 行 OpenID 有问题，将不会发送：",
