@@ -76,7 +76,7 @@ func run(ctx context.Context, args []string, env func(string) (string, bool), st
 	}
 	baseURL := "http://" + reachableAddr(ln.Addr())
 
-	wx, err := connectWeChat(cfg, baseURL, logger)
+	wx, err := connectWeChat(cfg, baseURL, store, logger)
 	if err != nil {
 		ln.Close()
 		return err
@@ -142,7 +142,7 @@ type account struct {
 
 // connectWeChat points the client at the configured API, or starts the
 // sandbox (which pushes its callbacks to baseURL) and points the client there.
-func connectWeChat(cfg Config, baseURL string, logger *slog.Logger) (*account, error) {
+func connectWeChat(cfg Config, baseURL string, store *models.Store, logger *slog.Logger) (*account, error) {
 	a := &account{codec: wechat.Codec{Token: cfg.Token, AppID: cfg.AppID, EncodingAESKey: cfg.AESKey}}
 	apiBase, appSecret := cfg.WeChatAPI, cfg.AppSecret
 	if cfg.Sandbox {
@@ -171,7 +171,13 @@ func connectWeChat(cfg Config, baseURL string, logger *slog.Logger) (*account, e
 		a.simSrv = &http.Server{Handler: a.sim, ReadHeaderTimeout: 10 * time.Second}
 		go a.simSrv.Serve(simLn)
 	}
-	a.client = wechat.NewClient(wechat.Config{BaseURL: apiBase, AppID: a.codec.AppID, AppSecret: appSecret})
+	a.client = wechat.NewClient(wechat.Config{
+		BaseURL: apiBase, AppID: a.codec.AppID, AppSecret: appSecret,
+		// Kept in the database: a restart must not fetch a new token, which
+		// would invalidate the one in use (protocol §1.1).
+		TokenStore: store.AccessTokens(a.codec.AppID),
+		Logger:     logger.With("component", "wechat"),
+	})
 	return a, nil
 }
 

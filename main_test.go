@@ -1,10 +1,13 @@
 package main
 
 import (
+	"path/filepath"
+
 	"context"
 	"io"
 	"log/slog"
 	"net/http/httptest"
+	"qunfa/models"
 	"testing"
 
 	"qunfa/wechat/sandbox"
@@ -26,7 +29,7 @@ func TestConnectWeChatUsesConfiguredAccount(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	wx, err := connectWeChat(cfg, "http://127.0.0.1:1", slog.New(slog.NewTextHandler(io.Discard, nil)))
+	wx, err := connectWeChat(cfg, "http://127.0.0.1:1", openStore(t), slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -50,7 +53,7 @@ func TestConnectWeChatUsesConfiguredAccount(t *testing.T) {
 
 	// A wrong secret is refused by the API: the account really is the one used.
 	cfg.AppSecret = "wrong"
-	wx2, _ := connectWeChat(cfg, "http://127.0.0.1:1", slog.New(slog.NewTextHandler(io.Discard, nil)))
+	wx2, _ := connectWeChat(cfg, "http://127.0.0.1:1", openStore(t), slog.New(slog.NewTextHandler(io.Discard, nil)))
 	defer wx2.Close()
 	if _, err := (gateway{wx2.client}).Groups(context.Background()); err == nil {
 		t.Fatal("a wrong AppSecret must fail at the configured API")
@@ -64,7 +67,7 @@ func TestConnectWeChatStartsSandbox(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	wx, err := connectWeChat(cfg, "http://127.0.0.1:1", slog.New(slog.NewTextHandler(io.Discard, nil)))
+	wx, err := connectWeChat(cfg, "http://127.0.0.1:1", openStore(t), slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -75,5 +78,44 @@ func TestConnectWeChatStartsSandbox(t *testing.T) {
 	groups, err := (gateway{wx.client}).Groups(context.Background())
 	if err != nil || len(groups) == 0 {
 		t.Fatalf("sandbox groups: %v %v", groups, err)
+	}
+}
+
+func openStore(t *testing.T) *models.Store {
+	t.Helper()
+	st, err := models.Open(filepath.Join(t.TempDir(), "qunfa.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	return st
+}
+
+// A restart reuses the access token kept in the database instead of fetching
+// a new one (which would invalidate the token another process still uses).
+func TestRestartReusesStoredToken(t *testing.T) {
+	sim := sandbox.New(sandbox.Config{AppID: "wxfeedfacecafe0002", AppSecret: "sec", Token: "tok"})
+	defer sim.Close()
+	api := httptest.NewServer(sim)
+	defer api.Close()
+	cfg, err := LoadConfig(nil, envOf(map[string]string{
+		"QUNFA_APPID": "wxfeedfacecafe0002", "QUNFA_APPSECRET": "sec", "QUNFA_TOKEN": "tok", "QUNFA_WECHAT_API": api.URL,
+	}), io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	store := openStore(t)
+	for i := 0; i < 2; i++ { // two "processes" in turn on one database
+		wx, err := connectWeChat(cfg, "http://127.0.0.1:1", store, slog.New(slog.NewTextHandler(io.Discard, nil)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := (gateway{wx.client}).Groups(context.Background()); err != nil {
+			t.Fatalf("start %d: %v", i+1, err)
+		}
+		wx.Close()
+	}
+	if n := sim.Calls("/cgi-bin/token"); n != 1 {
+		t.Fatalf("token fetched %d times across a restart, want 1", n)
 	}
 }

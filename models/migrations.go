@@ -17,6 +17,7 @@ type migration struct {
 
 var migrations = []migration{
 	{1, "initial schema", migrateV1},
+	{2, "persisted access token; article URLs and copyright check of a finished job", migrateV2},
 }
 
 // migrate applies every migration newer than the recorded version, each in its own transaction
@@ -211,6 +212,30 @@ func migrateV1(tx *gorm.DB) error {
 			detail      TEXT NOT NULL DEFAULT ''
 		)`,
 		`CREATE INDEX idx_send_history_send ON send_history(send_id, at)`,
+	}
+	for _, q := range stmts {
+		if err := tx.Exec(q).Error; err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// migrateV2 keeps the access token across restarts (WeChat invalidates the
+// previous token on every fetch, so a restart must not fetch a new one) and
+// keeps what MASSSENDJOBFINISH says beyond the counts.
+func migrateV2(tx *gorm.DB) error {
+	stmts := []string{
+		`CREATE TABLE access_tokens (
+			app_id     TEXT PRIMARY KEY,
+			token      TEXT NOT NULL,
+			expires_at DATETIME NOT NULL,
+			updated_at DATETIME NOT NULL
+		)`,
+		`ALTER TABLE send_batches ADD COLUMN article_urls TEXT NOT NULL DEFAULT ''`,
+		`ALTER TABLE send_batches ADD COLUMN copyright_state INTEGER NOT NULL DEFAULT 0`,
+		`ALTER TABLE callback_events ADD COLUMN article_urls TEXT NOT NULL DEFAULT ''`,
+		`ALTER TABLE callback_events ADD COLUMN copyright_state INTEGER NOT NULL DEFAULT 0`,
 	}
 	for _, q := range stmts {
 		if err := tx.Exec(q).Error; err != nil {

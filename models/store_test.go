@@ -197,3 +197,38 @@ func TestCreateFirstOperatorOnlyOnce(t *testing.T) {
 		t.Fatalf("CreateOperator after setup: %v", err)
 	}
 }
+
+// The access token survives a reopen of the database, per account.
+func TestTokenStorePersists(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "q.db")
+	ctx := context.Background()
+	st, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := st.AccessTokens("wxA")
+	if tok, _, err := a.Load(ctx); err != nil || tok != "" {
+		t.Fatalf("empty store: %q %v", tok, err)
+	}
+	exp := time.Date(2025, 3, 10, 4, 0, 0, 0, time.UTC)
+	if err := a.Save(ctx, "TOKEN-1", exp); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Save(ctx, "TOKEN-2", exp.Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.AccessTokens("wxB").Save(ctx, "OTHER", exp); err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+
+	st, err = Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	tok, at, err := st.AccessTokens("wxA").Load(ctx)
+	if err != nil || tok != "TOKEN-2" || !at.Equal(exp.Add(time.Hour)) {
+		t.Fatalf("after reopen: %q %v %v", tok, at, err)
+	}
+}
