@@ -1,15 +1,14 @@
 package main
 
 import (
-	"path/filepath"
-
 	"context"
 	"io"
 	"log/slog"
 	"net/http/httptest"
-	"qunfa/models"
+	"path/filepath"
 	"testing"
 
+	"qunfa/models"
 	"qunfa/wechat/sandbox"
 )
 
