@@ -64,6 +64,9 @@ func (a *app) callbackEvent(c *gin.Context) {
 			CreateTime: ev.CreateTime,
 			FromUser:   ev.FromUserName,
 			Raw:        plain,
+
+			ArticleURLs:    articleURLs(ev.ArticleURLResult),
+			CopyrightState: ev.CopyrightCheckResult.CheckState,
 		})
 		if err != nil {
 			a.log.Error("record MASSSENDJOBFINISH", "msg_id", ev.MsgID, "err", err)
@@ -94,4 +97,20 @@ func (a *app) freshTimestamp(ts string) bool {
 	}
 	d := a.now().Sub(time.Unix(sec, 0))
 	return d <= callbackMaxSkew && d >= -callbackMaxSkew
+}
+
+// articleURLs puts ArticleUrlResult in article order (ArticleIdx is 1-based;
+// a gap stays empty rather than shifting later articles).
+func articleURLs(r wechat.ArticleURLResult) []string {
+	var urls []string
+	for _, it := range r.ResultList {
+		if it.ArticleIdx < 1 || it.ArticleIdx > 64 {
+			continue
+		}
+		for len(urls) < it.ArticleIdx {
+			urls = append(urls, "")
+		}
+		urls[it.ArticleIdx-1] = it.ArticleURL
+	}
+	return urls
 }

@@ -55,6 +55,12 @@ func sendView(s models.Send, lang string) views.SendView {
 		if b.Status != "" {
 			bv.StatusReason = statusReason(b.Status, lang)
 		}
+		if len(v.ArticleURLs) == 0 && len(b.ArticleURLs) > 0 {
+			v.ArticleURLs = b.ArticleURLs // every batch sends the same articles
+		}
+		if b.CopyrightState > v.CopyrightState {
+			v.CopyrightState = b.CopyrightState // the most severe verdict
+		}
 		v.Batches = append(v.Batches, bv)
 	}
 	for _, h := range s.History {

@@ -21,6 +21,11 @@ type JobFinished struct {
 	CreateTime int64
 	FromUser   string
 	Raw        []byte
+	// ArticleURLs are the permanent URLs of the sent articles, in article
+	// order (ArticleUrlResult); CopyrightState is CopyrightCheckResult's
+	// CheckState (1 not a reprint, 2 reprint but sent, 3 reprint and stopped).
+	ArticleURLs    []string
+	CopyrightState int
 }
 
 // RecordJobFinished stores the push once per msg_id and applies its figures to the batch with that
@@ -32,7 +37,7 @@ func (s *Service) RecordJobFinished(ctx context.Context, ev JobFinished) (duplic
 		row := callbackEventRow{
 			MsgID: ev.MsgID, Event: EventMassSendJobFinish, FromUser: ev.FromUser, CreateTime: ev.CreateTime,
 			Status: ev.Status, TotalCount: ev.Total, FilterCount: ev.Filter, SentCount: ev.Sent, ErrorCount: ev.Error,
-			Raw: ev.Raw, ReceivedAt: s.now(),
+			Raw: ev.Raw, ReceivedAt: s.now(), ArticleURLs: joinURLs(ev.ArticleURLs), CopyrightState: ev.CopyrightState,
 		}
 		res := s.store.db(ctx).Clauses(clause.OnConflict{DoNothing: true}).Create(&row)
 		if res.Error != nil {
@@ -70,7 +75,8 @@ func (s *Service) applyStoredJobFinished(ctx context.Context, msgID int64) error
 	}
 	r := rows[0]
 	return s.finishBatch(ctx, msgID, JobFinished{MsgID: msgID, Status: r.Status, Total: r.TotalCount,
-		Filter: r.FilterCount, Sent: r.SentCount, Error: r.ErrorCount}, true)
+		Filter: r.FilterCount, Sent: r.SentCount, Error: r.ErrorCount,
+		ArticleURLs: splitURLs(r.ArticleURLs), CopyrightState: r.CopyrightState}, true)
 }
 
 // finishBatch records a job's outcome on its batch; withFigures=false (mass/get) keeps the counts.
@@ -86,6 +92,7 @@ func (s *Service) finishBatch(ctx context.Context, msgID int64, ev JobFinished, 
 		upd := map[string]any{"status": ev.Status}
 		if withFigures {
 			upd["total_count"], upd["filter_count"], upd["sent_count"], upd["error_count"] = ev.Total, ev.Filter, ev.Sent, ev.Error
+			upd["article_urls"], upd["copyright_state"] = joinURLs(ev.ArticleURLs), ev.CopyrightState
 		}
 		if b.State == string(StateSubmitted) || b.State == string(StateSubmitting) {
 			upd["state"] = string(StateFinished)
@@ -151,4 +158,14 @@ func (s *Service) settleSend(ctx context.Context, sendID uint) error {
 func statusIsSuccess(st string) bool {
 	st = strings.ToLower(strings.ReplaceAll(st, " ", ""))
 	return st == "sendsuccess"
+}
+
+// Article URLs are stored one per line (URLs have no newlines).
+func joinURLs(urls []string) string { return strings.Join(urls, "\n") }
+
+func splitURLs(s string) []string {
+	if s == "" {
+		return nil
+	}
+	return strings.Split(s, "\n")
 }

@@ -128,6 +128,10 @@ type batchRow struct {
 	FinishedAt  *time.Time
 	CheckedAt   *time.Time // last mass/get reconciliation
 	DeletedAt   *time.Time
+	// From MASSSENDJOBFINISH (migration 2): article URLs one per line, and the
+	// copyright check's CheckState.
+	ArticleURLs    string `gorm:"column:article_urls"`
+	CopyrightState int    `gorm:"column:copyright_state"`
 }
 
 func (batchRow) TableName() string { return "send_batches" }
@@ -158,6 +162,9 @@ type callbackEventRow struct {
 	ErrorCount  int
 	Raw         []byte
 	ReceivedAt  time.Time
+	// What else the push said (migration 2).
+	ArticleURLs    string `gorm:"column:article_urls"`
+	CopyrightState int    `gorm:"column:copyright_state"`
 }
 
 func (callbackEventRow) TableName() string { return "callback_events" }

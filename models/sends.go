@@ -136,6 +136,10 @@ type Batch struct {
 	Filter      int
 	Sent        int
 	Error       int
+	// From the callback: each sent article's permanent URL (article order)
+	// and the copyright check's CheckState (0 when not reported).
+	ArticleURLs    []string
+	CopyrightState int
 }
 
 // HistoryEntry is one recorded event in a send's life.
@@ -148,7 +152,8 @@ type HistoryEntry struct {
 
 // batchColumns are the batch columns the views need (not the OpenID list itself).
 var batchColumns = []string{"id", "send_id", "batch_index", "client_msg_id", "open_id_count", "state", "msg_id",
-	"msg_data_id", "errcode", "errmsg", "status", "total_count", "filter_count", "sent_count", "error_count"}
+	"msg_data_id", "errcode", "errmsg", "status", "total_count", "filter_count", "sent_count", "error_count",
+	"article_urls", "copyright_state"}
 
 // ListSends returns every send, newest first, with its batches (for the msg_ids) but not its history.
 func (s *Service) ListSends(ctx context.Context) ([]Send, error) {
@@ -214,6 +219,7 @@ func (b batchRow) batch() Batch {
 		ID: b.ID, Index: b.BatchIndex, ClientMsgID: b.ClientMsgID, OpenIDCount: b.OpenIDCount,
 		State: SendState(b.State), MsgID: b.MsgID, MsgDataID: b.MsgDataID, Errcode: b.Errcode, Errmsg: b.Errmsg,
 		Status: b.Status, Total: b.TotalCount, Filter: b.FilterCount, Sent: b.SentCount, Error: b.ErrorCount,
+		ArticleURLs: splitURLs(b.ArticleURLs), CopyrightState: b.CopyrightState,
 	}
 }
 

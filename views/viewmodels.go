@@ -274,6 +274,10 @@ type SendView struct {
 	History      []HistoryView
 	CanDelete    bool
 	Awaiting     bool // some batch is still with WeChat: keep polling
+	// From MASSSENDJOBFINISH: the sent articles' permanent URLs (article
+	// order) and the copyright check's CheckState (0: not reported).
+	ArticleURLs    []string
+	CopyrightState int
 }
 
 // Live reports whether the page should keep polling for news.

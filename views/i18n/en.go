@@ -53,6 +53,10 @@ var en = map[string]string{
 	"editor.max_reached":     "The maximum number of articles is reached.",
 
 	"send.details":             "Technical details",
+	"send.article_urls":        "Article links",
+	"copyright.1":              "Originality check: not judged a reprint; sent.",
+	"copyright.2":              "Originality check: judged a reprint that may be reposted; sent.",
+	"copyright.3":              "Originality check: judged a reprint; not sent (the send was set to stop on reprints).",
 	"send.title":               "Send: %s",
 	"send.wechat_status":       "WeChat status",
 	"send.back_to_draft":       "Back to the editor",

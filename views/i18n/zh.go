@@ -59,6 +59,10 @@ var zh = map[string]string{
 
 	// send form and confirmation
 	"send.details":             "技术细节",
+	"send.article_urls":        "文章链接",
+	"copyright.1":              "原创校验：未判定为转载，可以群发。",
+	"copyright.2":              "原创校验：判定为转载，但允许转载，已继续群发。",
+	"copyright.3":              "原创校验：判定为转载，未群发（发送时选择了“转载时停止群发”）。",
 	"send.title":               "发送：%s",
 	"send.wechat_status":       "微信结果",
 	"send.back_to_draft":       "返回编辑",

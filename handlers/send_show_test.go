@@ -1,0 +1,56 @@
+package handlers
+
+import (
+	"context"
+	"net/http"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/PuerkitoBio/goquery"
+
+	"qunfa/wechat"
+)
+
+// What MASSSENDJOBFINISH says beyond the counts reaches the send's page: each
+// article's permanent URL, in article order, and the originality verdict.
+func TestSendPageShowsArticleURLsAndCopyright(t *testing.T) {
+	ta := newTestApp(t)
+	ta.setupAndLogin()
+	sendPath := ta.startGroupSend(ta.createDraft("文章链接"))
+	if err := ta.svc.RunOnce(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	id, _ := strconv.ParseUint(strings.TrimPrefix(sendPath, "/sends/"), 10, 32)
+	s, err := ta.svc.Send(context.Background(), uint(id))
+	if err != nil || len(s.MsgIDs()) != 1 {
+		t.Fatalf("send: %+v %v", s, err)
+	}
+	if ta.get(sendPath).doc(t).Find(`[data-testid=article-urls]`).Length() != 0 {
+		t.Fatal("article links shown before the callback")
+	}
+	ev := wechat.Event{ToUserName: "gh_0123456789ab", FromUserName: "oFromUser0001", CreateTime: ta.now.Unix(),
+		MsgType: "event", Event: "MASSSENDJOBFINISH", MsgID: s.MsgIDs()[0], Status: "send success",
+		TotalCount: 3, FilterCount: 3, SentCount: 3,
+		CopyrightCheckResult: wechat.CopyrightCheckResult{CheckState: 2},
+		ArticleURLResult: wechat.ArticleURLResult{Count: 2, ResultList: []wechat.ArticleURL{
+			{ArticleIdx: 2, ArticleURL: "http://mp.weixin.qq.com/s/SECOND"},
+			{ArticleIdx: 1, ArticleURL: "http://mp.weixin.qq.com/s/FIRST"},
+		}},
+	}
+	if r := ta.callback(ev, ta.now, nil); r.status != http.StatusOK {
+		t.Fatalf("callback: %d", r.status)
+	}
+	page := ta.get(sendPath).doc(t)
+	var hrefs []string
+	page.Find(`[data-testid=article-urls] li a`).Each(func(_ int, a *goquery.Selection) {
+		h, _ := a.Attr("href")
+		hrefs = append(hrefs, h)
+	})
+	if len(hrefs) != 2 || hrefs[0] != "http://mp.weixin.qq.com/s/FIRST" || hrefs[1] != "http://mp.weixin.qq.com/s/SECOND" {
+		t.Fatalf("article links = %v", hrefs)
+	}
+	if got := page.Find(`[data-testid=copyright-state]`).Text(); !strings.Contains(got, "转载") {
+		t.Errorf("copyright verdict = %q", got)
+	}
+}
