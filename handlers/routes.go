@@ -40,6 +40,8 @@ var routes = []Route{
 	{http.MethodPost, "/drafts/:id/delete", false, (*app).draftDelete},
 	{http.MethodPost, "/thumbs", false, (*app).thumbUpload},
 	{http.MethodGet, "/thumbs/:id", false, (*app).thumbShow},
+	{http.MethodPost, "/images", false, (*app).imageUpload}, // images inside article content (image_upload.go)
+	{http.MethodGet, "/images/:id", false, (*app).imageShow},
 
 	// sending
 	{http.MethodGet, "/drafts/:id/send", false, (*app).sendForm},
@@ -52,6 +54,10 @@ var routes = []Route{
 	{http.MethodGet, "/sends/:id/stats", false, (*app).sendStats},
 	{http.MethodGet, "/sends/:id/delete", false, (*app).sendDeleteConfirm},
 	{http.MethodPost, "/sends/:id/delete", false, (*app).sendDelete},
+
+	// settings: account and API profile (settings.go)
+	{http.MethodGet, "/settings", false, (*app).settingsForm},
+	{http.MethodPost, "/settings", false, (*app).settingsSave},
 }
 
 // Routes returns the route table (tests walk it).

@@ -38,3 +38,15 @@ func Has(key string) bool {
 }
 
 var catalogue = map[string]map[string]string{"zh": zh, "en": en}
+
+// add merges one area's strings (kept in a file of its own) into a
+// language's catalogue. A key defined twice is a programming error.
+func add(lang string, m map[string]string) {
+	dst := catalogue[lang]
+	for k, v := range m {
+		if _, dup := dst[k]; dup {
+			panic("i18n: key defined twice: " + k)
+		}
+		dst[k] = v
+	}
+}
