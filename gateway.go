@@ -18,6 +18,10 @@ func (g gateway) UploadThumb(ctx context.Context, filename string, data []byte) 
 	return m.MediaID, err
 }
 
+func (g gateway) UploadImage(ctx context.Context, filename string, data []byte) (string, error) {
+	return g.c.UploadImage(ctx, filename, data)
+}
+
 func (g gateway) UploadNews(ctx context.Context, articles []models.NewsArticle) (string, error) {
 	out := make([]wechat.Article, len(articles))
 	for i, a := range articles {

@@ -37,6 +37,10 @@ func (f *fakeWeChat) UploadThumb(ctx context.Context, filename string, data []by
 	return "thumb-media-" + filename, nil
 }
 
+func (f *fakeWeChat) UploadImage(ctx context.Context, filename string, data []byte) (string, error) {
+	return "http://mmbiz.qpic.cn/mmbiz_jpg/handlers-test/0", nil
+}
+
 func (f *fakeWeChat) UploadNews(ctx context.Context, articles []models.NewsArticle) (string, error) {
 	return "news-media", nil
 }

@@ -164,14 +164,25 @@ func (s *Service) validateDraft(ctx context.Context, in DraftInput) ([]articleRo
 	rows := make([]articleRow, 0, len(in.Articles))
 	for i, a := range in.Articles {
 		key := func(f string) string { return "articles." + strconv.Itoa(i) + "." + f }
+		// Pasted data: images become stored images (/images/N) before sanitising, which would
+		// drop them; then every image must be one WeChat keeps (images.go).
+		content, imageErr, err := s.storeDataImages(ctx, a.Content)
+		if err != nil {
+			return nil, nil, err
+		}
 		r := articleRow{
 			Position:     i,
 			Title:        strings.TrimSpace(a.Title),
 			Author:       strings.TrimSpace(a.Author),
 			Digest:       strings.TrimSpace(a.Digest),
-			Content:      SanitizeArticleHTML(a.Content),
+			Content:      SanitizeArticleHTML(content),
 			SourceURL:    strings.TrimSpace(a.SourceURL),
 			ShowCoverPic: a.ShowCoverPic,
+		}
+		if imageErr == "" {
+			if imageErr, err = s.checkContentImages(ctx, r.Content); err != nil {
+				return nil, nil, err
+			}
 		}
 		switch n := utf8.RuneCountInString(r.Title); {
 		case n == 0:
@@ -186,6 +197,8 @@ func (s *Service) validateDraft(ctx context.Context, in DraftInput) ([]articleRo
 			fe[key("digest")] = "err.digest_too_long"
 		}
 		switch {
+		case imageErr != "":
+			fe[key("content")] = imageErr
 		case htmlIsEmpty(r.Content):
 			fe[key("content")] = "err.content_required"
 		case utf8.RuneCountInString(r.Content) > maxContent:

@@ -44,6 +44,11 @@ type fakeWeChat struct {
 	forgotten map[string]bool
 	issued    []string
 	onSend    func() // called during every send call (e.g. to cancel the worker's ctx)
+
+	// failImage: errors returned by the next uploadimg calls, in order.
+	failImage []error
+	images    [][]byte        // what uploadimg received, in order
+	news      [][]NewsArticle // what uploadnews received, in order
 }
 
 type sendFailure struct {
@@ -80,10 +85,37 @@ func (f *fakeWeChat) UploadThumb(ctx context.Context, filename string, data []by
 	return id, nil
 }
 
+// endpointUploadImg is how the fake counts uploadimg (not a quota endpoint).
+const endpointUploadImg = "media/uploadimg"
+
+func (f *fakeWeChat) UploadImage(ctx context.Context, filename string, data []byte) (string, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.calls[endpointUploadImg]++
+	if len(f.failImage) > 0 {
+		err := f.failImage[0]
+		f.failImage = f.failImage[1:]
+		return "", err
+	}
+	f.images = append(f.images, append([]byte(nil), data...))
+	return fmt.Sprintf("http://mmbiz.qpic.cn/mmbiz_jpg/fake%d/0", len(f.images)), nil
+}
+
+// uploadedNews returns what the last uploadnews call received.
+func (f *fakeWeChat) uploadedNews() []NewsArticle {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if len(f.news) == 0 {
+		return nil
+	}
+	return f.news[len(f.news)-1]
+}
+
 func (f *fakeWeChat) UploadNews(ctx context.Context, arts []NewsArticle) (string, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.calls[EndpointUploadNews]++
+	f.news = append(f.news, append([]NewsArticle(nil), arts...))
 	if f.failNews != nil {
 		return "", f.failNews
 	}

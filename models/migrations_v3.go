@@ -2,5 +2,27 @@ package models
 
 import "gorm.io/gorm"
 
-// migrateV3: images inside article content (to be written).
-func migrateV3(tx *gorm.DB) error { return nil }
+// migrateV3 keeps the images put inside article content (editor uploads and pasted data: URLs).
+// The bytes are what lasts; wechat_url is the media/uploadimg URL, which does not expire, so each
+// image is uploaded to WeChat once.
+func migrateV3(tx *gorm.DB) error {
+	stmts := []string{
+		`CREATE TABLE images (
+			id           INTEGER PRIMARY KEY AUTOINCREMENT,
+			filename     TEXT NOT NULL DEFAULT '',
+			content_type TEXT NOT NULL,
+			data         BLOB NOT NULL,
+			sha256       TEXT NOT NULL,
+			wechat_url   TEXT NOT NULL DEFAULT '',
+			uploaded_at  DATETIME,
+			created_at   DATETIME NOT NULL
+		)`,
+		`CREATE UNIQUE INDEX uq_images_sha256 ON images(sha256)`,
+	}
+	for _, q := range stmts {
+		if err := tx.Exec(q).Error; err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -46,9 +46,40 @@ func articleHTMLPolicy() *bluemonday.Policy {
 
 var tagRE = regexp.MustCompile(`<[^>]*>`)
 
-// SanitizeArticleHTML returns content safe to store, show and send.
+// SanitizeArticleHTML returns content safe to store, show and send. Relative URLs are refused
+// (WeChat cannot resolve them) except the src of our own images, <img src="/images/N">, which the
+// send pipeline replaces with the image's uploadimg URL.
 func SanitizeArticleHTML(content string) string {
-	return strings.TrimSpace(articleHTMLPolicy().Sanitize(content))
+	content = mapOwnImages(content, func(src string) (string, bool) {
+		id, ok := localImageID(src)
+		return ownImageSentinel + ImagePath(id), ok
+	})
+	clean := strings.TrimSpace(articleHTMLPolicy().Sanitize(content))
+	return mapOwnImages(clean, func(src string) (string, bool) {
+		p, ok := strings.CutPrefix(src, ownImageSentinel)
+		if _, own := localImageID(p); ok && own {
+			return p, true
+		}
+		return src, false
+	})
+}
+
+// ownImageSentinel carries /images/N through bluemonday (which takes no relative URLs) as an
+// absolute URL on a reserved name (RFC 2606), turned back into /images/N after sanitising.
+const ownImageSentinel = "https://qunfa.invalid"
+
+// mapOwnImages replaces the src of <img> tags for which to returns ok.
+func mapOwnImages(fragment string, to func(src string) (string, bool)) string {
+	out, err := rewriteImages(fragment, func(src string) (string, bool, error) {
+		if s, ok := to(src); ok {
+			return s, true, nil
+		}
+		return src, true, nil
+	})
+	if err != nil {
+		return fragment // not reachable with a strings.Reader; the sanitiser still runs
+	}
+	return out
 }
 
 // htmlIsEmpty reports whether sanitised HTML has neither text nor an image.

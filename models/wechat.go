@@ -10,6 +10,9 @@ import (
 type WeChat interface {
 	UploadThumb(ctx context.Context, filename string, data []byte) (mediaID string, err error)
 	UploadNews(ctx context.Context, articles []NewsArticle) (mediaID string, err error)
+	// UploadImage is media/uploadimg: an image for use inside article content (JPEG/PNG under 1 MB).
+	// The URL it returns does not expire. Not an advanced call: it uses no daily quota.
+	UploadImage(ctx context.Context, filename string, data []byte) (url string, err error)
 	SendAll(ctx context.Context, toAll bool, groupID int64, mediaID, clientMsgID string) (MassResult, error)
 	SendToOpenIDs(ctx context.Context, openIDs []string, mediaID, clientMsgID string) (MassResult, error)
 	DeleteMass(ctx context.Context, msgID int64) error

@@ -168,9 +168,16 @@ func (s *Service) uploadContent(ctx context.Context, send *sendRow, arts []snapA
 		media[tid] = mediaID
 	}
 	news := newsArticles(arts, media)
+	// The hash is of the content as stored (with /images/N), as the plan computes it: an image's
+	// uploadimg URL never changes once known, so the same content always makes the same news.
 	hash := newsHash(news)
 	if id, ok, err := s.freshNewsUpload(ctx, hash); err != nil || ok {
 		return id, err
+	}
+	// Images inside the content go up first (media/uploadimg, no quota) and their URLs replace
+	// /images/N in what WeChat receives; a failure here has not used the uploadnews call.
+	if err := s.contentForWeChat(ctx, send.ID, news); err != nil {
+		return "", err
 	}
 	if err := s.useQuota(ctx, send.ID, EndpointUploadNews); err != nil {
 		return "", err

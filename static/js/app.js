@@ -33,8 +33,58 @@
     beautifyHTML: false,
     sourceEditor: 'area',
     showXPathInStatusbar: false,
-    iframe: false
+    iframe: false,
+    // Images inside the content: the image button's upload tab, pasted and
+    // dropped files go to POST /images (JPEG or PNG under 1 MB, WeChat's
+    // uploadimg rule); the editor shows them from /images/N, and sending
+    // replaces that src with the URL WeChat gives. The answer is Jodit's own
+    // shape; refusals (422) carry a translated message that Jodit shows.
+    uploader: {
+      url: '/images',
+      filesVariableName: function () { return 'file'; },
+      imagesExtensions: ['jpg', 'jpeg', 'png'],
+      insertImageAsBase64URI: false,
+      // Jodit's own request drops the body of a non-2xx answer, and with it
+      // the message; fetch keeps it.
+      customUploadFunction: function (data, progress) {
+        if (progress) progress(10);
+        return fetch('/images', {
+          method: 'POST',
+          body: data,
+          credentials: 'same-origin',
+          headers: { 'X-CSRF-Token': csrf, 'Accept': 'application/json' }
+        }).then(function (res) {
+          return res.json().catch(function () { return { success: false }; });
+        }, function () {
+          return { success: false };
+        }).then(function (json) {
+          if (progress) progress(100);
+          return json;
+        });
+      },
+      isSuccess: function (resp) { return !!(resp && resp.success); },
+      getMessage: function (resp) {
+        var msgs = resp && resp.data && resp.data.messages;
+        var msg = resp && resp.message;
+        if (!msg && msgs && msgs.length && typeof msgs[0] === 'string') msg = msgs.join(' ');
+        return msg || uploadFailedMessage();
+      }
+    }
   };
+
+  // The catalogue's "upload failed" text, which the page carries on each
+  // thumbnail field (a non-JSON answer, e.g. an expired session, has none).
+  function uploadFailedMessage() {
+    var el = document.querySelector('[data-msg-failed]');
+    return (el && el.dataset.msgFailed) || 'upload failed';
+  }
+
+  // Images copied from another draft arrive with this site's absolute URL;
+  // the server keeps only the relative /images/N form of its own images.
+  function relativeOwnImages(html) {
+    var own = 'src="' + window.location.origin + '/images/';
+    return html.split(own).join('src="/images/');
+  }
 
   function makeEditor(textarea) {
     if (!window.Jodit || editors.has(textarea)) return;
@@ -57,7 +107,7 @@
     form.querySelectorAll('textarea[data-editor]').forEach(function (ta) {
       var state = editors.get(ta);
       if (state && ta.value === state.last) {
-        ta.value = state.jodit.value;
+        ta.value = relativeOwnImages(state.jodit.value);
         state.last = ta.value;
       }
     });
