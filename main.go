@@ -49,7 +49,9 @@ var sandboxAccount = struct{ AppID, Secret, Token string }{
 // run starts the dashboard and blocks until ctx is cancelled. ready, when not
 // nil, receives the dashboard's base URL once it accepts connections.
 func run(ctx context.Context, args []string, env func(string) (string, bool), stdout, stderr io.Writer, ready chan<- string) error {
-	cfg, err := LoadConfig(args, env, stderr)
+	// Everything but the account first (the account may be in the database, whose path this
+	// yields), then the account: the environment's, else the one saved in Settings.
+	cfg, err := LoadConfig(args, withPlaceholderAccount(env), stderr)
 	if err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil
@@ -57,13 +59,22 @@ func run(ctx context.Context, args []string, env func(string) (string, bool), st
 		return err
 	}
 	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
-	logger.Info("starting", "config", cfg.String())
 
 	store, err := models.Open(cfg.DB)
 	if err != nil {
 		return fmt.Errorf("打开数据库失败 / open database %s: %w", cfg.DB, err)
 	}
 	defer store.Close()
+	envAccount := accountFromEnv(env)
+	if cfg, err = configWithStoredAccount(ctx, args, env, store); err != nil {
+		return err
+	}
+	logger.Info("starting", "config", cfg.String(), "account", accountSummary(cfg, envAccount))
+	// A profile the operator has not saved follows the mode: the seed's rules in the sandbox,
+	// today's on a real account (models.DefaultProfile).
+	if err := store.UseDefaultProfile(ctx, cfg.Sandbox); err != nil {
+		return err
+	}
 
 	createdAdmin, err := ensureAdmin(ctx, store, cfg)
 	if err != nil {
@@ -82,6 +93,7 @@ func run(ctx context.Context, args []string, env func(string) (string, bool), st
 		return err
 	}
 	defer wx.Close()
+	live := newLiveAccount(cfg, wx, envAccount, store, logger.With("component", "account"))
 
 	svc := models.NewService(store, gateway{wx.client}, models.Rules{
 		DailyQuota:  cfg.DailyQuota,
@@ -93,12 +105,14 @@ func run(ctx context.Context, args []string, env func(string) (string, bool), st
 	svc.Start(svcCtx)
 
 	srv := &http.Server{
+		// The settings page changes the account at run time: the codec is read through live.
 		Handler: handlers.New(handlers.Deps{
 			Service: svc,
-			Codec:   func() wechat.Codec { return wx.codec },
+			Codec:   live.Codec,
 			Static:  static.FS,
 			Logger:  logger,
 			Now:     time.Now,
+			Account: live,
 		}),
 		ReadHeaderTimeout: 10 * time.Second,
 	}

@@ -24,6 +24,7 @@ type Deps struct {
 	Logger  *slog.Logger
 	Secure  bool // Secure flag on cookies (false on plain http://127.0.0.1)
 	Now     func() time.Time
+	Account AccountControl // the running account, for the settings page (nil: as in sandbox mode)
 }
 
 // app carries the dependencies into every action.
@@ -35,6 +36,7 @@ type app struct {
 	secure   bool
 	now      func() time.Time
 	sessions *scs.SessionManager
+	account  AccountControl
 }
 
 const (
@@ -51,12 +53,13 @@ const (
 // in request logging, cross-origin protection and session loading.
 func New(d Deps) http.Handler {
 	a := &app{
-		svc:    d.Service,
-		codec:  d.Codec,
-		static: d.Static,
-		log:    d.Logger,
-		secure: d.Secure,
-		now:    d.Now,
+		svc:     d.Service,
+		codec:   d.Codec,
+		static:  d.Static,
+		log:     d.Logger,
+		secure:  d.Secure,
+		now:     d.Now,
+		account: d.Account,
 	}
 	if a.log == nil {
 		a.log = slog.Default()

@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -75,6 +76,11 @@ type Client struct {
 	log     *slog.Logger
 	sleep   func(context.Context, time.Duration) error
 	tok     tokenCache
+
+	// acctMu guards appID and secret for readers outside the token lock (AppID, redact).
+	// appID, secret and store change only in Reconfigure, which also holds the token lock;
+	// AccessToken reads them under that lock.
+	acctMu sync.RWMutex
 }
 
 // NewClient returns a client for cfg.
@@ -127,7 +133,10 @@ func NewClient(cfg Config) *Client {
 }
 
 // AppID returns the configured AppID.
-func (c *Client) AppID() string { return c.appID }
+func (c *Client) AppID() string {
+	id, _ := c.account()
+	return id
+}
 
 // errBody is the part of every answer that may carry an error.
 type errBody struct {
@@ -355,7 +364,8 @@ func (c *Client) redact(err error) error {
 		return nil
 	}
 	msg := err.Error()
-	secrets := []string{c.secret, c.tok.peek()}
+	_, secret := c.account()
+	secrets := []string{secret, c.tok.peek()}
 	dirty := false
 	for _, s := range secrets {
 		if s != "" && strings.Contains(msg, s) {

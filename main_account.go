@@ -1,0 +1,186 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"sync"
+	"time"
+
+	"qunfa/handlers"
+	"qunfa/models"
+	"qunfa/wechat"
+)
+
+// The account's environment variables. Each one set wins over the value stored in Settings.
+var accountEnvVars = struct{ AppID, AppSecret, Token, AESKey string }{
+	"QUNFA_APPID", "QUNFA_APPSECRET", "QUNFA_TOKEN", "QUNFA_AESKEY",
+}
+
+// accountFromEnv returns the account fields the environment sets ("" where it does not).
+func accountFromEnv(env func(string) (string, bool)) models.Settings {
+	get := func(k string) string { v, _ := env(k); return v }
+	return models.Settings{
+		AppID:          get(accountEnvVars.AppID),
+		AppSecret:      get(accountEnvVars.AppSecret),
+		Token:          get(accountEnvVars.Token),
+		EncodingAESKey: get(accountEnvVars.AESKey),
+	}
+}
+
+// withPlaceholderAccount answers for the account variables the environment leaves unset with
+// valid-looking placeholders, so that LoadConfig checks everything else (and yields the database
+// path) before the stored account can be read. The placeholders are never used further.
+func withPlaceholderAccount(env func(string) (string, bool)) func(string) (string, bool) {
+	placeholder := map[string]string{
+		accountEnvVars.AppID:     "wx0000000000000000",
+		accountEnvVars.AppSecret: "placeholder",
+		accountEnvVars.Token:     "placeholder",
+	}
+	return func(k string) (string, bool) {
+		if v, ok := env(k); ok && v != "" {
+			return v, true
+		}
+		if v, ok := placeholder[k]; ok {
+			return v, true
+		}
+		return env(k)
+	}
+}
+
+// withStoredAccount layers the environment over the stored account: a variable that is set
+// wins, else the stored value stands in for it.
+func withStoredAccount(env func(string) (string, bool), stored models.Settings) func(string) (string, bool) {
+	fallback := map[string]string{
+		accountEnvVars.AppID:     stored.AppID,
+		accountEnvVars.AppSecret: stored.AppSecret,
+		accountEnvVars.Token:     stored.Token,
+		accountEnvVars.AESKey:    stored.EncodingAESKey,
+	}
+	return func(k string) (string, bool) {
+		if v, ok := env(k); ok && v != "" {
+			return v, true
+		}
+		if v := fallback[k]; v != "" {
+			return v, true
+		}
+		return env(k)
+	}
+}
+
+// configWithStoredAccount is the start-up configuration once the database is open: the account
+// comes from the environment, else from Settings; with no AppID anywhere the sandbox runs (as
+// before Settings existed), and an explicit -sandbox / QUNFA_SANDBOX still wins. In sandbox mode
+// the stored account is not used: the simulator plays its own account (or the environment's, as
+// before), and the stored one takes effect at the next start without the sandbox.
+func configWithStoredAccount(ctx context.Context, args []string, env func(string) (string, bool), store *models.Store) (Config, error) {
+	stored, err := store.Settings(ctx)
+	if err != nil {
+		return Config{}, err
+	}
+	cfg, err := LoadConfig(args, withStoredAccount(env, stored), io.Discard)
+	if err != nil || !cfg.Sandbox {
+		return cfg, err
+	}
+	return LoadConfig(args, env, io.Discard)
+}
+
+// liveAccount is the account of the running process as the settings page sees it: the
+// environment's fields, the mode, the callback codec (swapped under a lock, read by every
+// callback) and the API client, switched to new credentials at once when the operator saves
+// them. It implements handlers.AccountControl.
+type liveAccount struct {
+	sandbox bool
+	env     models.Settings
+	apiBase string
+	client  *wechat.Client
+	store   *models.Store
+	log     *slog.Logger
+
+	mu     sync.RWMutex
+	codec  wechat.Codec
+	appID  string
+	secret string
+}
+
+var _ handlers.AccountControl = (*liveAccount)(nil)
+
+func newLiveAccount(cfg Config, wx *account, env models.Settings, store *models.Store, log *slog.Logger) *liveAccount {
+	return &liveAccount{
+		sandbox: cfg.Sandbox,
+		env:     env,
+		apiBase: cfg.WeChatAPI,
+		client:  wx.client,
+		store:   store,
+		log:     log,
+		codec:   wx.codec,
+		appID:   cfg.AppID,
+		secret:  cfg.AppSecret,
+	}
+}
+
+// Codec is the current callback codec (handlers.Deps.Codec).
+func (l *liveAccount) Codec() wechat.Codec {
+	l.mu.RLock()
+	defer l.mu.RUnlock()
+	return l.codec
+}
+
+// Sandbox reports whether the embedded simulator stands in for WeChat.
+func (l *liveAccount) Sandbox() bool { return l.sandbox }
+
+// Env returns the account fields the environment sets.
+func (l *liveAccount) Env() models.Settings { return l.env }
+
+// verifyTimeout bounds the credentials check, which the operator waits for.
+const verifyTimeout = 20 * time.Second
+
+// Verify fetches a token with the new credentials on a temporary client. It has no TokenStore
+// (an in-memory one), so the live client's token, in memory and in the database, stays as it
+// is; and no retries, so a refusal comes back at once.
+func (l *liveAccount) Verify(ctx context.Context, appID, appSecret string) error {
+	ctx, cancel := context.WithTimeout(ctx, verifyTimeout)
+	defer cancel()
+	c := wechat.NewClient(wechat.Config{
+		BaseURL: l.apiBase, AppID: appID, AppSecret: appSecret,
+		MaxRetries: -1,
+		Logger:     l.log,
+	})
+	_, err := c.AccessToken(ctx)
+	return err
+}
+
+// Apply switches the live client (when the AppID or AppSecret changed) and the callback codec
+// to account.
+func (l *liveAccount) Apply(account models.Settings) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if account.AppID != l.appID || account.AppSecret != l.secret {
+		// Waits for a token fetch in progress, which the client's timeouts bound.
+		err := l.client.Reconfigure(context.Background(), wechat.Account{
+			AppID:      account.AppID,
+			AppSecret:  account.AppSecret,
+			TokenStore: l.store.AccessTokens(account.AppID),
+		})
+		if err != nil {
+			l.log.Error("switching the WeChat account failed", "appid", account.AppID, "err", err)
+			return
+		}
+		l.appID, l.secret = account.AppID, account.AppSecret
+	}
+	l.codec = wechat.Codec{Token: account.Token, AppID: account.AppID, EncodingAESKey: account.EncodingAESKey}
+	l.log.Info("WeChat account applied", "appid", account.AppID, "secure_callbacks", account.EncodingAESKey != "")
+}
+
+// accountSummary is a one-line, secret-free description of where the account comes from.
+func accountSummary(cfg Config, env models.Settings) string {
+	switch {
+	case cfg.Sandbox:
+		return "sandbox"
+	case env.AppID != "":
+		return fmt.Sprintf("appid %s from the environment", cfg.AppID)
+	default:
+		return fmt.Sprintf("appid %s from Settings", cfg.AppID)
+	}
+}

@@ -1,0 +1,41 @@
+package views
+
+// SettingsPage is the account and API-profile form. It never carries a secret's value: the
+// AppSecret, Token and EncodingAESKey are write-only, shown only as set or not set.
+type SettingsPage struct {
+	Layout      Layout
+	Sandbox     bool   // the embedded simulator stands in for WeChat
+	LiveAppID   string // the account in use (real account mode)
+	StoredAppID string // the account saved for a start without the sandbox ("" none)
+	CallbackURL string // to paste into the WeChat backend
+
+	AppID     AccountField
+	AppSecret AccountField
+	Token     AccountField
+	AESKey    AccountField
+
+	Presets     []SettingsPreset
+	Preset      string // a preset's Key, or "custom"
+	MaxArticles int
+	Audience    string // "groups" | "tags"
+	UploadPath  string // "uploadnews" | "draft"
+
+	Errors FieldErrors
+	// VerifyError is WeChat's refusal of new credentials, already in the page language
+	// ("" for none).
+	VerifyError string
+}
+
+// AccountField is one account field as the page may show it.
+type AccountField struct {
+	Value  string // the AppID only; always "" for a secret
+	Set    bool   // a value is in effect (stored, or from the environment)
+	EnvVar string // the environment variable that sets it, "" when the environment does not
+}
+
+// SettingsPreset is a named API profile of the preset select.
+type SettingsPreset struct {
+	Key, Label           string // "seed" | "today"; catalogue key
+	MaxArticles          int
+	Audience, UploadPath string
+}
