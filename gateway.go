@@ -23,6 +23,15 @@ func (g gateway) UploadImage(ctx context.Context, filename string, data []byte) 
 }
 
 func (g gateway) UploadNews(ctx context.Context, articles []models.NewsArticle) (string, error) {
+	m, err := g.c.UploadNews(ctx, wechatArticles(articles))
+	return m.MediaID, err
+}
+
+func (g gateway) AddDraft(ctx context.Context, articles []models.NewsArticle) (string, error) {
+	return g.c.AddDraft(ctx, wechatArticles(articles))
+}
+
+func wechatArticles(articles []models.NewsArticle) []wechat.Article {
 	out := make([]wechat.Article, len(articles))
 	for i, a := range articles {
 		show := 0
@@ -39,13 +48,12 @@ func (g gateway) UploadNews(ctx context.Context, articles []models.NewsArticle) 
 			ShowCoverPic:     show,
 		}
 	}
-	m, err := g.c.UploadNews(ctx, out)
-	return m.MediaID, err
+	return out
 }
 
-func (g gateway) SendAll(ctx context.Context, toAll bool, groupID int64, mediaID, clientMsgID string) (models.MassResult, error) {
+func (g gateway) SendAll(ctx context.Context, f models.MassFilter, mediaID, clientMsgID string) (models.MassResult, error) {
 	r, err := g.c.SendAll(ctx, wechat.SendAllRequest{
-		Filter:      wechat.MassFilter{IsToAll: toAll, GroupID: groupID},
+		Filter:      wechat.MassFilter{IsToAll: f.ToAll, GroupID: f.ID, UseTag: f.ByTag},
 		Message:     wechat.MassMessage{MsgType: "mpnews", MediaID: mediaID},
 		ClientMsgID: clientMsgID,
 	})
@@ -67,6 +75,18 @@ func (g gateway) DeleteMass(ctx context.Context, msgID int64) error {
 
 func (g gateway) MassStatus(ctx context.Context, msgID int64) (string, error) {
 	return g.c.GetMass(ctx, msgID)
+}
+
+func (g gateway) Tags(ctx context.Context) ([]models.Group, error) {
+	ts, err := g.c.Tags(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]models.Group, len(ts))
+	for i, x := range ts {
+		out[i] = models.Group{ID: x.ID, Name: x.Name, Count: x.Count}
+	}
+	return out, nil
 }
 
 func (g gateway) Groups(ctx context.Context) ([]models.Group, error) {

@@ -96,10 +96,9 @@ func run(ctx context.Context, args []string, env func(string) (string, bool), st
 	live := newLiveAccount(cfg, wx, envAccount, store, logger.With("component", "account"))
 
 	svc := models.NewService(store, gateway{wx.client}, models.Rules{
-		DailyQuota:  cfg.DailyQuota,
-		MonthlyCap:  cfg.MonthlyCap,
-		MaxArticles: 10,
-		Now:         time.Now,
+		DailyQuota: cfg.DailyQuota,
+		MonthlyCap: cfg.MonthlyCap,
+		Now:        time.Now,
 	}, logger.With("component", "send"))
 	svcCtx, stopSvc := context.WithCancel(context.Background())
 	svc.Start(svcCtx)

@@ -60,6 +60,17 @@ func (a *app) renderEditor(c *gin.Context, status int, id uint, articles []views
 		ID:          id,
 		Articles:    articles,
 		Errors:      errs,
-		MaxArticles: a.svc.Rules().MaxArticles,
+		MaxArticles: a.maxArticles(c),
 	}))
+}
+
+// maxArticles is the API profile's article limit; the model enforces it on
+// save, so a failure to read it only loosens the editor's hint.
+func (a *app) maxArticles(c *gin.Context) int {
+	n, err := a.svc.MaxArticles(c.Request.Context())
+	if err != nil {
+		a.log.Error("read the API profile", "err", err)
+		return 10
+	}
+	return n
 }

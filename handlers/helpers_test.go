@@ -53,7 +53,15 @@ func (f *fakeWeChat) mass() (models.MassResult, error) {
 	return models.MassResult{MsgID: 1000000000 + f.nextID, MsgDataID: 2000000000 + f.nextID}, nil
 }
 
-func (f *fakeWeChat) SendAll(ctx context.Context, toAll bool, groupID int64, mediaID, clientMsgID string) (models.MassResult, error) {
+func (f *fakeWeChat) AddDraft(ctx context.Context, articles []models.NewsArticle) (string, error) {
+	return "draft-media", nil
+}
+
+func (f *fakeWeChat) Tags(ctx context.Context) ([]models.Group, error) {
+	return []models.Group{{ID: 134, Name: "广东", Count: 30}}, nil
+}
+
+func (f *fakeWeChat) SendAll(ctx context.Context, filter models.MassFilter, mediaID, clientMsgID string) (models.MassResult, error) {
 	return f.mass()
 }
 

@@ -61,10 +61,14 @@ func (a *app) renderSendForm(c *gin.Context, status int, d models.Draft, f views
 		Form:       f,
 		Errors:     errs,
 	}
-	groups, err := a.svc.Groups(c.Request.Context())
+	groups, byTag, err := a.svc.Audiences(c.Request.Context())
+	page.ByTag = byTag
 	if err != nil {
-		a.log.Error("load groups", "err", err)
+		a.log.Error("load groups or tags", "err", err)
 		page.GroupsErr = "err.groups_unavailable"
+		if byTag {
+			page.GroupsErr = "err.tags_unavailable"
+		}
 	}
 	for _, g := range groups {
 		page.Groups = append(page.Groups, views.GroupOption{ID: g.ID, Name: g.Name, Count: g.Count})

@@ -13,7 +13,7 @@ func sendView(s models.Send, lang string) views.SendView {
 		ID:          s.ID,
 		DraftID:     s.DraftID,
 		Title:       s.Title,
-		Target:      views.Target{Kind: string(s.Target), GroupName: s.GroupName, Recipients: s.Recipients},
+		Target:      views.Target{Kind: string(s.Target), GroupName: s.GroupName, ByTag: s.ByTag, Recipients: s.Recipients},
 		State:       string(s.State),
 		Errcode:     s.Errcode,
 		Errmsg:      s.Errmsg,
@@ -82,7 +82,7 @@ func sendRow(s models.Send) views.SendRow {
 	r := views.SendRow{
 		ID:         s.ID,
 		Title:      s.Title,
-		Target:     views.Target{Kind: string(s.Target), GroupName: s.GroupName, Recipients: s.Recipients},
+		Target:     views.Target{Kind: string(s.Target), GroupName: s.GroupName, ByTag: s.ByTag, Recipients: s.Recipients},
 		State:      string(s.State),
 		CreatedAt:  s.CreatedAt,
 		Stats:      views.Stats{Total: s.Total, Filter: s.Filter, Sent: s.Sent, Error: s.Error},

@@ -153,11 +153,15 @@ func (s *Service) SaveDraft(ctx context.Context, id uint, in DraftInput, operato
 // validateDraft returns the rows to store (sanitised) and every field problem.
 func (s *Service) validateDraft(ctx context.Context, in DraftInput) ([]articleRow, FieldErrors, error) {
 	fe := FieldErrors{}
+	maxArticles, err := s.MaxArticles(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
 	switch {
 	case len(in.Articles) == 0:
 		fe["articles"] = "err.no_articles"
 		return nil, fe, nil
-	case len(in.Articles) > s.rules.MaxArticles:
+	case len(in.Articles) > maxArticles:
 		fe["articles"] = "err.too_many_articles"
 		return nil, fe, nil
 	}

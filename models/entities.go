@@ -73,6 +73,7 @@ type newsUploadRow struct {
 	ContentHash string
 	MediaID     string `gorm:"column:media_id"`
 	UploadedAt  time.Time
+	Path        string // UploadNews or UploadDraft (migration 5)
 }
 
 func (newsUploadRow) TableName() string { return "news_uploads" }
@@ -103,6 +104,9 @@ type sendRow struct {
 	FilterCount   int
 	SentCount     int
 	ErrorCount    int
+	// The API profile the send was planned under (migration 5).
+	Audience   string // AudienceGroups | AudienceTags
+	UploadPath string // UploadNews | UploadDraft
 }
 
 func (sendRow) TableName() string { return "sends" }

@@ -42,6 +42,7 @@ type fakeWeChat struct {
 	// forgotten: media ids this WeChat no longer knows (a restarted sandbox,
 	// an early expiry); using one gives 40007.
 	forgotten map[string]bool
+	filters   []MassFilter // every sendall's audience
 	issued    []string
 	onSend    func() // called during every send call (e.g. to cancel the worker's ctx)
 
@@ -112,9 +113,18 @@ func (f *fakeWeChat) uploadedNews() []NewsArticle {
 }
 
 func (f *fakeWeChat) UploadNews(ctx context.Context, arts []NewsArticle) (string, error) {
+	return f.news_(EndpointUploadNews, arts)
+}
+
+// AddDraft is draft/add: the same checks, counted apart.
+func (f *fakeWeChat) AddDraft(ctx context.Context, arts []NewsArticle) (string, error) {
+	return f.news_(EndpointAddDraft, arts)
+}
+
+func (f *fakeWeChat) news_(ep string, arts []NewsArticle) (string, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	f.calls[EndpointUploadNews]++
+	f.calls[ep]++
 	f.news = append(f.news, append([]NewsArticle(nil), arts...))
 	if f.failNews != nil {
 		return "", f.failNews
@@ -171,7 +181,10 @@ func (f *fakeWeChat) mass(ep, mediaID, clientMsgID string) (MassResult, error) {
 	return MassResult{MsgID: f.nextMsgID, MsgDataID: f.nextMsgID * 10}, nil
 }
 
-func (f *fakeWeChat) SendAll(ctx context.Context, toAll bool, groupID int64, mediaID, clientMsgID string) (MassResult, error) {
+func (f *fakeWeChat) SendAll(ctx context.Context, filter MassFilter, mediaID, clientMsgID string) (MassResult, error) {
+	f.mu.Lock()
+	f.filters = append(f.filters, filter)
+	f.mu.Unlock()
 	return f.mass(EndpointSendAll, mediaID, clientMsgID)
 }
 
@@ -198,6 +211,11 @@ func (f *fakeWeChat) MassStatus(ctx context.Context, msgID int64) (string, error
 		return st, nil
 	}
 	return "SENDING", nil
+}
+
+// Tags are today's audiences: their own ids, names and counts.
+func (f *fakeWeChat) Tags(ctx context.Context) ([]Group, error) {
+	return []Group{{2, "星标组", 7}, {134, "广东", 30}}, nil
 }
 
 func (f *fakeWeChat) Groups(ctx context.Context) ([]Group, error) {
@@ -272,8 +290,17 @@ func jpegBytes(t *testing.T, shade uint8) []byte {
 // draft saves a draft with n articles sharing one thumb.
 func (f *fixture) draft(t *testing.T, n int) Draft {
 	t.Helper()
-	ctx := context.Background()
-	th, err := f.svc.SaveThumb(ctx, "cover.jpg", jpegBytes(t, 10))
+	d, err := f.svc.SaveDraft(context.Background(), 0, f.draftInputT(t, n), 1)
+	if err != nil {
+		t.Fatalf("SaveDraft: %v", err)
+	}
+	return d
+}
+
+// draftInputT is a valid n-article draft sharing one stored thumb.
+func (f *fixture) draftInputT(t *testing.T, n int) DraftInput {
+	t.Helper()
+	th, err := f.svc.SaveThumb(context.Background(), "cover.jpg", jpegBytes(t, 10))
 	if err != nil {
 		t.Fatalf("SaveThumb: %v", err)
 	}
@@ -281,11 +308,7 @@ func (f *fixture) draft(t *testing.T, n int) Draft {
 	for i := 0; i < n; i++ {
 		in.Articles = append(in.Articles, ArticleInput{Title: fmt.Sprintf("标题 %d", i), Content: "<p>正文</p>", ThumbID: th.ID})
 	}
-	d, err := f.svc.SaveDraft(ctx, 0, in, 1)
-	if err != nil {
-		t.Fatalf("SaveDraft: %v", err)
-	}
-	return d
+	return in
 }
 
 func openIDList(n int) string {

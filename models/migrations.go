@@ -18,8 +18,9 @@ type migration struct {
 var migrations = []migration{
 	{1, "initial schema", migrateV1},
 	{2, "persisted access token; article URLs and copyright check of a finished job", migrateV2},
-	{3, "images inside article content", migrateV3}, // migrations_v3.go
-	{4, "operator-editable settings", migrateV4},    // migrations_v4.go
+	{3, "images inside article content", migrateV3},            // migrations_v3.go
+	{4, "operator-editable settings", migrateV4},               // migrations_v4.go
+	{5, "API profile per send and per news upload", migrateV5}, // migrations_v5.go
 }
 
 // migrate applies every migration newer than the recorded version, each in its own transaction

@@ -24,13 +24,14 @@ func (s *Service) monthlyUse(ctx context.Context, p *planned, groupID int64) err
 	since := monthStart(s.now())
 	// Batches WeChat took this month (a msg_id), with their send's audience.
 	type row struct {
-		Target  string
-		GroupID int64
-		OpenIDs string
+		Target   string
+		GroupID  int64
+		Audience string
+		OpenIDs  string
 	}
 	var rows []row
 	err := s.store.db(ctx).Table("send_batches AS b").
-		Select("s.target AS target, s.group_id AS group_id, b.open_ids AS open_ids").
+		Select("s.target AS target, s.group_id AS group_id, s.audience AS audience, b.open_ids AS open_ids").
 		Joins("JOIN sends AS s ON s.id = b.send_id").
 		Where("b.msg_id <> 0 AND b.submitted_at >= ?", since.UTC()).
 		Scan(&rows).Error
@@ -44,7 +45,7 @@ func (s *Service) monthlyUse(ctx context.Context, p *planned, groupID int64) err
 		case TargetAll:
 			everyone++
 		case TargetGroup:
-			if p.target == TargetGroup && r.GroupID == groupID {
+			if p.target == TargetGroup && r.GroupID == groupID && r.Audience == p.profile.Audience {
 				sameGroup++
 			}
 		case TargetOpenIDs:

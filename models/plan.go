@@ -57,6 +57,7 @@ type snapArticle struct {
 // planned is a Plan plus what StartSend needs to create the send.
 type planned struct {
 	Plan
+	profile   Settings // the API profile the send is planned under
 	draft     Draft
 	target    TargetKind
 	openIDs   []string
@@ -81,6 +82,13 @@ func (s *Service) plan(ctx context.Context, in SendInput) (planned, error) {
 	}
 	p.draft = d
 	p.target = in.Target
+	if p.profile, err = s.profile(ctx); err != nil {
+		return p, err
+	}
+	if len(d.Articles) > p.profile.MaxArticles {
+		// A draft written under a roomier profile: the operator trims it first.
+		return p, fieldError("draft", "err.too_many_articles_to_send")
+	}
 
 	switch in.Target {
 	case TargetAll:
@@ -88,7 +96,7 @@ func (s *Service) plan(ctx context.Context, in SendInput) (planned, error) {
 		p.Batches = 1
 		// The follower total is only an estimate for the confirmation page: a failure to fetch it
 		// must not stop a send to everyone.
-		if groups, err := s.wx.Groups(ctx); err != nil {
+		if groups, _, err := s.audiences(ctx, p.profile.Audience); err != nil {
 			s.log.Warn("groups unavailable for the recipient estimate", "err", redact(err.Error()))
 		} else {
 			for _, g := range groups {
@@ -96,9 +104,9 @@ func (s *Service) plan(ctx context.Context, in SendInput) (planned, error) {
 			}
 		}
 	case TargetGroup:
-		groups, err := s.wx.Groups(ctx)
+		groups, _, err := s.audiences(ctx, p.profile.Audience)
 		if err != nil {
-			return p, fmt.Errorf("models: fetch groups: %w", err)
+			return p, err
 		}
 		found := false
 		for _, g := range groups {
@@ -126,7 +134,7 @@ func (s *Service) plan(ctx context.Context, in SendInput) (planned, error) {
 	if err := s.monthlyUse(ctx, &p, in.GroupID); err != nil {
 		return p, err
 	}
-	thumbs, news, err := s.uploadsNeeded(ctx, snapshot(d))
+	thumbs, news, err := s.uploadsNeeded(ctx, snapshot(d), p.profile.UploadPath)
 	if err != nil {
 		return p, err
 	}
@@ -135,7 +143,7 @@ func (s *Service) plan(ctx context.Context, in SendInput) (planned, error) {
 		p.Calls = append(p.Calls, PlannedCall{EndpointUploadThumb, thumbs})
 	}
 	if news > 0 {
-		p.Calls = append(p.Calls, PlannedCall{EndpointUploadNews, news})
+		p.Calls = append(p.Calls, PlannedCall{newsEndpoint(p.profile.UploadPath), news})
 	}
 	p.Calls = append(p.Calls, PlannedCall{sendEndpoint(in.Target), p.Batches})
 	p.CallsNeeded = thumbs + news + p.Batches
@@ -146,6 +154,14 @@ func (s *Service) plan(ctx context.Context, in SendInput) (planned, error) {
 		return p, ErrQuotaExceeded
 	}
 	return p, nil
+}
+
+// newsEndpoint is the call that turns a draft into an mpnews media_id.
+func newsEndpoint(uploadPath string) string {
+	if uploadPath == UploadDraft {
+		return EndpointAddDraft
+	}
+	return EndpointUploadNews
 }
 
 func sendEndpoint(t TargetKind) string {
@@ -183,7 +199,7 @@ func distinctThumbs(arts []snapArticle) []uint {
 
 // uploadsNeeded counts thumb uploads (thumbs without a fresh media id) and whether uploadnews is
 // needed (no fresh upload of exactly this content with these thumb media ids).
-func (s *Service) uploadsNeeded(ctx context.Context, arts []snapArticle) (thumbs, news int, err error) {
+func (s *Service) uploadsNeeded(ctx context.Context, arts []snapArticle, uploadPath string) (thumbs, news int, err error) {
 	now := s.now()
 	mediaIDs := map[uint]string{}
 	for _, id := range distinctThumbs(arts) {
@@ -200,7 +216,7 @@ func (s *Service) uploadsNeeded(ctx context.Context, arts []snapArticle) (thumbs
 	if thumbs > 0 {
 		return thumbs, 1, nil // new thumb media ids make new news content
 	}
-	if _, ok, err := s.freshNewsUpload(ctx, newsHash(newsArticles(arts, mediaIDs))); err != nil {
+	if _, ok, err := s.freshNewsUpload(ctx, newsHash(newsArticles(arts, mediaIDs)), uploadPath); err != nil {
 		return 0, 0, err
 	} else if !ok {
 		news = 1
@@ -225,10 +241,12 @@ func newsHash(arts []NewsArticle) string {
 }
 
 // freshNewsUpload returns a still-valid media id uploaded for this content hash.
-func (s *Service) freshNewsUpload(ctx context.Context, hash string) (string, bool, error) {
+// A draft-box item (draft/add) does not expire; an uploadnews media_id lives 3 days.
+func (s *Service) freshNewsUpload(ctx context.Context, hash, uploadPath string) (string, bool, error) {
 	var rows []newsUploadRow
 	cutoff := s.now().Add(-mediaLifetime)
-	if err := s.store.db(ctx).Where("content_hash = ? AND uploaded_at > ?", hash, cutoff).
+	if err := s.store.db(ctx).Where("content_hash = ? AND path = ? AND (path = ? OR uploaded_at > ?)",
+		hash, uploadPath, UploadDraft, cutoff).
 		Order("uploaded_at DESC").Limit(1).Find(&rows).Error; err != nil {
 		return "", false, err
 	}

@@ -9,6 +9,7 @@ import (
 const (
 	EndpointUploadThumb = "media/upload?type=thumb"
 	EndpointUploadNews  = "media/uploadnews"
+	EndpointAddDraft    = "draft/add"
 	EndpointSendAll     = "message/mass/sendall"
 	EndpointSend        = "message/mass/send"
 	EndpointDelete      = "message/mass/delete"

@@ -66,6 +66,7 @@ func (s *Service) StartSend(ctx context.Context, in SendInput, operatorID uint) 
 			IdemKey: key, DraftID: p.draft.ID, Title: title, Target: string(p.target), GroupID: in.GroupID,
 			GroupName: p.GroupName, Recipients: p.Recipients, ArticlesJSON: string(arts),
 			State: string(StateQueued), OperatorID: operatorID, CreatedAt: s.now(),
+			Audience: p.profile.Audience, UploadPath: p.profile.UploadPath,
 		}
 		if p.target != TargetGroup {
 			row.GroupID = 0

@@ -46,6 +46,7 @@ type Send struct {
 	Target      TargetKind
 	GroupID     int64
 	GroupName   string
+	ByTag       bool // GroupID is a tag (today's API), not a 2014 group
 	Recipients  int
 	State       SendState
 	Errcode     int
@@ -210,7 +211,7 @@ func (r sendRow) send() Send {
 		GroupName: r.GroupName, Recipients: r.Recipients, State: SendState(r.State), Errcode: r.Errcode,
 		Errmsg: r.Errmsg, OperatorID: r.OperatorID, CreatedAt: r.CreatedAt, SubmittedAt: r.SubmittedAt,
 		FinishedAt: r.FinishedAt, DeletedAt: r.DeletedAt, Status: r.Status, Total: r.TotalCount,
-		Filter: r.FilterCount, Sent: r.SentCount, Error: r.ErrorCount,
+		Filter: r.FilterCount, Sent: r.SentCount, Error: r.ErrorCount, ByTag: r.Audience == AudienceTags,
 	}
 }
 

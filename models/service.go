@@ -13,10 +13,9 @@ var Beijing = time.FixedZone("CST", 8*3600)
 // Rules are WeChat's limits as this deployment applies them, plus the worker's pacing.
 // Zero values take the defaults noted on each field.
 type Rules struct {
-	DailyQuota  int              // advanced calls a Beijing day, uploads included (default 10)
-	MonthlyCap  int              // mass messages a follower receives a month (default 4)
-	MaxArticles int              // articles in one news message (default 10, the seed's rule)
-	Now         func() time.Time // default time.Now
+	DailyQuota int              // advanced calls a Beijing day, uploads included (default 10)
+	MonthlyCap int              // mass messages a follower receives a month (default 4)
+	Now        func() time.Time // default time.Now
 
 	PollInterval   time.Duration // worker tick (default 5 s)
 	MaxAttempts    int           // transient failures before a send is marked failed (default 5)
@@ -30,9 +29,6 @@ func (r Rules) withDefaults() Rules {
 	}
 	if r.MonthlyCap <= 0 {
 		r.MonthlyCap = 4
-	}
-	if r.MaxArticles <= 0 {
-		r.MaxArticles = 10
 	}
 	if r.Now == nil {
 		r.Now = time.Now

@@ -10,14 +10,26 @@ import (
 type WeChat interface {
 	UploadThumb(ctx context.Context, filename string, data []byte) (mediaID string, err error)
 	UploadNews(ctx context.Context, articles []NewsArticle) (mediaID string, err error)
+	// AddDraft is draft/add, today's source of an mpnews media_id (a draft-box item, which
+	// does not expire). An advanced call like uploadnews.
+	AddDraft(ctx context.Context, articles []NewsArticle) (mediaID string, err error)
 	// UploadImage is media/uploadimg: an image for use inside article content (JPEG/PNG under 1 MB).
 	// The URL it returns does not expire. Not an advanced call: it uses no daily quota.
 	UploadImage(ctx context.Context, filename string, data []byte) (url string, err error)
-	SendAll(ctx context.Context, toAll bool, groupID int64, mediaID, clientMsgID string) (MassResult, error)
+	SendAll(ctx context.Context, f MassFilter, mediaID, clientMsgID string) (MassResult, error)
 	SendToOpenIDs(ctx context.Context, openIDs []string, mediaID, clientMsgID string) (MassResult, error)
 	DeleteMass(ctx context.Context, msgID int64) error
 	MassStatus(ctx context.Context, msgID int64) (string, error) // SEND_SUCCESS, SENDING, SEND_FAIL, DELETE
-	Groups(ctx context.Context) ([]Group, error)
+	Groups(ctx context.Context) ([]Group, error)                 // 2014 groups (groups/get)
+	Tags(ctx context.Context) ([]Group, error)                   // today's tags (tags/get)
+}
+
+// MassFilter is sendall's audience: everyone, or one group (2014: filter.group_id) or tag
+// (today: filter.tag_id).
+type MassFilter struct {
+	ToAll bool
+	ID    int64
+	ByTag bool
 }
 
 // NewsArticle is one article of an uploadnews call.

@@ -171,7 +171,8 @@ func (s *Service) uploadContent(ctx context.Context, send *sendRow, arts []snapA
 	// The hash is of the content as stored (with /images/N), as the plan computes it: an image's
 	// uploadimg URL never changes once known, so the same content always makes the same news.
 	hash := newsHash(news)
-	if id, ok, err := s.freshNewsUpload(ctx, hash); err != nil || ok {
+	path := send.UploadPath
+	if id, ok, err := s.freshNewsUpload(ctx, hash, path); err != nil || ok {
 		return id, err
 	}
 	// Images inside the content go up first (media/uploadimg, no quota) and their URLs replace
@@ -179,14 +180,18 @@ func (s *Service) uploadContent(ctx context.Context, send *sendRow, arts []snapA
 	if err := s.contentForWeChat(ctx, send.ID, news); err != nil {
 		return "", err
 	}
-	if err := s.useQuota(ctx, send.ID, EndpointUploadNews); err != nil {
+	if err := s.useQuota(ctx, send.ID, newsEndpoint(path)); err != nil {
 		return "", err
 	}
-	mediaID, err := s.wx.UploadNews(ctx, news)
+	upload := s.wx.UploadNews
+	if path == UploadDraft {
+		upload = s.wx.AddDraft
+	}
+	mediaID, err := upload(ctx, news)
 	if err != nil {
 		return "", err
 	}
-	row := newsUploadRow{DraftID: send.DraftID, ContentHash: hash, MediaID: mediaID, UploadedAt: s.now()}
+	row := newsUploadRow{DraftID: send.DraftID, ContentHash: hash, MediaID: mediaID, UploadedAt: s.now(), Path: path}
 	if err := s.store.db(ctx).Create(&row).Error; err != nil {
 		return "", err
 	}
@@ -196,7 +201,7 @@ func (s *Service) uploadContent(ctx context.Context, send *sendRow, arts []snapA
 func (s *Service) newsStillFresh(ctx context.Context, mediaID string) bool {
 	var n int64
 	err := s.store.db(ctx).Model(&newsUploadRow{}).
-		Where("media_id = ? AND uploaded_at > ?", mediaID, s.now().Add(-mediaLifetime)).Count(&n).Error
+		Where("media_id = ? AND (path = ? OR uploaded_at > ?)", mediaID, UploadDraft, s.now().Add(-mediaLifetime)).Count(&n).Error
 	return err == nil && n > 0
 }
 
@@ -221,7 +226,8 @@ func (s *Service) submitBatch(ctx context.Context, send *sendRow, b *batchRow) e
 	if TargetKind(send.Target) == TargetOpenIDs {
 		res, err = s.wx.SendToOpenIDs(ctx, strings.Split(b.OpenIDs, "\n"), send.MediaID, b.ClientMsgID)
 	} else {
-		res, err = s.wx.SendAll(ctx, send.Target == string(TargetAll), send.GroupID, send.MediaID, b.ClientMsgID)
+		res, err = s.wx.SendAll(ctx, MassFilter{ToAll: send.Target == string(TargetAll), ID: send.GroupID,
+			ByTag: send.Audience == AudienceTags}, send.MediaID, b.ClientMsgID)
 	}
 	if err != nil {
 		if ae, ok := asAPIError(err); ok && ae.Errcode() == codeClientMsgIDExist {

@@ -151,7 +151,8 @@ type SendFormPage struct {
 	DraftID    uint
 	DraftTitle string
 	Form       SendFields
-	Groups     []GroupOption
+	Groups     []GroupOption // 2014 groups, or today's tags when ByTag
+	ByTag      bool
 	GroupsErr  string // catalogue key when the groups could not be loaded
 	Errors     FieldErrors
 }
@@ -219,6 +220,7 @@ type SendRow struct {
 type Target struct {
 	Kind       string // "all" | "group" | "openids"
 	GroupName  string
+	ByTag      bool // the group is a tag (today's API)
 	Recipients int
 }
 
