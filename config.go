@@ -14,18 +14,22 @@ import (
 // Config is everything the operator can set from outside: defaults, then the
 // environment, then flags (DESIGN.md "Contract with the outside").
 type Config struct {
-	Addr       string
-	DB         string
-	WeChatAPI  string
-	AppID      string
-	AppSecret  string
-	Token      string
-	AESKey     string
-	AdminUser  string
-	AdminPass  string
-	Sandbox    bool
-	DailyQuota int
-	MonthlyCap int
+	Addr      string
+	DB        string
+	WeChatAPI string
+	AppID     string
+	AppSecret string
+	Token     string
+	AESKey    string
+	AdminUser string
+	AdminPass string
+	Sandbox   bool
+	// StableToken fetches access tokens with cgi-bin/stable_token (§1.2),
+	// which other servers of the same account can share without invalidating
+	// each other's token.
+	StableToken bool
+	DailyQuota  int
+	MonthlyCap  int
 }
 
 const defaultWeChatAPI = "https://api.weixin.qq.com"
@@ -66,6 +70,13 @@ func LoadConfig(args []string, env func(string) (string, bool), stderr io.Writer
 			*dst = n
 		}
 	}
+	if v, ok := env("QUNFA_STABLE_TOKEN"); ok && v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("QUNFA_STABLE_TOKEN=%q 应为 true/false / must be true or false", v))
+		}
+		cfg.StableToken = b
+	}
 	intEnv("QUNFA_DAILY_QUOTA", &cfg.DailyQuota)
 	intEnv("QUNFA_MONTHLY_CAP", &cfg.MonthlyCap)
 
@@ -90,6 +101,7 @@ func LoadConfig(args []string, env func(string) (string, bool), stderr io.Writer
 	fs.StringVar(&cfg.DB, "db", cfg.DB, "SQLite database file 数据库文件 (QUNFA_DB)")
 	fs.StringVar(&cfg.WeChatAPI, "wechat-api", cfg.WeChatAPI, "WeChat API base URL 微信接口地址 (QUNFA_WECHAT_API)")
 	sandboxFlag := fs.Bool("sandbox", cfg.Sandbox, "run the embedded WeChat simulator 使用内置模拟器 (QUNFA_SANDBOX; default: on when no AppID)")
+	fs.BoolVar(&cfg.StableToken, "stable-token", cfg.StableToken, "fetch tokens with cgi-bin/stable_token 使用稳定版接口调用凭据 (QUNFA_STABLE_TOKEN)")
 	fs.IntVar(&cfg.DailyQuota, "daily-quota", cfg.DailyQuota, "advanced-API calls per day 每日高级接口调用次数 (QUNFA_DAILY_QUOTA)")
 	fs.IntVar(&cfg.MonthlyCap, "monthly-cap", cfg.MonthlyCap, "mass messages per follower per month 每位粉丝每月群发上限 (QUNFA_MONTHLY_CAP)")
 	if err := fs.Parse(args); err != nil {
@@ -149,7 +161,7 @@ func (c Config) String() string {
 		}
 		return "****"
 	}
-	return fmt.Sprintf("addr=%s db=%s wechat_api=%s appid=%s appsecret=%s token=%s aeskey=%s admin_user=%s admin_password=%s sandbox=%t daily_quota=%d monthly_cap=%d",
+	return fmt.Sprintf("addr=%s db=%s wechat_api=%s appid=%s appsecret=%s token=%s aeskey=%s admin_user=%s admin_password=%s sandbox=%t stable_token=%t daily_quota=%d monthly_cap=%d",
 		c.Addr, c.DB, c.WeChatAPI, c.AppID, mask(c.AppSecret), mask(c.Token), mask(c.AESKey), c.AdminUser, mask(c.AdminPass),
-		c.Sandbox, c.DailyQuota, c.MonthlyCap)
+		c.Sandbox, c.StableToken, c.DailyQuota, c.MonthlyCap)
 }

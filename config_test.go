@@ -68,6 +68,7 @@ func TestLoadConfigRejectsBadValues(t *testing.T) {
 		{"short aes key", map[string]string{"QUNFA_AESKEY": "short"}, nil, "43 characters"},
 		{"half admin", map[string]string{"QUNFA_ADMIN_USER": "admin"}, nil, "QUNFA_ADMIN_PASSWORD"},
 		{"bad sandbox", map[string]string{"QUNFA_SANDBOX": "maybe"}, nil, "QUNFA_SANDBOX"},
+		{"bad stable token", map[string]string{"QUNFA_STABLE_TOKEN": "sometimes"}, nil, "QUNFA_STABLE_TOKEN"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -188,8 +188,9 @@ func connectWeChat(cfg Config, baseURL string, store *models.Store, logger *slog
 		BaseURL: apiBase, AppID: a.codec.AppID, AppSecret: appSecret,
 		// Kept in the database: a restart must not fetch a new token, which
 		// would invalidate the one in use (protocol §1.1).
-		TokenStore: store.AccessTokens(a.codec.AppID),
-		Logger:     logger.With("component", "wechat"),
+		TokenStore:  store.AccessTokens(a.codec.AppID),
+		StableToken: cfg.StableToken,
+		Logger:      logger.With("component", "wechat"),
 	})
 	return a, nil
 }

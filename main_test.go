@@ -118,3 +118,44 @@ func TestRestartReusesStoredToken(t *testing.T) {
 		t.Fatalf("token fetched %d times across a restart, want 1", n)
 	}
 }
+
+// QUNFA_STABLE_TOKEN (or -stable-token) makes the client use
+// cgi-bin/stable_token, which does not invalidate other servers' tokens.
+func TestStableTokenSetting(t *testing.T) {
+	sim := sandbox.New(sandbox.Config{AppID: "wxfeedfacecafe0004", AppSecret: "sec", Token: "tok"})
+	defer sim.Close()
+	api := httptest.NewServer(sim)
+	defer api.Close()
+	for _, tc := range []struct {
+		env    map[string]string
+		args   []string
+		stable bool
+	}{
+		{map[string]string{"QUNFA_STABLE_TOKEN": "true"}, nil, true},
+		{nil, []string{"-stable-token"}, true},
+		{nil, nil, false},
+	} {
+		env := map[string]string{"QUNFA_APPID": "wxfeedfacecafe0004", "QUNFA_APPSECRET": "sec", "QUNFA_TOKEN": "tok", "QUNFA_WECHAT_API": api.URL}
+		for k, v := range tc.env {
+			env[k] = v
+		}
+		cfg, err := LoadConfig(tc.args, envOf(env), io.Discard)
+		if err != nil || cfg.StableToken != tc.stable {
+			t.Fatalf("%v %v: StableToken=%v (%v)", tc.env, tc.args, cfg.StableToken, err)
+		}
+		before, beforeStable := sim.Calls("/cgi-bin/token"), sim.Calls("/cgi-bin/stable_token")
+		wx, err := connectWeChat(cfg, "http://127.0.0.1:1", openStore(t), slog.New(slog.NewTextHandler(io.Discard, nil)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := (gateway{wx.client}).Groups(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		wx.Close()
+		gotStable := sim.Calls("/cgi-bin/stable_token") - beforeStable
+		gotPlain := sim.Calls("/cgi-bin/token") - before
+		if (tc.stable && (gotStable != 1 || gotPlain != 0)) || (!tc.stable && (gotStable != 0 || gotPlain != 1)) {
+			t.Fatalf("stable=%v: stable_token %d, token %d", tc.stable, gotStable, gotPlain)
+		}
+	}
+}
