@@ -94,6 +94,7 @@ type liveAccount struct {
 	sandbox bool
 	env     models.Settings
 	apiBase string
+	stable  bool // tokens from cgi-bin/stable_token
 	client  *wechat.Client
 	store   *models.Store
 	log     *slog.Logger
@@ -111,6 +112,7 @@ func newLiveAccount(cfg Config, wx *account, env models.Settings, store *models.
 		sandbox: cfg.Sandbox,
 		env:     env,
 		apiBase: cfg.WeChatAPI,
+		stable:  cfg.StableToken,
 		client:  wx.client,
 		store:   store,
 		log:     log,
@@ -136,16 +138,19 @@ func (l *liveAccount) Env() models.Settings { return l.env }
 // verifyTimeout bounds the credentials check, which the operator waits for.
 const verifyTimeout = 20 * time.Second
 
-// Verify fetches a token with the new credentials on a temporary client. It has no TokenStore
-// (an in-memory one), so the live client's token, in memory and in the database, stays as it
-// is; and no retries, so a refusal comes back at once.
+// Verify fetches a token with the new credentials on a temporary client, with no retries so a
+// refusal comes back at once. The token it gets goes into the account's token store: a fetch
+// invalidates the previous token (after a 5-minute overlap), so this one must be the one the
+// live client goes on with, not thrown away.
 func (l *liveAccount) Verify(ctx context.Context, appID, appSecret string) error {
 	ctx, cancel := context.WithTimeout(ctx, verifyTimeout)
 	defer cancel()
 	c := wechat.NewClient(wechat.Config{
 		BaseURL: l.apiBase, AppID: appID, AppSecret: appSecret,
-		MaxRetries: -1,
-		Logger:     l.log,
+		MaxRetries:  -1,
+		TokenStore:  verifiedTokenStore{l.store.AccessTokens(appID)},
+		StableToken: l.stable,
+		Logger:      l.log,
 	})
 	_, err := c.AccessToken(ctx)
 	return err
@@ -169,7 +174,12 @@ func (l *liveAccount) Apply(account models.Settings) {
 		}
 		l.appID, l.secret = account.AppID, account.AppSecret
 	}
-	l.codec = wechat.Codec{Token: account.Token, AppID: account.AppID, EncodingAESKey: account.EncodingAESKey}
+	prevKey := l.codec.PreviousEncodingAESKey
+	if l.codec.EncodingAESKey != account.EncodingAESKey {
+		prevKey = l.codec.EncodingAESKey // pushes sealed before the change still open
+	}
+	l.codec = wechat.Codec{Token: account.Token, AppID: account.AppID, EncodingAESKey: account.EncodingAESKey,
+		PreviousEncodingAESKey: prevKey}
 	l.log.Info("WeChat account applied", "appid", account.AppID, "secure_callbacks", account.EncodingAESKey != "")
 }
 
@@ -183,4 +193,12 @@ func accountSummary(cfg Config, env models.Settings) string {
 	default:
 		return fmt.Sprintf("appid %s from Settings", cfg.AppID)
 	}
+}
+
+// verifiedTokenStore saves the token a verification fetched but never hands
+// one out: the check must ask WeChat, not trust a stored token.
+type verifiedTokenStore struct{ *models.TokenStore }
+
+func (verifiedTokenStore) Load(context.Context) (string, time.Time, error) {
+	return "", time.Time{}, nil
 }

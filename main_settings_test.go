@@ -198,11 +198,16 @@ func TestSavedAccountSwitchesTheLiveClientAndCodec(t *testing.T) {
 	if n := wc.calls(acctB.AppID, "/cgi-bin/token"); n != 1 {
 		t.Fatalf("token fetches at B after the check = %d, want 1", n)
 	}
-	if tok, _, _ := store.AccessTokens(acctB.AppID).Load(ctx); tok != "" {
-		t.Fatal("the check stored its token: it must use a temporary client without a token store")
+	// The check's token is kept: a fetch invalidates the previous token, so
+	// the live client must go on with this one rather than fetch again.
+	if tok, _, _ := store.AccessTokens(acctB.AppID).Load(ctx); tok == "" {
+		t.Fatal("the check's token was thrown away")
 	}
 	if _, err := gw.Groups(ctx); err != nil {
 		t.Fatalf("groups after the switch: %v", err)
+	}
+	if n := wc.calls(acctB.AppID, "/cgi-bin/token"); n != 1 {
+		t.Fatalf("token fetches at B after the switch = %d, want still 1 (the verified token reused)", n)
 	}
 	if wc.calls(acctB.AppID, "/cgi-bin/groups/get") != 1 || wc.calls(acctA.AppID, "/cgi-bin/groups/get") != 1 {
 		t.Fatal("the call after saving was not made as account B")
@@ -424,5 +429,22 @@ func TestBrowserSettings(t *testing.T) {
 	}
 	if state, _ := text(ctx, `[data-testid=appsecret-state]`); !strings.Contains(state, "已设置") {
 		t.Errorf("AppSecret state %q, want 已设置", state)
+	}
+}
+
+// Changing the EncodingAESKey keeps the old one as the codec's previous key,
+// so pushes WeChat sealed before the change still open.
+func TestApplyKeepsPreviousAESKey(t *testing.T) {
+	const oldKey = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
+	const newKey = "AdiqDDDvUNCeE1ZW5XJmjf9fqNBJpGBs4vL4cHKmHBS"
+	live := &liveAccount{log: slog.New(slog.DiscardHandler), appID: "wx1", secret: "s",
+		codec: wechat.Codec{Token: "t", AppID: "wx1", EncodingAESKey: oldKey}}
+	live.Apply(models.Settings{AppID: "wx1", AppSecret: "s", Token: "t", EncodingAESKey: newKey})
+	if c := live.Codec(); c.EncodingAESKey != newKey || c.PreviousEncodingAESKey != oldKey {
+		t.Fatalf("after a key change: current %q previous %q", c.EncodingAESKey, c.PreviousEncodingAESKey)
+	}
+	live.Apply(models.Settings{AppID: "wx1", AppSecret: "s", Token: "t2", EncodingAESKey: newKey})
+	if c := live.Codec(); c.PreviousEncodingAESKey != oldKey || c.Token != "t2" {
+		t.Fatalf("a save without a key change lost the previous key: %+v", c.Token)
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"encoding/xml"
+	"errors"
 	"fmt"
 	"io"
 	"net/url"
@@ -35,6 +36,9 @@ type Codec struct {
 	Token          string
 	AppID          string
 	EncodingAESKey string // "" = plaintext only; 43 characters otherwise
+	// PreviousEncodingAESKey is tried when the current key does not decrypt: WeChat's FAQ says
+	// to keep the previous key after a change, for pushes already on their way (§4.2).
+	PreviousEncodingAESKey string
 }
 
 // VerifyURL checks a GET URL-verification request and returns echostr verbatim when it is genuine.
@@ -111,18 +115,25 @@ func (c Codec) Open(q url.Values, body []byte) ([]byte, error) {
 		if c.EncodingAESKey == "" {
 			return nil, fmt.Errorf("%w: encrypted callback but no EncodingAESKey configured", ErrDecrypt)
 		}
-		key, err := AESKey(c.EncodingAESKey)
-		if err != nil {
-			return nil, err
+		msg, err := c.decrypt(c.EncodingAESKey, env.Encrypt)
+		if err != nil && c.PreviousEncodingAESKey != "" && (errors.Is(err, ErrDecrypt) || errors.Is(err, ErrAppID)) {
+			if prev, perr := c.decrypt(c.PreviousEncodingAESKey, env.Encrypt); perr == nil {
+				return prev, nil
+			}
 		}
-		msg, _, err := decryptMsg(key, env.Encrypt, c.AppID)
-		if err != nil {
-			return nil, err
-		}
-		return msg, nil
+		return msg, err
 	default:
 		return nil, fmt.Errorf("%w: unknown encrypt_type", ErrMalformed)
 	}
+}
+
+func (c Codec) decrypt(encodingAESKey, encrypted string) ([]byte, error) {
+	key, err := AESKey(encodingAESKey)
+	if err != nil {
+		return nil, err
+	}
+	msg, _, err := decryptMsg(key, encrypted, c.AppID)
+	return msg, err
 }
 
 // Seal does what WeChat does when it pushes plaintext: it returns the query (signature, timestamp,

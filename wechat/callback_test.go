@@ -199,3 +199,31 @@ func TestCheckTimestamp(t *testing.T) {
 		}
 	}
 }
+
+// After an EncodingAESKey change, pushes sealed with the previous key still
+// open (WeChat's FAQ: keep the current and the previous key); a key that is
+// neither is refused.
+func TestOpenWithPreviousAESKey(t *testing.T) {
+	const oldKey = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
+	const newKey = "AdiqDDDvUNCeE1ZW5XJmjf9fqNBJpGBs4vL4cHKmHBS"
+	plain := []byte("<xml><Event><![CDATA[MASSSENDJOBFINISH]]></Event></xml>")
+	sealer := Codec{Token: "tok", AppID: "wx2c2769f8efd9abc2", EncodingAESKey: oldKey}
+	q, body, err := sealer.Seal(plain, "1700000000", "n1", true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	current := Codec{Token: "tok", AppID: "wx2c2769f8efd9abc2", EncodingAESKey: newKey}
+	if _, err := current.Open(q, body); err == nil {
+		t.Fatal("the new key alone opened a push sealed with the old one")
+	}
+	current.PreviousEncodingAESKey = oldKey
+	got, err := current.Open(q, body)
+	if err != nil || string(got) != string(plain) {
+		t.Fatalf("with the previous key: %q, %v", got, err)
+	}
+	other := current
+	other.PreviousEncodingAESKey = newKey
+	if _, err := other.Open(q, body); err == nil {
+		t.Fatal("a key that is neither current nor previous opened the push")
+	}
+}
