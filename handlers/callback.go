@@ -1,6 +1,8 @@
 package handlers
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"io"
 	"net/http"
 	"strconv"
@@ -46,13 +48,22 @@ func (a *app) callbackEvent(c *gin.Context) {
 		c.String(http.StatusForbidden, "forbidden")
 		return
 	}
+	ctx := c.Request.Context()
 	ev, err := wechat.ParseEvent(plain)
 	if err != nil {
-		a.log.Warn("callback event unparsable", "err", err)
-		c.String(http.StatusBadRequest, "bad request")
+		// Genuine (it was signed) but not understood: keep it for a person to
+		// read and answer "success" — refusing would only make WeChat retry
+		// the same bytes. Identical bodies are stored once.
+		a.log.Warn("signed callback not understood; stored as is", "err", err)
+		sum := sha256.Sum256(plain)
+		if err := a.svc.RecordOtherEvent(ctx, unparsedEvent, "sha256:"+hex.EncodeToString(sum[:8]), 0, plain); err != nil {
+			a.log.Error("record unparsed callback", "err", err)
+			c.String(http.StatusInternalServerError, "error")
+			return
+		}
+		c.Data(http.StatusOK, "text/plain; charset=utf-8", []byte("success"))
 		return
 	}
-	ctx := c.Request.Context()
 	if ev.MsgType == "event" && ev.Event == "MASSSENDJOBFINISH" {
 		dup, err := a.svc.RecordJobFinished(ctx, models.JobFinished{
 			MsgID:      ev.MsgID,
@@ -87,6 +98,9 @@ func (a *app) callbackEvent(c *gin.Context) {
 	}
 	c.Data(http.StatusOK, "text/plain; charset=utf-8", []byte("success"))
 }
+
+// unparsedEvent is the event name a signed push that could not be parsed is kept under.
+const unparsedEvent = "unparsed"
 
 // freshTimestamp refuses replays: the signed timestamp must be within
 // callbackMaxSkew of now.

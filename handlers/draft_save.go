@@ -99,6 +99,10 @@ func (a *app) draftSave(c *gin.Context) {
 		if len(articles) == 0 {
 			articles = []views.ArticleForm{{}}
 		}
+		// The editor loads this content into the page: never echo it unsanitised.
+		for i := range articles {
+			articles[i].Content = models.SanitizeForEditor(articles[i].Content)
+		}
 		a.renderEditor(c, http.StatusUnprocessableEntity, id, articles, errs)
 		return
 	}

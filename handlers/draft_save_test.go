@@ -144,3 +144,30 @@ func TestDraftSave(t *testing.T) {
 		t.Errorf("drafts list does not show the draft")
 	}
 }
+
+// A refused save puts the content back into the editor sanitised: a script
+// or an event handler typed into the field never reaches the page, while
+// inline styles and pasted (not yet stored) data: images survive.
+func TestRefusedSaveEchoesSanitisedContent(t *testing.T) {
+	ta := newTestApp(t)
+	ta.setupAndLogin()
+	tok := ta.csrf("/drafts/new")
+	dataImg := "data:image/png;base64,iVBORw0KGgo="
+	r := ta.post("/drafts", url.Values{
+		"csrf_token": {tok},
+		// no title: the save is refused and the editor shown again
+		"articles[0].content": {`<p style="color: red" onclick="alert(1)">hi<script>alert(2)</script><img src="` + dataImg + `"></p>`},
+	})
+	if r.status != http.StatusUnprocessableEntity {
+		t.Fatalf("status %d", r.status)
+	}
+	content := r.doc(t).Find(`textarea[name="articles[0].content"]`).Text()
+	for _, bad := range []string{"onclick", "<script", "alert("} {
+		if strings.Contains(content, bad) {
+			t.Errorf("echoed content keeps %q: %s", bad, content)
+		}
+	}
+	if !strings.Contains(content, "color: red") || !strings.Contains(content, dataImg) {
+		t.Errorf("inline style or pasted image lost: %s", content)
+	}
+}

@@ -169,3 +169,10 @@ func splitURLs(s string) []string {
 	}
 	return strings.Split(s, "\n")
 }
+
+// CountEvents is how many pushes of that event are kept (diagnostics, tests).
+func (s *Store) CountEvents(ctx context.Context, event string) (int64, error) {
+	var n int64
+	err := s.db(ctx).Model(&callbackEventRow{}).Where("event = ?", event).Count(&n).Error
+	return n, err
+}

@@ -22,26 +22,33 @@ var allowedStyleProperties = []string{
 }
 
 var (
-	articlePolicyOnce sync.Once
-	articlePolicy     *bluemonday.Policy
+	policiesOnce  sync.Once
+	articlePolicy *bluemonday.Policy // what is stored, shown and sent
+	editorPolicy  *bluemonday.Policy // content of a refused save, back into the editor
 )
 
-// articleHTMLPolicy is bluemonday's UGC policy (which already refuses <script>, on* handlers,
+// newArticlePolicy is bluemonday's UGC policy (which already refuses <script>, on* handlers,
 // javascript: URLs and class attributes) plus the inline styles above, with URLs limited to http(s)
 // (and mailto for links) and no relative URLs: WeChat cannot resolve them.
-func articleHTMLPolicy() *bluemonday.Policy {
-	articlePolicyOnce.Do(func() {
-		p := bluemonday.UGCPolicy()
-		p.AllowStyles(allowedStyleProperties...).Globally()
-		p.AllowElements("section", "span", "p", "strong", "em", "b", "i", "u", "s", "br", "hr",
-			"h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "li", "blockquote", "sub", "sup")
-		p.AllowAttrs("href").OnElements("a")
-		p.AllowAttrs("src", "alt", "width", "height").OnElements("img")
-		p.AllowRelativeURLs(false)
-		p.RequireNoFollowOnLinks(false)
-		articlePolicy = p
+func newArticlePolicy() *bluemonday.Policy {
+	p := bluemonday.UGCPolicy()
+	p.AllowStyles(allowedStyleProperties...).Globally()
+	p.AllowElements("section", "span", "p", "strong", "em", "b", "i", "u", "s", "br", "hr",
+		"h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "li", "blockquote", "sub", "sup")
+	p.AllowAttrs("href").OnElements("a")
+	p.AllowAttrs("src", "alt", "width", "height").OnElements("img")
+	p.AllowRelativeURLs(false)
+	p.RequireNoFollowOnLinks(false)
+	return p
+}
+
+func policies() (article, editor *bluemonday.Policy) {
+	policiesOnce.Do(func() {
+		articlePolicy = newArticlePolicy()
+		editorPolicy = newArticlePolicy()
+		editorPolicy.AllowDataURIImages() // pasted images are stored only when a save succeeds
 	})
-	return articlePolicy
+	return articlePolicy, editorPolicy
 }
 
 var tagRE = regexp.MustCompile(`<[^>]*>`)
@@ -50,11 +57,23 @@ var tagRE = regexp.MustCompile(`<[^>]*>`)
 // (WeChat cannot resolve them) except the src of our own images, <img src="/images/N">, which the
 // send pipeline replaces with the image's uploadimg URL.
 func SanitizeArticleHTML(content string) string {
+	article, _ := policies()
+	return sanitizeWith(article, content)
+}
+
+// SanitizeForEditor makes content that was not saved (a refused save) safe to load back into the
+// editor: the article rules, plus pasted data: images, which are stored only when a save succeeds.
+func SanitizeForEditor(content string) string {
+	_, editor := policies()
+	return sanitizeWith(editor, content)
+}
+
+func sanitizeWith(p *bluemonday.Policy, content string) string {
 	content = mapOwnImages(content, func(src string) (string, bool) {
 		id, ok := localImageID(src)
 		return ownImageSentinel + ImagePath(id), ok
 	})
-	clean := strings.TrimSpace(articleHTMLPolicy().Sanitize(content))
+	clean := strings.TrimSpace(p.Sanitize(content))
 	return mapOwnImages(clean, func(src string) (string, bool) {
 		p, ok := strings.CutPrefix(src, ownImageSentinel)
 		if _, own := localImageID(p); ok && own {
