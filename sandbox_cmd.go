@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"time"
 
+	"qunfa/wechat"
 	"qunfa/wechat/sandbox"
 )
 
@@ -40,6 +41,7 @@ func runSandbox(ctx context.Context, args []string, stdout, stderr io.Writer, re
 	articles := fs.Int("max-articles", sandbox.DefaultMaxArticles, "articles in one news message (10 seed, 8 today)")
 	followers := fs.Int("followers", sandbox.DefaultFollowers, "size of the demo follower population")
 	delay := fs.Duration("finish-delay", sandbox.DefaultFinishDelay, "time from submission to MASSSENDJOBFINISH")
+	pushJSON := fs.Bool("json", false, "push callbacks in WeChat's JSON format instead of XML 以 JSON 格式推送")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil
@@ -51,14 +53,16 @@ func runSandbox(ctx context.Context, args []string, stdout, stderr io.Writer, re
 			return fmt.Errorf("回调地址无效 / invalid -callback URL %q", *callback)
 		}
 	}
-	if *aesKey != "" && len(*aesKey) != 43 {
-		return fmt.Errorf("EncodingAESKey 必须是 43 个字符 / -aeskey must be 43 characters (got %d)", len(*aesKey))
+	if *aesKey != "" {
+		if _, err := wechat.AESKey(*aesKey); err != nil {
+			return fmt.Errorf("EncodingAESKey 无效（43 个字母或数字）/ invalid -aeskey (43 letters or digits): %v", err)
+		}
 	}
 	logger := slog.New(slog.NewTextHandler(stderr, nil)).With("component", "sandbox")
 	sim := sandbox.New(sandbox.Config{
 		AppID: *appID, AppSecret: *secret, Token: *token, EncodingAESKey: *aesKey, CallbackURL: *callback,
 		DailyQuota: *quota, MonthlyCap: *monthly, MaxArticles: *articles, Followers: *followers, FinishDelay: *delay,
-		Logger: logger,
+		PushJSON: *pushJSON, Logger: logger,
 	})
 	defer sim.Close()
 	ln, err := net.Listen("tcp", *addr)

@@ -19,6 +19,11 @@ import (
 // through it, and its MASSSENDJOBFINISH reaches -callback signed (and, with
 // -aeskey, encrypted) for the account's token.
 func TestSandboxCommand(t *testing.T) {
+	t.Run("xml", func(t *testing.T) { sandboxCommandJourney(t, nil) })
+	t.Run("json", func(t *testing.T) { sandboxCommandJourney(t, []string{"-json"}) })
+}
+
+func sandboxCommandJourney(t *testing.T, extra []string) {
 	const aesKey = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
 	codec := wechat.Codec{Token: "tok-cmd", AppID: "wx00112233445566ff", EncodingAESKey: aesKey}
 	events := make(chan wechat.Event, 1)
@@ -29,6 +34,9 @@ func TestSandboxCommand(t *testing.T) {
 			t.Errorf("callback does not verify: %v", err)
 			w.WriteHeader(http.StatusForbidden)
 			return
+		}
+		if isJSON := bytes.HasPrefix(bytes.TrimSpace(plain), []byte("{")); isJSON != (len(extra) > 0) {
+			t.Errorf("push format: JSON=%v, want %v", isJSON, len(extra) > 0)
 		}
 		ev, err := wechat.ParseEvent(plain)
 		if err != nil {
@@ -44,8 +52,9 @@ func TestSandboxCommand(t *testing.T) {
 	done := make(chan error, 1)
 	var out bytes.Buffer
 	go func() {
-		done <- runSandbox(ctx, []string{"-addr", "127.0.0.1:0", "-callback", receiver.URL, "-appid", codec.AppID,
-			"-secret", "s3", "-token", codec.Token, "-aeskey", aesKey, "-finish-delay", "50ms", "-followers", "200"}, &out, io.Discard, ready)
+		args := append([]string{"-addr", "127.0.0.1:0", "-callback", receiver.URL, "-appid", codec.AppID,
+			"-secret", "s3", "-token", codec.Token, "-aeskey", aesKey, "-finish-delay", "50ms", "-followers", "200"}, extra...)
+		done <- runSandbox(ctx, args, &out, io.Discard, ready)
 	}()
 	var base string
 	select {
@@ -90,7 +99,7 @@ func TestSandboxCommand(t *testing.T) {
 }
 
 func TestSandboxCommandRejectsBadFlags(t *testing.T) {
-	for _, args := range [][]string{{"-callback", "ftp://x"}, {"-aeskey", "short"}, {"-nonsense"}} {
+	for _, args := range [][]string{{"-callback", "ftp://x"}, {"-aeskey", "short"}, {"-aeskey", strings.Repeat("!", 43)}, {"-nonsense"}} {
 		if err := runSandbox(context.Background(), args, io.Discard, io.Discard, nil); err == nil {
 			t.Errorf("%v: accepted", args)
 		}
