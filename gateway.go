@@ -73,6 +73,14 @@ func (g gateway) DeleteMass(ctx context.Context, msgID int64) error {
 	return g.c.DeleteMass(ctx, msgID, 0)
 }
 
+func (g gateway) Preview(ctx context.Context, toWXName, toOpenID, mediaID string) (int64, error) {
+	return g.c.Preview(ctx, wechat.PreviewRequest{
+		ToUser:   toOpenID,
+		ToWXName: toWXName,
+		Message:  wechat.MassMessage{MsgType: "mpnews", MediaID: mediaID},
+	})
+}
+
 func (g gateway) MassStatus(ctx context.Context, msgID int64) (string, error) {
 	return g.c.GetMass(ctx, msgID)
 }

@@ -31,6 +31,9 @@ type fakeWeChat struct {
 	mu     sync.Mutex
 	nextID int64
 	sent   int
+
+	previewErr error    // returned by every preview while set
+	previewed  []string // recipients of the previews accepted (WeChat ID, else OpenID)
 }
 
 func (f *fakeWeChat) UploadThumb(ctx context.Context, filename string, data []byte) (string, error) {
@@ -67,6 +70,21 @@ func (f *fakeWeChat) SendAll(ctx context.Context, filter models.MassFilter, medi
 
 func (f *fakeWeChat) SendToOpenIDs(ctx context.Context, openIDs []string, mediaID, clientMsgID string) (models.MassResult, error) {
 	return f.mass()
+}
+
+func (f *fakeWeChat) Preview(ctx context.Context, toWXName, toOpenID, mediaID string) (int64, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.previewErr != nil {
+		return 0, f.previewErr
+	}
+	to := toWXName
+	if to == "" {
+		to = toOpenID
+	}
+	f.previewed = append(f.previewed, to)
+	f.nextID++
+	return 3000000000 + f.nextID, nil
 }
 
 func (f *fakeWeChat) DeleteMass(ctx context.Context, msgID int64) error { return nil }

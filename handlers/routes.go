@@ -47,6 +47,7 @@ var routes = []Route{
 	{http.MethodGet, "/drafts/:id/send", false, (*app).sendForm},
 	{http.MethodPost, "/drafts/:id/send/confirm", false, (*app).sendConfirm},
 	{http.MethodPost, "/drafts/:id/send", false, (*app).sendCreate},
+	{http.MethodPost, "/drafts/:id/preview", false, (*app).previewSend}, // one person first (preview.go)
 
 	// history
 	{http.MethodGet, "/sends", false, (*app).sendsList},

@@ -55,6 +55,12 @@ func (a *app) sendForm(c *gin.Context) {
 }
 
 func (a *app) renderSendForm(c *gin.Context, status int, d models.Draft, f views.SendFields, errs views.FieldErrors) {
+	a.renderSendFormPreview(c, status, d, f, errs, views.PreviewSection{Kind: views.PreviewByWXName})
+}
+
+// renderSendFormPreview is renderSendForm with the preview form as the operator left it; the
+// draft's recent previews are added here (preview.go).
+func (a *app) renderSendFormPreview(c *gin.Context, status int, d models.Draft, f views.SendFields, errs views.FieldErrors, pv views.PreviewSection) {
 	page := views.SendFormPage{
 		DraftID:    d.ID,
 		DraftTitle: draftTitle(d),
@@ -76,5 +82,6 @@ func (a *app) renderSendForm(c *gin.Context, status int, d models.Draft, f views
 	l := a.layout(c, "send.title", page.DraftTitle)
 	l.Nav = "drafts"
 	page.Layout = l
-	a.render(c, status, views.SendFormView(page))
+	pv.Recent = a.recentPreviews(c, d.ID)
+	a.render(c, status, views.SendFormView(page, pv))
 }

@@ -50,7 +50,20 @@ type fakeWeChat struct {
 	failImage []error
 	images    [][]byte        // what uploadimg received, in order
 	news      [][]NewsArticle // what uploadnews received, in order
+
+	// failPreview: errors returned by the next preview calls, in order.
+	failPreview []error
+	previews    []fakePreview // previews accepted, in order
 }
+
+// fakePreview is a message/mass/preview the fake accepted.
+type fakePreview struct {
+	toWXName, toOpenID, mediaID string
+	msgID                       int64
+}
+
+// endpointPreview is how the fake counts message/mass/preview (not a quota endpoint).
+const endpointPreview = "message/mass/preview"
 
 type sendFailure struct {
 	err         error
@@ -201,6 +214,23 @@ func (f *fakeWeChat) DeleteMass(ctx context.Context, msgID int64) error {
 	f.calls[EndpointDelete]++
 	f.deleted = append(f.deleted, msgID)
 	return nil
+}
+
+func (f *fakeWeChat) Preview(ctx context.Context, toWXName, toOpenID, mediaID string) (int64, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.calls[endpointPreview]++
+	if len(f.failPreview) > 0 {
+		err := f.failPreview[0]
+		f.failPreview = f.failPreview[1:]
+		return 0, err
+	}
+	if mediaID == "" || f.forgotten[mediaID] {
+		return 0, &fakeAPIError{code: 40007}
+	}
+	f.nextMsgID++
+	f.previews = append(f.previews, fakePreview{toWXName, toOpenID, mediaID, f.nextMsgID})
+	return f.nextMsgID, nil
 }
 
 func (f *fakeWeChat) MassStatus(ctx context.Context, msgID int64) (string, error) {

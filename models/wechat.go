@@ -19,6 +19,10 @@ type WeChat interface {
 	SendAll(ctx context.Context, f MassFilter, mediaID, clientMsgID string) (MassResult, error)
 	SendToOpenIDs(ctx context.Context, openIDs []string, mediaID, clientMsgID string) (MassResult, error)
 	DeleteMass(ctx context.Context, msgID int64) error
+	// Preview is message/mass/preview of an mpnews media_id to one person: toWXName (a WeChat ID,
+	// 微信号; WeChat uses it when both are set) or toOpenID (a follower). Not an advanced call:
+	// it uses no daily quota (the uploads before it do). msgID is 0 when WeChat answers none.
+	Preview(ctx context.Context, toWXName, toOpenID, mediaID string) (msgID int64, err error)
 	MassStatus(ctx context.Context, msgID int64) (string, error) // SEND_SUCCESS, SENDING, SEND_FAIL, DELETE
 	Groups(ctx context.Context) ([]Group, error)                 // 2014 groups (groups/get)
 	Tags(ctx context.Context) ([]Group, error)                   // today's tags (tags/get)

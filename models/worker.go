@@ -80,7 +80,7 @@ func (e staleMediaError) Is(target error) bool { return target == errStaleMedia 
 func (s *Service) uploadAndSubmit(ctx context.Context, send *sendRow, arts []snapArticle) error {
 	id := send.ID
 	if send.MediaID == "" || !s.newsStillFresh(ctx, send.MediaID) {
-		mediaID, err := s.uploadContent(ctx, send, arts)
+		mediaID, err := s.uploadContent(ctx, uploadFor{sendID: send.ID, draftID: send.DraftID, path: send.UploadPath}, arts)
 		if err != nil {
 			if isStaleMedia(err) {
 				return staleMediaError{err}
@@ -123,13 +123,7 @@ func (s *Service) uploadAndSubmit(ctx context.Context, send *sendRow, arts []sna
 func (s *Service) forgetMedia(ctx context.Context, send *sendRow, arts []snapArticle) error {
 	return s.store.inTx(ctx, func(ctx context.Context) error {
 		db := s.store.db(ctx)
-		if send.MediaID != "" {
-			if err := db.Where("media_id = ?", send.MediaID).Delete(&newsUploadRow{}).Error; err != nil {
-				return err
-			}
-		}
-		if err := db.Model(&thumbRow{}).Where("id IN ?", distinctThumbs(arts)).
-			Updates(map[string]any{"media_id": "", "media_uploaded_at": nil}).Error; err != nil {
+		if err := s.forgetUploads(ctx, send.MediaID, arts); err != nil {
 			return err
 		}
 		if err := db.Model(&batchRow{}).Where("send_id = ? AND state = ?", send.ID, string(StateSubmitting)).
@@ -141,9 +135,32 @@ func (s *Service) forgetMedia(ctx context.Context, send *sendRow, arts []snapArt
 	})
 }
 
+// forgetUploads drops a news media id WeChat no longer knows (none when mediaID is "") and the
+// media ids of the thumbs the articles use, so the next upload makes fresh ones.
+func (s *Service) forgetUploads(ctx context.Context, mediaID string, arts []snapArticle) error {
+	db := s.store.db(ctx)
+	if mediaID != "" {
+		if err := db.Where("media_id = ?", mediaID).Delete(&newsUploadRow{}).Error; err != nil {
+			return err
+		}
+	}
+	return db.Model(&thumbRow{}).Where("id IN ?", distinctThumbs(arts)).
+		Updates(map[string]any{"media_id": "", "media_uploaded_at": nil}).Error
+}
+
+// uploadFor is what an upload serves: a send (sendID: its quota reservations are used and its
+// log lines carry it) or a preview (sendID 0: each call is counted as it is made).
+type uploadFor struct {
+	sendID  uint
+	draftID uint   // recorded with the news upload
+	path    string // UploadNews or UploadDraft: the API profile's source of the media_id
+}
+
 // uploadContent uploads the thumbs without a fresh media id, then the news (unless this exact
-// content was uploaded recently), committing each media id as soon as WeChat returns it.
-func (s *Service) uploadContent(ctx context.Context, send *sendRow, arts []snapArticle) (string, error) {
+// content was uploaded recently), committing each media id as soon as WeChat returns it. Sends
+// and previews share it, and so share what it uploaded: a preview's uploads serve the send after
+// it, and the other way round.
+func (s *Service) uploadContent(ctx context.Context, u uploadFor, arts []snapArticle) (string, error) {
 	media := map[uint]string{}
 	for _, tid := range distinctThumbs(arts) {
 		var t thumbRow
@@ -154,7 +171,7 @@ func (s *Service) uploadContent(ctx context.Context, send *sendRow, arts []snapA
 			media[tid] = t.MediaID
 			continue
 		}
-		if err := s.useQuota(ctx, send.ID, EndpointUploadThumb); err != nil {
+		if err := s.useQuota(ctx, u.sendID, EndpointUploadThumb); err != nil {
 			return "", err
 		}
 		mediaID, err := s.wx.UploadThumb(ctx, t.Filename, t.Data)
@@ -171,16 +188,16 @@ func (s *Service) uploadContent(ctx context.Context, send *sendRow, arts []snapA
 	// The hash is of the content as stored (with /images/N), as the plan computes it: an image's
 	// uploadimg URL never changes once known, so the same content always makes the same news.
 	hash := newsHash(news)
-	path := send.UploadPath
+	path := u.path
 	if id, ok, err := s.freshNewsUpload(ctx, hash, path); err != nil || ok {
 		return id, err
 	}
 	// Images inside the content go up first (media/uploadimg, no quota) and their URLs replace
 	// /images/N in what WeChat receives; a failure here has not used the uploadnews call.
-	if err := s.contentForWeChat(ctx, send.ID, news); err != nil {
+	if err := s.contentForWeChat(ctx, u.sendID, news); err != nil {
 		return "", err
 	}
-	if err := s.useQuota(ctx, send.ID, newsEndpoint(path)); err != nil {
+	if err := s.useQuota(ctx, u.sendID, newsEndpoint(path)); err != nil {
 		return "", err
 	}
 	upload := s.wx.UploadNews
@@ -191,7 +208,7 @@ func (s *Service) uploadContent(ctx context.Context, send *sendRow, arts []snapA
 	if err != nil {
 		return "", err
 	}
-	row := newsUploadRow{DraftID: send.DraftID, ContentHash: hash, MediaID: mediaID, UploadedAt: s.now(), Path: path}
+	row := newsUploadRow{DraftID: u.draftID, ContentHash: hash, MediaID: mediaID, UploadedAt: s.now(), Path: path}
 	if err := s.store.db(ctx).Create(&row).Error; err != nil {
 		return "", err
 	}

@@ -1,0 +1,103 @@
+package handlers
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+
+	"qunfa/models"
+	"qunfa/views"
+	"qunfa/views/i18n"
+	"qunfa/wechat"
+)
+
+// previewSend sends the draft to one person (message/mass/preview) before the mass send: by
+// WeChat ID (微信号) or OpenID, as the form's preview_kind says. Success goes back to the send
+// form with a flash; a refused recipient, a quota too low for the uploads, or WeChat's refusal
+// re-renders the send form (422) with the reason at the preview form.
+func (a *app) previewSend(c *gin.Context) {
+	id, ok := a.idParam(c)
+	if !ok {
+		return
+	}
+	ctx := c.Request.Context()
+	d, err := a.svc.Draft(ctx, id)
+	if err != nil {
+		a.fail(c, err)
+		return
+	}
+	pv := views.PreviewSection{To: strings.TrimSpace(c.PostForm("preview_to")), Kind: views.PreviewByWXName}
+	in := models.PreviewInput{DraftID: d.ID}
+	if c.PostForm("preview_kind") == views.PreviewByOpenID {
+		pv.Kind, in.ToOpenID = views.PreviewByOpenID, pv.To
+	} else {
+		in.ToWXName = pv.To
+	}
+	// The send form next to it starts afresh, with a new idempotency key.
+	fresh := views.SendFields{Target: string(models.TargetGroup), Key: randomToken()}
+
+	p, err := a.svc.Preview(ctx, in, operatorOf(c).ID)
+	if fe, ok := validationErrors(err); ok {
+		a.renderSendFormPreview(c, http.StatusUnprocessableEntity, d, fresh, fe, pv)
+		return
+	}
+	switch {
+	case errors.Is(err, models.ErrQuotaExceeded):
+		a.renderSendFormPreview(c, http.StatusUnprocessableEntity, d, fresh,
+			views.FieldErrors{"preview": "err.preview_quota_exceeded"}, pv)
+		return
+	case err != nil && p.ID == 0: // not recorded: not a refusal by WeChat
+		a.fail(c, err)
+		return
+	case err != nil:
+		lang := langOf(c)
+		if p.Errcode != 0 {
+			e := explain(p.Errcode, lang)
+			pv.Refusal, pv.RefusalDo = i18n.T(lang, "preview.refused", p.Errcode, e.what), e.do
+			a.renderSendFormPreview(c, http.StatusUnprocessableEntity, d, fresh, nil, pv)
+			return
+		}
+		a.renderSendFormPreview(c, http.StatusUnprocessableEntity, d, fresh, views.FieldErrors{"preview": "err.preview_failed"}, pv)
+		return
+	}
+	a.log.Info("preview sent", "draft_id", d.ID, "preview_id", p.ID, "msg_id", p.MsgID, "operator_id", operatorOf(c).ID)
+	// The flash carries the recipient, so it is worded here, in the operator's language (the
+	// page shows a flash that is not a catalogue key as it is).
+	a.flash(c, i18n.T(langOf(c), "flash.preview_sent", p.Recipient()))
+	a.redirect(c, fmt.Sprintf("/drafts/%d/send#preview", d.ID))
+}
+
+// explanation is a WeChat errcode's meaning and remedy in one language.
+type explanation struct{ what, do string }
+
+func explain(code int, lang string) explanation {
+	e := wechat.Explain(code)
+	if lang == "en" {
+		return explanation{e.EN, e.ActionEN}
+	}
+	return explanation{e.ZH, e.ActionZH}
+}
+
+// recentPreviews is the draft's recent previews as the send form shows them. A failure to read
+// them is logged, not fatal: the form still works.
+func (a *app) recentPreviews(c *gin.Context, draftID uint) []views.PreviewRow {
+	list, err := a.svc.Previews(c.Request.Context(), draftID)
+	if err != nil {
+		a.log.Error("load previews", "draft_id", draftID, "err", err)
+		return nil
+	}
+	lang := langOf(c)
+	rows := make([]views.PreviewRow, 0, len(list))
+	for _, p := range list {
+		r := views.PreviewRow{At: p.At, Recipient: p.Recipient(), ByWXName: p.ToWXName != "", OK: p.OK(),
+			MsgID: p.MsgID, Errcode: p.Errcode}
+		if p.Errcode != 0 {
+			r.Reason = explain(p.Errcode, lang).what
+		}
+		rows = append(rows, r)
+	}
+	return rows
+}

@@ -1,0 +1,63 @@
+package i18n
+
+// Preview: a draft sent to one person (message/mass/preview) before the mass send.
+func init() {
+	add("zh", map[string]string{
+		"preview.title":           "预览",
+		"preview.hint":            "群发前先把图文消息发给一个人看看效果。预览不占用每日高级接口次数，但尚未上传的封面和图文需要先上传，上传会计入。按微信号预览每天最多 100 次。",
+		"preview.to":              "接收人",
+		"preview.kind":            "接收人类型",
+		"preview.by_wxname":       "微信号",
+		"preview.by_openid":       "OpenID",
+		"preview.to_placeholder":  "微信号或 OpenID",
+		"preview.send":            "发送预览",
+		"preview.recent":          "最近的预览",
+		"preview.none":            "还没有预览过这篇草稿。",
+		"preview.at":              "时间（北京时间）",
+		"preview.recipient":       "接收人",
+		"preview.result":          "结果",
+		"preview.sent":            "已发送（msg_id %d）",
+		"preview.sent_no_id":      "已发送",
+		"preview.failed_code":     "失败（errcode %d）：%s",
+		"preview.failed":          "失败：未能连上微信或等待超时，请稍后重试。",
+		"preview.refused":         "微信拒绝了预览（errcode %d）：%s",
+		"flash.preview_sent":      "预览已发送到 %s，请在微信中查看。",
+		"err.preview_to_required": "请填写预览接收人的微信号或 OpenID。",
+		"err.preview_to_one":      "预览只能发给一个人：请只填写微信号或 OpenID 其中之一。",
+		"err.preview_wxname_invalid": "微信号格式不正确：应为 6–20 位字母、数字、下划线或减号，并以字母开头。" +
+			"（手机号、QQ 号不是微信号。）",
+		"err.preview_openid_invalid": "OpenID 格式不正确：请只填写一个 OpenID（6–64 位字母、数字、下划线或减号）。",
+		"err.preview_wxname_daily":   "今天（北京时间）按微信号预览已达 100 次的上限，请改用 OpenID 预览，或明天再试。",
+		"err.preview_quota_exceeded": "今日剩余调用次数不足：预览前需要上传封面或图文，上传计入每日 10 次高级接口调用。请明天（北京时间）再预览。",
+		"err.preview_failed":         "预览未能发出：未能连上微信或等待超时，请稍后重试。",
+	})
+	add("en", map[string]string{
+		"preview.title":           "Preview",
+		"preview.hint":            "Before the mass send, send the news message to one person to see how it looks. A preview uses none of the daily advanced-API quota, but covers and news not uploaded yet are uploaded first, and uploads count. Previews by WeChat ID are limited to 100 a day.",
+		"preview.to":              "Recipient",
+		"preview.kind":            "Recipient type",
+		"preview.by_wxname":       "WeChat ID",
+		"preview.by_openid":       "OpenID",
+		"preview.to_placeholder":  "WeChat ID or OpenID",
+		"preview.send":            "Send preview",
+		"preview.recent":          "Recent previews",
+		"preview.none":            "This draft has not been previewed yet.",
+		"preview.at":              "Time (Beijing)",
+		"preview.recipient":       "Recipient",
+		"preview.result":          "Result",
+		"preview.sent":            "Sent (msg_id %d)",
+		"preview.sent_no_id":      "Sent",
+		"preview.failed_code":     "Failed (errcode %d): %s",
+		"preview.failed":          "Failed: WeChat could not be reached or did not answer in time; try again later.",
+		"preview.refused":         "WeChat refused the preview (errcode %d): %s",
+		"flash.preview_sent":      "Preview sent to %s; check it in WeChat.",
+		"err.preview_to_required": "Enter the WeChat ID or OpenID of the preview's recipient.",
+		"err.preview_to_one":      "A preview goes to one person: enter either a WeChat ID or an OpenID, not both.",
+		"err.preview_wxname_invalid": "Not a valid WeChat ID: 6–20 letters, digits, underscores or hyphens, starting with a letter. " +
+			"(A phone or QQ number is not a WeChat ID.)",
+		"err.preview_openid_invalid": "Not a valid OpenID: enter exactly one OpenID (6–64 letters, digits, underscores or hyphens).",
+		"err.preview_wxname_daily":   "Previews by WeChat ID have reached today's limit of 100 (Beijing time); preview by OpenID instead, or try tomorrow.",
+		"err.preview_quota_exceeded": "Not enough API calls left today: the preview first needs to upload the cover or the news, and uploads count against the 10 advanced calls a day. Preview again tomorrow (Beijing time).",
+		"err.preview_failed":         "The preview did not go out: WeChat could not be reached or did not answer in time; try again later.",
+	})
+}
