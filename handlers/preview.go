@@ -64,9 +64,7 @@ func (a *app) previewSend(c *gin.Context) {
 		return
 	}
 	a.log.Info("preview sent", "draft_id", d.ID, "preview_id", p.ID, "msg_id", p.MsgID, "operator_id", operatorOf(c).ID)
-	// The flash carries the recipient, so it is worded here, in the operator's language (the
-	// page shows a flash that is not a catalogue key as it is).
-	a.flash(c, i18n.T(langOf(c), "flash.preview_sent", p.Recipient()))
+	a.flash(c, "flash.preview_sent", p.Recipient())
 	a.redirect(c, fmt.Sprintf("/drafts/%d/send#preview", d.ID))
 }
 

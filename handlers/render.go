@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/a-h/templ"
 	"github.com/gin-gonic/gin"
@@ -22,9 +23,9 @@ func (a *app) layout(c *gin.Context, title string, titleArgs ...any) views.Layou
 		Title:     title,
 		TitleArgs: titleArgs,
 		CSRF:      a.csrfToken(c),
-		Flash:     a.sessions.PopString(ctx, sessFlash),
 		Path:      c.Request.URL.Path,
 	}
+	l.Flash, l.FlashArgs = splitFlash(a.sessions.PopString(ctx, sessFlash))
 	if op := operatorOf(c); op.ID != 0 {
 		l.Operator = op.Username
 		l.QuotaTotal = a.svc.Rules().DailyQuota
@@ -37,9 +38,24 @@ func (a *app) layout(c *gin.Context, title string, titleArgs ...any) views.Layou
 	return l
 }
 
-// flash stores a one-time message (catalogue key) for the next page.
-func (a *app) flash(c *gin.Context, key string) {
-	a.sessions.Put(c.Request.Context(), sessFlash, key)
+// flash stores a one-time message for the next page: a catalogue key and the
+// values for its verbs, worded in the language of the page that shows it.
+func (a *app) flash(c *gin.Context, key string, args ...string) {
+	a.sessions.Put(c.Request.Context(), sessFlash, strings.Join(append([]string{key}, args...), flashSep))
+}
+
+// flashSep separates a flash's key from its values in the session.
+const flashSep = "\x1f"
+
+func splitFlash(s string) (key string, args []any) {
+	if s == "" {
+		return "", nil
+	}
+	parts := strings.Split(s, flashSep)
+	for _, p := range parts[1:] {
+		args = append(args, p)
+	}
+	return parts[0], args
 }
 
 func (a *app) redirect(c *gin.Context, to string) {

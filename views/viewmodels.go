@@ -22,6 +22,7 @@ type Layout struct {
 	Operator   string // logged-in username; "" on login/setup pages
 	CSRF       string
 	Flash      string // catalogue key of a one-time message, "" for none
+	FlashArgs  []any  // values for the flash's verbs
 	Path       string // current path (language switch returns here)
 	QuotaLeft  int
 	QuotaTotal int
