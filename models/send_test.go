@@ -745,3 +745,17 @@ func TestPlanMonthlyCap(t *testing.T) {
 		t.Fatalf("new Beijing month: received %d over %d", p.ReceivedThisMonth, p.OverCap)
 	}
 }
+
+// Which WeChat answers are worth waiting out: rate limits and "busy" are,
+// with the same clientmsgid; anything else fails the send at once.
+func TestIsTransient(t *testing.T) {
+	for code, want := range map[int]bool{-1: true, 42010: true, 45011: true, 45066: true, 9500002: true,
+		40007: false, 45009: false, 48001: false, 40130: false, 45065: false} {
+		if got := isTransient(&fakeAPIError{code: code}); got != want {
+			t.Errorf("errcode %d: transient = %v, want %v", code, got, want)
+		}
+	}
+	if !isTransient(errors.New("dial tcp: i/o timeout")) {
+		t.Error("a network error must be transient (the batch keeps its clientmsgid)")
+	}
+}

@@ -66,6 +66,7 @@ const (
 	codeClientMsgIDExist   = 45065
 	codeClientMsgIDTooFast = 45066
 	codeMassSendFast       = 42010
+	codeMinuteQuota        = 45011
 	codeMassTaskTooMuch    = 9500002
 )
 
@@ -94,7 +95,7 @@ func isTransient(err error) bool {
 		return true
 	}
 	switch ae.Errcode() {
-	case codeSystemBusy, codeClientMsgIDTooFast, codeMassSendFast, codeMassTaskTooMuch:
+	case codeSystemBusy, codeClientMsgIDTooFast, codeMassSendFast, codeMinuteQuota, codeMassTaskTooMuch:
 		return true
 	}
 	return false
