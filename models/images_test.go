@@ -328,3 +328,41 @@ func TestSendLeavesOutRemoteImages(t *testing.T) {
 		t.Fatalf("content sent: %s", got)
 	}
 }
+
+// Images nothing refers to any more go after a week; images in a draft, or
+// in the snapshot of a send that still has to upload them, stay.
+func TestDeleteOrphanImages(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	th, _ := f.svc.SaveThumb(ctx, "c.jpg", jpegBytes(t, 1))
+	inDraft, _ := f.svc.SaveImage(ctx, "a.png", pngBytes(t, 1))
+	inSend, _ := f.svc.SaveImage(ctx, "b.png", pngBytes(t, 2))
+	orphan, _ := f.svc.SaveImage(ctx, "c.png", pngBytes(t, 3))
+	tag := func(id uint) string { return `<img src="` + ImagePath(id) + `">` }
+	d, err := f.svc.SaveDraft(ctx, 0, DraftInput{Articles: []ArticleInput{{Title: "t", Content: "<p>x</p>" + tag(inDraft.ID) + tag(inSend.ID), ThumbID: th.ID}}}, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.svc.StartSend(ctx, SendInput{DraftID: d.ID, Target: TargetAll, Key: "k"}, 1); err != nil {
+		t.Fatal(err)
+	}
+	// The draft moves on without the second image; the queued send still has it.
+	if _, err := f.svc.SaveDraft(ctx, d.ID, DraftInput{Articles: []ArticleInput{{Title: "t", Content: "<p>x</p>" + tag(inDraft.ID), ThumbID: th.ID}}}, 1); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := f.store.DeleteOrphanImages(ctx, f.clock.Now()); err != nil || n != 0 {
+		t.Fatalf("fresh images removed: %d (%v)", n, err)
+	}
+	n, err := f.store.DeleteOrphanImages(ctx, f.clock.Now().Add(8*24*time.Hour))
+	if err != nil || n != 1 {
+		t.Fatalf("removed %d (%v), want 1", n, err)
+	}
+	if _, err := f.svc.Image(ctx, orphan.ID); !errors.Is(err, ErrNotFound) {
+		t.Errorf("orphan still there: %v", err)
+	}
+	for _, id := range []uint{inDraft.ID, inSend.ID} {
+		if _, err := f.svc.Image(ctx, id); err != nil {
+			t.Errorf("image %d removed: %v", id, err)
+		}
+	}
+}

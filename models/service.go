@@ -132,6 +132,11 @@ func (s *Service) loop(ctx context.Context, done chan struct{}) {
 			} else if n > 0 {
 				s.log.Info("expired sessions removed", "count", n)
 			}
+			if n, err := s.store.DeleteOrphanImages(ctx, s.now()); err != nil && ctx.Err() == nil {
+				s.log.Error("image cleanup failed", "err", err)
+			} else if n > 0 {
+				s.log.Info("unused images removed", "count", n)
+			}
 		}
 		select {
 		case <-ctx.Done():
