@@ -174,6 +174,17 @@ func shot(t *testing.T, ctx context.Context, name string) {
 	os.WriteFile(filepath.Join(dir, "journey-"+name+".png"), png, 0o644)
 }
 
+// logIn signs in through the login page and waits for the dashboard.
+func logIn(base, user, password string) chromedp.Action[chromedp.Void] {
+	return chromedp.Steps(
+		chromedp.Navigate(base+"/login"),
+		chromedp.SendKeys(chromedp.CSS(`input[name=username]`), user),
+		chromedp.SendKeys(chromedp.CSS(`input[name=password]`), password),
+		chromedp.Click(chromedp.CSS(`[data-testid=login-submit]`)),
+		chromedp.WaitVisible(chromedp.CSS(`nav`)),
+	)
+}
+
 // text reads an element's text, trimmed.
 func text(ctx context.Context, sel string) (string, error) {
 	s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
@@ -355,11 +366,7 @@ func TestBrowserEditorReorderRemove(t *testing.T) {
 		writeJPEG(t, dir, "c.jpg", color.RGBA{0, 0, 200, 255}),
 	}
 	do(t, ctx, "login",
-		chromedp.Navigate(base+"/login"),
-		chromedp.SendKeys(chromedp.CSS(`input[name=username]`), "admin"),
-		chromedp.SendKeys(chromedp.CSS(`input[name=password]`), "password123"),
-		chromedp.Click(chromedp.CSS(`[data-testid=login-submit]`)),
-		chromedp.WaitVisible(chromedp.CSS(`nav`)),
+		logIn(base, "admin", "password123"),
 		chromedp.Navigate(base+"/drafts/new"),
 		chromedp.WaitVisible(chromedp.CSS(`form[data-testid=draft-form]`)),
 		fillArticle(0, "甲", "作者", "正文甲", thumbs[0]),

@@ -52,11 +52,7 @@ func TestBrowserImageInContent(t *testing.T) {
 	const article = `fieldset[data-testid=article]:nth-of-type(1)`
 
 	do(t, ctx, "login",
-		chromedp.Navigate(base+"/login"),
-		chromedp.SendKeys(chromedp.CSS(`input[name=username]`), "admin"),
-		chromedp.SendKeys(chromedp.CSS(`input[name=password]`), "password123"),
-		chromedp.Click(chromedp.CSS(`[data-testid=login-submit]`)),
-		chromedp.WaitVisible(chromedp.CSS(`nav`)),
+		logIn(base, "admin", "password123"),
 		chromedp.Navigate(base+"/drafts/new"),
 		chromedp.WaitVisible(chromedp.CSS(`form[data-testid=draft-form]`)),
 		fillArticle(0, "图文并茂", "小编", "下面是一张图：", thumb),

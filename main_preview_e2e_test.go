@@ -21,11 +21,7 @@ func TestBrowserPreview(t *testing.T) {
 	thumb := writeJPEG(t, t.TempDir(), "cover.jpg", color.RGBA{20, 160, 90, 255})
 
 	do(t, ctx, "login and draft",
-		chromedp.Navigate(base+"/login"),
-		chromedp.SendKeys(chromedp.CSS(`input[name=username]`), "admin"),
-		chromedp.SendKeys(chromedp.CSS(`input[name=password]`), "password123"),
-		chromedp.Click(chromedp.CSS(`[data-testid=login-submit]`)),
-		chromedp.WaitVisible(chromedp.CSS(`nav`)),
+		logIn(base, "admin", "password123"),
 		chromedp.Navigate(base+"/drafts/new"),
 		chromedp.WaitVisible(chromedp.CSS(`form[data-testid=draft-form]`)),
 		fillArticle(0, "预览一下", "小编", "先发给自己看看", thumb),

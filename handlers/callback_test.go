@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"qunfa/models"
 	"qunfa/wechat"
 )
 
@@ -61,6 +62,22 @@ func (ta *testApp) startGroupSend(draftID string) string {
 		ta.t.Fatalf("double submit went to %q, first to %q", again.location, r.location)
 	}
 	return r.location
+}
+
+// submittedGroupSend writes a draft, sends it to a group through the pages,
+// runs the worker once and returns the send's path and the send (one msg_id).
+func (ta *testApp) submittedGroupSend(title string) (string, models.Send) {
+	ta.t.Helper()
+	sendPath := ta.startGroupSend(ta.createDraft(title))
+	if err := ta.svc.RunOnce(context.Background()); err != nil {
+		ta.t.Fatal(err)
+	}
+	id, _ := strconv.ParseUint(strings.TrimPrefix(sendPath, "/sends/"), 10, 32)
+	s, err := ta.svc.Send(context.Background(), uint(id))
+	if err != nil || len(s.MsgIDs()) != 1 {
+		ta.t.Fatalf("send: %+v %v", s, err)
+	}
+	return sendPath, s
 }
 
 func (ta *testApp) callback(ev wechat.Event, ts time.Time, mutate func(url.Values)) response {

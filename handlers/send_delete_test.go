@@ -4,7 +4,6 @@ import (
 	"context"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 	"testing"
 
@@ -20,15 +19,7 @@ import (
 func TestDeleteWithNoQuotaLeftExplains(t *testing.T) {
 	ta := newTestAppWithRules(t, models.Rules{DailyQuota: 3}) // thumb + news + sendall
 	ta.setupAndLogin()
-	sendPath := ta.startGroupSend(ta.createDraft("配额用尽"))
-	if err := ta.svc.RunOnce(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	id, _ := strconv.ParseUint(strings.TrimPrefix(sendPath, "/sends/"), 10, 32)
-	s, err := ta.svc.Send(context.Background(), uint(id))
-	if err != nil || len(s.MsgIDs()) != 1 {
-		t.Fatalf("send: %+v %v", s, err)
-	}
+	sendPath, s := ta.submittedGroupSend("配额用尽")
 	ev := wechat.Event{ToUserName: "gh_0123456789ab", FromUserName: "oFromUser0001", CreateTime: ta.now.Unix(),
 		MsgType: "event", Event: "MASSSENDJOBFINISH", MsgID: s.MsgIDs()[0], Status: "send success",
 		TotalCount: 3, FilterCount: 3, SentCount: 3}

@@ -1,9 +1,7 @@
 package handlers
 
 import (
-	"context"
 	"net/http"
-	"strconv"
 	"strings"
 	"testing"
 
@@ -17,15 +15,7 @@ import (
 func TestSendPageShowsArticleURLsAndCopyright(t *testing.T) {
 	ta := newTestApp(t)
 	ta.setupAndLogin()
-	sendPath := ta.startGroupSend(ta.createDraft("文章链接"))
-	if err := ta.svc.RunOnce(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	id, _ := strconv.ParseUint(strings.TrimPrefix(sendPath, "/sends/"), 10, 32)
-	s, err := ta.svc.Send(context.Background(), uint(id))
-	if err != nil || len(s.MsgIDs()) != 1 {
-		t.Fatalf("send: %+v %v", s, err)
-	}
+	sendPath, s := ta.submittedGroupSend("文章链接")
 	if ta.get(sendPath).doc(t).Find(`[data-testid=article-urls]`).Length() != 0 {
 		t.Fatal("article links shown before the callback")
 	}
