@@ -18,6 +18,13 @@ func (g gateway) UploadThumb(ctx context.Context, filename string, data []byte) 
 	return m.MediaID, err
 }
 
+// AddThumbMaterial uploads a cover as a permanent material (draft/add takes no other); the
+// material's URL is not needed.
+func (g gateway) AddThumbMaterial(ctx context.Context, filename string, data []byte) (string, error) {
+	id, _, err := g.c.AddMaterial(ctx, "thumb", filename, data)
+	return id, err
+}
+
 func (g gateway) UploadImage(ctx context.Context, filename string, data []byte) (string, error) {
 	return g.c.UploadImage(ctx, filename, data)
 }

@@ -110,6 +110,13 @@ func TestBrowserImageInContent(t *testing.T) {
 		chromedp.Click(chromedp.CSS(`[data-testid=plan-send]`)),
 		chromedp.WaitVisible(chromedp.CSS(`[data-testid=confirm-send]`)),
 	)
+	// The cover goes up as a permanent material: listed in the plan, not counted.
+	if mark, err := text(ctx, `[data-testid=plan-calls] tr[data-uncounted] [data-testid=plan-not-counted]`); err != nil || mark != "不计入每日次数" {
+		t.Fatalf("the plan's add_material line = %q (%v), want it marked 不计入每日次数", mark, err)
+	}
+	if quota, err := text(ctx, `[data-testid=plan-quota]`); err != nil || !strings.Contains(quota, "本次需要 2 次") {
+		t.Fatalf("plan quota = %q (%v), want 2 calls (draft/add, sendall)", quota, err)
+	}
 	do(t, ctx, "send",
 		chromedp.Click(chromedp.CSS(`[data-testid=confirm-send]`)),
 		chromedp.WaitVisible(chromedp.CSS(`[data-testid=send-state]`)),
@@ -150,8 +157,12 @@ func TestBrowserImageInContent(t *testing.T) {
 	if n := sim.Calls("/cgi-bin/media/uploadimg"); n != 1 {
 		t.Fatalf("uploadimg called %d times, want 1", n)
 	}
-	// thumb, uploadnews and sendall: uploadimg is not an advanced call.
-	if left := sim.QuotaLeft(); left != sandbox.DefaultDailyQuota-3 {
-		t.Fatalf("sandbox quota left %d, want %d", left, sandbox.DefaultDailyQuota-3)
+	// A real account's profile (today's API): draft/add and sendall are advanced calls; uploadimg
+	// is not, nor is the cover's upload as a permanent material (add_material).
+	if n := sim.Calls("/cgi-bin/material/add_material"); n != 1 {
+		t.Fatalf("add_material called %d times, want 1", n)
+	}
+	if left := sim.QuotaLeft(); left != sandbox.DefaultDailyQuota-2 {
+		t.Fatalf("sandbox quota left %d, want %d", left, sandbox.DefaultDailyQuota-2)
 	}
 }

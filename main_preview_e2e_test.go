@@ -13,7 +13,7 @@ import (
 // TestBrowserPreview: write a draft, preview it to the WeChat ID qunfa_demo through the send
 // page's preview form, and see it in the page's previews table (Beijing time, recipient,
 // result). The sandbox received exactly one preview — the news the dashboard uploaded, to that
-// WeChat ID — and the preview used none of the daily quota (the cover and news uploads did).
+// WeChat ID — and the preview used none of the daily quota (the news upload did).
 func TestBrowserPreview(t *testing.T) {
 	browser := findBrowser(t)
 	base, sim := startAppWithSandbox(t, map[string]string{"QUNFA_ADMIN_USER": "admin", "QUNFA_ADMIN_PASSWORD": "password123"})
@@ -67,8 +67,9 @@ func TestBrowserPreview(t *testing.T) {
 	if !strings.Contains(row, "msg_id") {
 		t.Errorf("preview row = %q, want WeChat's msg_id", row)
 	}
-	// Cover and news uploads are advanced calls; the preview is not.
-	if left := sim.QuotaLeft(); left != sandbox.DefaultDailyQuota-2 {
-		t.Fatalf("sandbox quota left %d, want %d", left, sandbox.DefaultDailyQuota-2)
+	// The news upload (draft/add, a real account's profile) is an advanced call; the preview is
+	// not, nor is the cover's upload as a permanent material (add_material).
+	if left := sim.QuotaLeft(); left != sandbox.DefaultDailyQuota-1 || sim.Calls("/cgi-bin/material/add_material") != 1 {
+		t.Fatalf("sandbox quota left %d, want %d (add_material calls %d, want 1)", left, sandbox.DefaultDailyQuota-1, sim.Calls("/cgi-bin/material/add_material"))
 	}
 }

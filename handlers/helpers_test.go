@@ -40,6 +40,10 @@ func (f *fakeWeChat) UploadThumb(ctx context.Context, filename string, data []by
 	return "thumb-media-" + filename, nil
 }
 
+func (f *fakeWeChat) AddThumbMaterial(ctx context.Context, filename string, data []byte) (string, error) {
+	return "material-" + filename, nil
+}
+
 func (f *fakeWeChat) UploadImage(ctx context.Context, filename string, data []byte) (string, error) {
 	return "http://mmbiz.qpic.cn/mmbiz_jpg/handlers-test/0", nil
 }

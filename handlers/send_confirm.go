@@ -63,7 +63,7 @@ func (a *app) renderConfirm(c *gin.Context, status int, d models.Draft, f views.
 		OverCap:       plan.OverCap,
 	}
 	for _, call := range plan.Calls {
-		page.Calls = append(page.Calls, views.PlannedCall{Endpoint: call.Endpoint, Count: call.Count})
+		page.Calls = append(page.Calls, views.PlannedCall{Endpoint: call.Endpoint, Count: call.Count, Uncounted: call.Uncounted})
 	}
 	for _, p := range plan.OpenIDProblems {
 		page.OpenIDProblems = append(page.OpenIDProblems, views.OpenIDProblem{Line: p.Line, Value: p.Value, Reason: p.Reason})

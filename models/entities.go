@@ -61,12 +61,17 @@ type thumbRow struct {
 	MediaID         string `gorm:"column:media_id"`
 	MediaUploadedAt *time.Time
 	CreatedAt       time.Time
+	// MaterialID is the thumb's permanent material (migration 5): what draft/add takes as a
+	// cover. Uploaded once; it does not expire.
+	MaterialID string `gorm:"column:material_id"`
 }
 
 func (thumbRow) TableName() string { return "thumbs" }
 
 // newsUploadRow remembers the media_id of an uploadnews call for a given content hash (articles
 // plus their thumb media ids), so an unchanged draft sent twice within 3 days costs one call.
+// A draft/add media_id is kept until a mass send takes it (then the row is deleted): a preview's
+// draft serves the next send's first batch.
 type newsUploadRow struct {
 	ID          uint `gorm:"primaryKey"`
 	DraftID     uint
@@ -136,6 +141,9 @@ type batchRow struct {
 	// copyright check's CheckState.
 	ArticleURLs    string `gorm:"column:article_urls"`
 	CopyrightState int    `gorm:"column:copyright_state"`
+	// MediaID is the mpnews media_id the batch was (or is being) called with (migration 5): a
+	// batch left "submitting" is called again with it and its clientmsgid.
+	MediaID string `gorm:"column:media_id"`
 }
 
 func (batchRow) TableName() string { return "send_batches" }

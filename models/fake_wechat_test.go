@@ -54,6 +54,13 @@ type fakeWeChat struct {
 	// failPreview: errors returned by the next preview calls, in order.
 	failPreview []error
 	previews    []fakePreview // previews accepted, in order
+
+	// Today's draft box: covers of draft/add must be permanent materials, and a draft leaves the
+	// box when a mass send takes it (later use → 40007, but a repeated clientmsgid → 45065 first).
+	materials map[string]bool // material/add_material ids
+	drafts    map[string]bool // draft/add ids
+	taken     map[string]bool // drafts a mass send took
+	massMedia []string        // the media id of every mass call, in order
 }
 
 // fakePreview is a message/mass/preview the fake accepted.
@@ -73,6 +80,7 @@ type sendFailure struct {
 func newFakeWeChat() *fakeWeChat {
 	return &fakeWeChat{
 		calls: map[string]int{}, jobs: map[string]int64{}, nextMsgID: 1000, statuses: map[int64]string{},
+		materials: map[string]bool{}, drafts: map[string]bool{}, taken: map[string]bool{},
 		groups: []Group{{0, "未分组", 50}, {1, "黑名单", 1}, {100, "北京用户", 20}},
 	}
 }
@@ -96,6 +104,17 @@ func (f *fakeWeChat) UploadThumb(ctx context.Context, filename string, data []by
 	f.nextMedia++
 	id := fmt.Sprintf("thumb-media-%d", f.nextMedia)
 	f.issued = append(f.issued, id)
+	return id, nil
+}
+
+func (f *fakeWeChat) AddThumbMaterial(ctx context.Context, filename string, data []byte) (string, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.calls[EndpointAddMaterial]++
+	f.nextMedia++
+	id := fmt.Sprintf("material-%d", f.nextMedia)
+	f.issued = append(f.issued, id)
+	f.materials[id] = true
 	return id, nil
 }
 
@@ -146,11 +165,37 @@ func (f *fakeWeChat) news_(ep string, arts []NewsArticle) (string, error) {
 		if a.ThumbMediaID == "" || f.forgotten[a.ThumbMediaID] {
 			return "", &fakeAPIError{code: 40007}
 		}
+		if ep == EndpointAddDraft && !f.materials[a.ThumbMediaID] {
+			return "", &fakeAPIError{code: 40007} // draft/add: 必须是永久MediaID
+		}
 	}
 	f.nextMedia++
 	id := fmt.Sprintf("news-media-%d", f.nextMedia)
+	if ep == EndpointAddDraft {
+		id = fmt.Sprintf("draft-media-%d", f.nextMedia)
+		f.drafts[id] = true
+	}
 	f.issued = append(f.issued, id)
 	return id, nil
+}
+
+// forget makes the given media ids unknown (a material deleted in the WeChat backend, say).
+func (f *fakeWeChat) forget(ids ...string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.forgotten == nil {
+		f.forgotten = map[string]bool{}
+	}
+	for _, id := range ids {
+		f.forgotten[id] = true
+	}
+}
+
+// mediaOfMassCalls returns the media id of every mass call so far.
+func (f *fakeWeChat) mediaOfMassCalls() []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]string(nil), f.massMedia...)
 }
 
 // forgetAll makes every media id issued so far unknown.
@@ -169,6 +214,7 @@ func (f *fakeWeChat) mass(ep, mediaID, clientMsgID string) (MassResult, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.calls[ep]++
+	f.massMedia = append(f.massMedia, mediaID)
 	if f.onSend != nil {
 		f.onSend()
 	}
@@ -177,6 +223,9 @@ func (f *fakeWeChat) mass(ep, mediaID, clientMsgID string) (MassResult, error) {
 	}
 	if id, ok := f.jobs[clientMsgID]; ok {
 		return MassResult{MsgID: id}, &fakeAPIError{code: 45065, existing: id}
+	}
+	if f.taken[mediaID] {
+		return MassResult{}, &fakeAPIError{code: 40007} // the draft left the draft box
 	}
 	var fail *sendFailure
 	if len(f.failSend) > 0 {
@@ -188,6 +237,9 @@ func (f *fakeWeChat) mass(ep, mediaID, clientMsgID string) (MassResult, error) {
 	}
 	f.nextMsgID++
 	f.jobs[clientMsgID] = f.nextMsgID
+	if f.drafts[mediaID] {
+		f.taken[mediaID] = true
+	}
 	if fail != nil {
 		return MassResult{}, fail.err
 	}
@@ -225,7 +277,7 @@ func (f *fakeWeChat) Preview(ctx context.Context, toWXName, toOpenID, mediaID st
 		f.failPreview = f.failPreview[1:]
 		return 0, err
 	}
-	if mediaID == "" || f.forgotten[mediaID] {
+	if mediaID == "" || f.forgotten[mediaID] || f.taken[mediaID] {
 		return 0, &fakeAPIError{code: 40007}
 	}
 	f.nextMsgID++

@@ -18,10 +18,13 @@ type SendInput struct {
 	Key     string // idempotency key from the form
 }
 
-// PlannedCall is one line of the plan: an endpoint and how many calls to it.
+// PlannedCall is one line of the plan: an endpoint and how many calls to it. An Uncounted line
+// (a cover uploaded as a permanent material) is shown but uses no daily quota: it is not in
+// CallsNeeded and nothing is reserved for it.
 type PlannedCall struct {
-	Endpoint string
-	Count    int
+	Endpoint  string
+	Count     int
+	Uncounted bool
 }
 
 // Plan is what a send will cost and reach, shown before the operator confirms.
@@ -61,8 +64,6 @@ type planned struct {
 	draft     Draft
 	target    TargetKind
 	openIDs   []string
-	thumbsUp  int
-	newsUp    int
 	recipient int
 }
 
@@ -134,19 +135,31 @@ func (s *Service) plan(ctx context.Context, in SendInput) (planned, error) {
 	if err := s.monthlyUse(ctx, &p, in.GroupID); err != nil {
 		return p, err
 	}
-	thumbs, news, err := s.uploadsNeeded(ctx, snapshot(d), p.profile.UploadPath)
+	needs, err := s.uploadsNeeded(ctx, snapshot(d), p.profile.UploadPath)
 	if err != nil {
 		return p, err
 	}
-	p.thumbsUp, p.newsUp = thumbs, news
-	if thumbs > 0 {
-		p.Calls = append(p.Calls, PlannedCall{EndpointUploadThumb, thumbs})
+	path := p.profile.UploadPath
+	if needs.thumbs > 0 {
+		p.Calls = append(p.Calls, PlannedCall{Endpoint: thumbEndpoint(path), Count: needs.thumbs, Uncounted: path == UploadDraft})
+	}
+	// On the draft path a mass send takes its draft out of the draft box, so every batch needs a
+	// draft of its own; one made before (by a preview, say) and not yet sent serves the first.
+	news := 0
+	switch {
+	case path == UploadDraft:
+		news = p.Batches
+		if needs.fresh {
+			news--
+		}
+	case !needs.fresh:
+		news = 1
 	}
 	if news > 0 {
-		p.Calls = append(p.Calls, PlannedCall{newsEndpoint(p.profile.UploadPath), news})
+		p.Calls = append(p.Calls, PlannedCall{Endpoint: newsEndpoint(path), Count: news})
 	}
-	p.Calls = append(p.Calls, PlannedCall{sendEndpoint(in.Target), p.Batches})
-	p.CallsNeeded = thumbs + news + p.Batches
+	p.Calls = append(p.Calls, PlannedCall{Endpoint: sendEndpoint(in.Target), Count: p.Batches})
+	p.CallsNeeded = needs.counted(path) + news + p.Batches
 	if p.QuotaLeft, err = s.QuotaLeft(ctx); err != nil {
 		return p, err
 	}
@@ -154,6 +167,15 @@ func (s *Service) plan(ctx context.Context, in SendInput) (planned, error) {
 		return p, ErrQuotaExceeded
 	}
 	return p, nil
+}
+
+// thumbEndpoint is the upload of a cover: a temporary media on the seed's path, a permanent
+// material (not counted) on the draft path.
+func thumbEndpoint(uploadPath string) string {
+	if uploadPath == UploadDraft {
+		return EndpointAddMaterial
+	}
+	return EndpointUploadThumb
 }
 
 // newsEndpoint is the call that turns a draft into an mpnews media_id.
@@ -197,31 +219,48 @@ func distinctThumbs(arts []snapArticle) []uint {
 	return ids
 }
 
-// uploadsNeeded counts thumb uploads (thumbs without a fresh media id) and whether uploadnews is
-// needed (no fresh upload of exactly this content with these thumb media ids).
-func (s *Service) uploadsNeeded(ctx context.Context, arts []snapArticle, uploadPath string) (thumbs, news int, err error) {
+// uploadNeeds is what a draft's content needs before a mass send or a preview can name it.
+type uploadNeeds struct {
+	thumbs int  // covers to upload: temporary media (seed's path) or permanent materials (draft path)
+	fresh  bool // a news media id of exactly this content is usable now
+}
+
+// counted is how many of the uploads use the daily quota (the news call aside): a permanent
+// material is not a mass-send call.
+func (n uploadNeeds) counted(uploadPath string) int {
+	if uploadPath == UploadDraft {
+		return 0
+	}
+	return n.thumbs
+}
+
+// uploadsNeeded counts cover uploads (thumbs without a fresh media id, or on the draft path
+// without a material) and whether a usable news media id exists for exactly this content with
+// these cover ids.
+func (s *Service) uploadsNeeded(ctx context.Context, arts []snapArticle, uploadPath string) (uploadNeeds, error) {
+	var needs uploadNeeds
 	now := s.now()
 	mediaIDs := map[uint]string{}
 	for _, id := range distinctThumbs(arts) {
 		var t thumbRow
-		if err := s.store.db(ctx).Select("id", "media_id", "media_uploaded_at").Take(&t, id).Error; err != nil {
-			return 0, 0, fmt.Errorf("models: thumb %d: %w", id, notFound(err))
+		if err := s.store.db(ctx).Select("id", "media_id", "media_uploaded_at", "material_id").Take(&t, id).Error; err != nil {
+			return needs, fmt.Errorf("models: thumb %d: %w", id, notFound(err))
 		}
-		if t.MediaID == "" || !mediaFresh(t.MediaUploadedAt, now) {
-			thumbs++
-		} else {
+		switch {
+		case uploadPath == UploadDraft && t.MaterialID != "":
+			mediaIDs[id] = t.MaterialID
+		case uploadPath != UploadDraft && t.MediaID != "" && mediaFresh(t.MediaUploadedAt, now):
 			mediaIDs[id] = t.MediaID
+		default:
+			needs.thumbs++
 		}
 	}
-	if thumbs > 0 {
-		return thumbs, 1, nil // new thumb media ids make new news content
+	if needs.thumbs > 0 {
+		return needs, nil // new cover media ids make new news content
 	}
-	if _, ok, err := s.freshNewsUpload(ctx, newsHash(newsArticles(arts, mediaIDs)), uploadPath); err != nil {
-		return 0, 0, err
-	} else if !ok {
-		news = 1
-	}
-	return thumbs, news, nil
+	_, ok, err := s.freshNewsUpload(ctx, newsHash(newsArticles(arts, mediaIDs)), uploadPath)
+	needs.fresh = ok
+	return needs, err
 }
 
 func newsArticles(arts []snapArticle, thumbMedia map[uint]string) []NewsArticle {
@@ -241,13 +280,18 @@ func newsHash(arts []NewsArticle) string {
 }
 
 // freshNewsUpload returns a still-valid media id uploaded for this content hash.
-// A draft-box item (draft/add) does not expire; an uploadnews media_id lives 3 days.
+// An uploadnews media_id lives 3 days. A draft-box item (draft/add) does not expire, but a mass
+// send takes it (its row is deleted when the batch's msg_id is committed), and one a batch is
+// being called with (state "submitting") is that batch's alone.
 func (s *Service) freshNewsUpload(ctx context.Context, hash, uploadPath string) (string, bool, error) {
 	var rows []newsUploadRow
-	cutoff := s.now().Add(-mediaLifetime)
-	if err := s.store.db(ctx).Where("content_hash = ? AND path = ? AND (path = ? OR uploaded_at > ?)",
-		hash, uploadPath, UploadDraft, cutoff).
-		Order("uploaded_at DESC").Limit(1).Find(&rows).Error; err != nil {
+	q := s.store.db(ctx).Where("content_hash = ? AND path = ?", hash, uploadPath)
+	if uploadPath == UploadDraft {
+		q = q.Where("media_id NOT IN (SELECT media_id FROM send_batches WHERE state = ? AND media_id <> '')", string(StateSubmitting))
+	} else {
+		q = q.Where("uploaded_at > ?", s.now().Add(-mediaLifetime))
+	}
+	if err := q.Order("uploaded_at DESC").Limit(1).Find(&rows).Error; err != nil {
 		return "", false, err
 	}
 	if len(rows) == 0 {

@@ -153,13 +153,16 @@ func (s *Service) Preview(ctx context.Context, in PreviewInput, operatorID uint)
 	for recovered := false; ; recovered = true {
 		var mediaID string
 		mediaID, err = s.uploadContent(ctx, u, arts)
+		upload := err != nil // a 40007 then answered the uploads, not the preview
 		if err == nil {
+			// A preview does not take a draft out of the draft box: the next send's first batch
+			// uses the same one.
 			msgID, err = s.wx.Preview(ctx, wxName, openID, mediaID)
 		}
 		if recovered || !isStaleMedia(err) {
 			break
 		}
-		if ferr := s.forgetUploads(ctx, mediaID, arts); ferr != nil {
+		if ferr := s.forgetUploads(ctx, mediaID, arts, profile.UploadPath, upload); ferr != nil {
 			return Preview{}, ferr
 		}
 		if s.previewQuota(ctx, arts, profile.UploadPath) != nil {
@@ -189,15 +192,19 @@ func (s *Service) Preview(ctx context.Context, in PreviewInput, operatorID uint)
 
 // previewQuota refuses a preview whose uploads exceed today's quota left (ErrQuotaExceeded).
 func (s *Service) previewQuota(ctx context.Context, arts []snapArticle, uploadPath string) error {
-	thumbs, news, err := s.uploadsNeeded(ctx, arts, uploadPath)
+	needs, err := s.uploadsNeeded(ctx, arts, uploadPath)
 	if err != nil {
 		return err
+	}
+	calls := needs.counted(uploadPath)
+	if !needs.fresh {
+		calls++
 	}
 	left, err := s.QuotaLeft(ctx)
 	if err != nil {
 		return err
 	}
-	if thumbs+news > left {
+	if calls > left {
 		return ErrQuotaExceeded
 	}
 	return nil

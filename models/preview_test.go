@@ -149,7 +149,8 @@ func (f *fixture) uploadedMediaID(t *testing.T) string {
 	return rows[0].MediaID
 }
 
-// Under today's profile the media_id comes from draft/add, also counted.
+// Under today's profile the media_id comes from draft/add, also counted; the cover goes up as a
+// permanent material, which is not.
 func TestPreviewUsesTheProfilesUploadPath(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
@@ -160,10 +161,11 @@ func TestPreviewUsesTheProfilesUploadPath(t *testing.T) {
 	if _, err := f.svc.Preview(ctx, PreviewInput{DraftID: d.ID, ToWXName: "qunfa_demo"}, 1); err != nil {
 		t.Fatal(err)
 	}
-	if f.wx.count(EndpointAddDraft) != 1 || f.wx.count(EndpointUploadNews) != 0 {
+	if f.wx.count(EndpointAddDraft) != 1 || f.wx.count(EndpointUploadNews) != 0 ||
+		f.wx.count(EndpointAddMaterial) != 1 || f.wx.count(EndpointUploadThumb) != 0 {
 		t.Fatalf("calls = %v", f.wx.calls)
 	}
-	if left, _ := f.svc.QuotaLeft(ctx); left != 8 {
+	if left, _ := f.svc.QuotaLeft(ctx); left != 9 {
 		t.Fatalf("quota left = %d", left)
 	}
 }

@@ -3,12 +3,14 @@ package models
 import (
 	"context"
 	"errors"
+	"slices"
 	"testing"
 )
 
 // Under today's API profile a send uses tags (filter.tag_id), draft/add for
-// its media_id (which does not expire, so it is reused), and at most 8
-// articles; the seed's profile keeps groups, uploadnews and 10.
+// its media_id (with the cover as a permanent material, not counted), and at
+// most 8 articles; the mass send takes the draft, so the next send makes a new
+// one. The seed's profile keeps groups, uploadnews and 10.
 func TestTodaysProfileDrivesThePipeline(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
@@ -29,8 +31,10 @@ func TestTodaysProfileDrivesThePipeline(t *testing.T) {
 	if err != nil || p.GroupName != "广东" || p.Recipients != 30 {
 		t.Fatalf("tag plan = %+v, %v", p, err)
 	}
-	if p.Calls[1] != (PlannedCall{EndpointAddDraft, 1}) {
-		t.Fatalf("calls = %+v, want draft/add", p.Calls)
+	want := []PlannedCall{{Endpoint: EndpointAddMaterial, Count: 1, Uncounted: true},
+		{Endpoint: EndpointAddDraft, Count: 1}, {Endpoint: EndpointSendAll, Count: 1}}
+	if !slices.Equal(p.Calls, want) || p.CallsNeeded != 2 {
+		t.Fatalf("calls = %+v (%d counted), want %+v (2 counted)", p.Calls, p.CallsNeeded, want)
 	}
 	s, err := f.svc.StartSend(ctx, SendInput{DraftID: d.ID, Target: TargetGroup, GroupID: 134, Key: "t1"}, 1)
 	if err != nil {
@@ -40,15 +44,17 @@ func TestTodaysProfileDrivesThePipeline(t *testing.T) {
 	if s = mustSend(t, f.svc, s.ID); s.State != StateSubmitted || !s.ByTag {
 		t.Fatalf("send = %+v", s)
 	}
-	if f.wx.count(EndpointAddDraft) != 1 || f.wx.count(EndpointUploadNews) != 0 {
-		t.Fatalf("calls = %v, want draft/add and no uploadnews", f.wx.calls)
+	if f.wx.count(EndpointAddDraft) != 1 || f.wx.count(EndpointUploadNews) != 0 ||
+		f.wx.count(EndpointAddMaterial) != 1 || f.wx.count(EndpointUploadThumb) != 0 {
+		t.Fatalf("calls = %v, want add_material and draft/add, no media/upload nor uploadnews", f.wx.calls)
 	}
 	if got := f.wx.filters[0]; got != (MassFilter{ID: 134, ByTag: true}) {
 		t.Fatalf("sendall filter = %+v", got)
 	}
-	// The same content again: the draft-box item is reused.
-	if p, _ := f.svc.PlanSend(ctx, SendInput{DraftID: d.ID, Target: TargetAll}); len(p.Calls) != 1 || p.CallsNeeded != 1 {
-		t.Fatalf("second plan = %+v, want only the sendall", p.Calls)
+	// The same content again: the mass send took the draft, the material stays.
+	want = []PlannedCall{{Endpoint: EndpointAddDraft, Count: 1}, {Endpoint: EndpointSendAll, Count: 1}}
+	if p, _ := f.svc.PlanSend(ctx, SendInput{DraftID: d.ID, Target: TargetAll}); !slices.Equal(p.Calls, want) || p.CallsNeeded != 2 {
+		t.Fatalf("second plan = %+v, want a new draft/add and the sendall", p.Calls)
 	}
 
 	// A draft longer than today's limit cannot be saved, nor an older one sent.

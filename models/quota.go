@@ -15,6 +15,10 @@ const (
 	EndpointDelete      = "message/mass/delete"
 )
 
+// EndpointAddMaterial is the upload of a cover as a permanent material on the draft path. The
+// plan shows it, but it is not an advanced call: no quota row is ever recorded for it.
+const EndpointAddMaterial = "material/add_material?type=thumb"
+
 // beijingDay is the WeChat quota day of t.
 func beijingDay(t time.Time) string { return t.In(Beijing).Format("2006-01-02") }
 

@@ -88,6 +88,9 @@ func (s *Service) StartSend(ctx context.Context, in SendInput, operatorID uint) 
 			}
 		}
 		for _, c := range p.Calls {
+			if c.Uncounted {
+				continue // a permanent material: no quota to reserve
+			}
 			if err := s.reserveQuota(ctx, row.ID, c.Endpoint, c.Count); err != nil {
 				return err
 			}

@@ -74,8 +74,8 @@ func TestPlanSend(t *testing.T) {
 		}
 	}
 	p, _ := f.svc.PlanSend(ctx, SendInput{DraftID: d.ID, Target: TargetGroup, GroupID: 100})
-	if p.GroupName != "北京用户" || len(p.Calls) != 3 || p.Calls[0] != (PlannedCall{EndpointUploadThumb, 1}) ||
-		p.Calls[1] != (PlannedCall{EndpointUploadNews, 1}) || p.Calls[2] != (PlannedCall{EndpointSendAll, 1}) {
+	if p.GroupName != "北京用户" || len(p.Calls) != 3 || p.Calls[0] != (PlannedCall{Endpoint: EndpointUploadThumb, Count: 1}) ||
+		p.Calls[1] != (PlannedCall{Endpoint: EndpointUploadNews, Count: 1}) || p.Calls[2] != (PlannedCall{Endpoint: EndpointSendAll, Count: 1}) {
 		t.Errorf("calls = %+v", p.Calls)
 	}
 

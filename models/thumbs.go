@@ -21,6 +21,7 @@ type Thumb struct {
 	SHA256          string
 	MediaID         string
 	MediaUploadedAt *time.Time
+	MaterialID      string // permanent material (draft path); "" until first needed
 }
 
 const (
@@ -88,7 +89,7 @@ func mediaFresh(t *time.Time, now time.Time) bool {
 
 func (r thumbRow) thumb() Thumb {
 	return Thumb{ID: r.ID, Filename: r.Filename, ContentType: r.ContentType, Data: r.Data, SHA256: r.SHA256,
-		MediaID: r.MediaID, MediaUploadedAt: r.MediaUploadedAt}
+		MediaID: r.MediaID, MediaUploadedAt: r.MediaUploadedAt, MaterialID: r.MaterialID}
 }
 
 // cleanFilename keeps the base name only (it is shown and sent as the multipart filename).

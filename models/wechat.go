@@ -9,9 +9,14 @@ import (
 // tests hand in a fake or a client pointed at the sandbox.
 type WeChat interface {
 	UploadThumb(ctx context.Context, filename string, data []byte) (mediaID string, err error)
+	// AddThumbMaterial is material/add_material?type=thumb: a permanent material, the only
+	// cover draft/add takes. Its media id does not expire. Not a mass-send call: it uses no
+	// daily quota.
+	AddThumbMaterial(ctx context.Context, filename string, data []byte) (mediaID string, err error)
 	UploadNews(ctx context.Context, articles []NewsArticle) (mediaID string, err error)
 	// AddDraft is draft/add, today's source of an mpnews media_id (a draft-box item, which
-	// does not expire). An advanced call like uploadnews.
+	// does not expire but leaves the draft box once a mass send takes it). Covers must be
+	// permanent materials. An advanced call like uploadnews.
 	AddDraft(ctx context.Context, articles []NewsArticle) (mediaID string, err error)
 	// UploadImage is media/uploadimg: an image for use inside article content (JPEG/PNG under 1 MB).
 	// The URL it returns does not expire. Not an advanced call: it uses no daily quota.

@@ -54,10 +54,11 @@ func (s *Service) process(ctx context.Context, id uint) error {
 	// that a fresh upload would fix).
 	for recovered := false; ; recovered = true {
 		err := s.uploadAndSubmit(ctx, &send, arts)
-		if err == nil || !errors.Is(err, errStaleMedia) {
+		var stale staleMediaError
+		if !errors.As(err, &stale) {
 			return err
 		}
-		if ferr := s.forgetMedia(ctx, &send, arts); ferr != nil {
+		if ferr := s.forgetMedia(ctx, &send, arts, stale.upload); ferr != nil {
 			return ferr
 		}
 		if recovered {
@@ -70,36 +71,24 @@ func (s *Service) process(ctx context.Context, id uint) error {
 // errStaleMedia wraps a 40007 answer so process can upload again once.
 var errStaleMedia = errors.New("stale media id")
 
-type staleMediaError struct{ cause error }
+// staleMediaError is a 40007; upload is set when it answered the uploads (the news call, which
+// names the covers), not the mass send (which names the news media id).
+type staleMediaError struct {
+	cause  error
+	upload bool
+}
 
 func (e staleMediaError) Error() string        { return "stale media id: " + e.cause.Error() }
 func (e staleMediaError) Unwrap() error        { return e.cause }
 func (e staleMediaError) Is(target error) bool { return target == errStaleMedia }
 
-// uploadAndSubmit uploads what is missing and submits the batches still to go.
+// uploadAndSubmit submits the batches still to go, uploading first what the next one needs. On
+// the seed's path every batch takes the send's one uploadnews media id. On the draft path a mass
+// send takes its draft out of the draft box, so each batch gets a draft of its own (the send's
+// media id is cleared when a batch's msg_id is committed, and the next batch makes a new one).
 func (s *Service) uploadAndSubmit(ctx context.Context, send *sendRow, arts []snapArticle) error {
-	id := send.ID
-	if send.MediaID == "" || !s.newsStillFresh(ctx, send.MediaID) {
-		mediaID, err := s.uploadContent(ctx, uploadFor{sendID: send.ID, draftID: send.DraftID, path: send.UploadPath}, arts)
-		if err != nil {
-			if isStaleMedia(err) {
-				return staleMediaError{err}
-			}
-			return s.callFailed(ctx, send, nil, err)
-		}
-		send.MediaID = mediaID
-		if err := s.store.db(ctx).Model(send).Update("media_id", mediaID).Error; err != nil {
-			return err
-		}
-	}
-	if send.State != string(StateSubmitting) {
-		if err := s.setSendState(ctx, send, StateSubmitting); err != nil {
-			return err
-		}
-	}
-
 	var batches []batchRow
-	if err := s.store.db(ctx).Where("send_id = ?", id).Order("batch_index").Find(&batches).Error; err != nil {
+	if err := s.store.db(ctx).Where("send_id = ?", send.ID).Order("batch_index").Find(&batches).Error; err != nil {
 		return err
 	}
 	for i := range batches {
@@ -107,7 +96,32 @@ func (s *Service) uploadAndSubmit(ctx context.Context, send *sendRow, arts []sna
 		if b.State != string(StateQueued) && b.State != string(StateSubmitting) {
 			continue
 		}
-		if err := s.submitBatch(ctx, send, b); err != nil {
+		// A batch left "submitting" (a crash, a timeout) is called again with the media id and
+		// the clientmsgid it was called with: if the first call got through, WeChat answers
+		// 45065 with its msg_id — even though, on the draft path, that call took the draft.
+		mediaID := b.MediaID
+		if b.State != string(StateSubmitting) || mediaID == "" {
+			if send.MediaID == "" || !s.newsStillFresh(ctx, send.MediaID) {
+				id, err := s.uploadContent(ctx, uploadFor{sendID: send.ID, draftID: send.DraftID, path: send.UploadPath}, arts)
+				if err != nil {
+					if isStaleMedia(err) {
+						return staleMediaError{cause: err, upload: true}
+					}
+					return s.callFailed(ctx, send, nil, err)
+				}
+				send.MediaID = id
+				if err := s.store.db(ctx).Model(send).Update("media_id", id).Error; err != nil {
+					return err
+				}
+			}
+			mediaID = send.MediaID
+		}
+		if send.State != string(StateSubmitting) {
+			if err := s.setSendState(ctx, send, StateSubmitting); err != nil {
+				return err
+			}
+		}
+		if err := s.submitBatch(ctx, send, b, mediaID); err != nil {
 			return err
 		}
 		if b.State != string(StateSubmitted) {
@@ -117,17 +131,24 @@ func (s *Service) uploadAndSubmit(ctx context.Context, send *sendRow, arts []sna
 	return s.markSubmitted(ctx, send, batches)
 }
 
-// forgetMedia drops the media ids behind a 40007: the send's news upload and
-// the thumbs it uses, so the next upload makes fresh ones. Batches that were
-// refused go back to the queue (40007 means WeChat did not take them).
-func (s *Service) forgetMedia(ctx context.Context, send *sendRow, arts []snapArticle) error {
+// forgetMedia drops the media ids behind a 40007 (see forgetUploads), so the next upload makes
+// fresh ones. Batches that were refused go back to the queue (40007 means WeChat did not take
+// them), without their media id. upload: the 40007 answered the news upload, not a mass send.
+func (s *Service) forgetMedia(ctx context.Context, send *sendRow, arts []snapArticle, upload bool) error {
 	return s.store.inTx(ctx, func(ctx context.Context) error {
 		db := s.store.db(ctx)
-		if err := s.forgetUploads(ctx, send.MediaID, arts); err != nil {
+		var held []string
+		if err := db.Model(&batchRow{}).Where("send_id = ? AND state = ? AND media_id <> ''", send.ID, string(StateSubmitting)).
+			Pluck("media_id", &held).Error; err != nil {
 			return err
 		}
+		for _, id := range append(held, send.MediaID) {
+			if err := s.forgetUploads(ctx, id, arts, send.UploadPath, upload); err != nil {
+				return err
+			}
+		}
 		if err := db.Model(&batchRow{}).Where("send_id = ? AND state = ?", send.ID, string(StateSubmitting)).
-			Update("state", string(StateQueued)).Error; err != nil {
+			Updates(map[string]any{"state": string(StateQueued), "media_id": ""}).Error; err != nil {
 			return err
 		}
 		send.MediaID = ""
@@ -135,17 +156,30 @@ func (s *Service) forgetMedia(ctx context.Context, send *sendRow, arts []snapArt
 	})
 }
 
-// forgetUploads drops a news media id WeChat no longer knows (none when mediaID is "") and the
-// media ids of the thumbs the articles use, so the next upload makes fresh ones.
-func (s *Service) forgetUploads(ctx context.Context, mediaID string, arts []snapArticle) error {
+// forgetUploads drops a news media id WeChat answered 40007 for (none when mediaID is "") and the
+// media ids of the covers the articles use, so the next upload makes fresh ones.
+//
+// On the seed's path a cover's temporary media id always goes: it may have expired early too.
+// On the draft path a cover's permanent material id goes only when the 40007 answered the upload
+// itself (upload set: draft/add names nothing but the covers, so one was deleted in the WeChat
+// backend, say). A 40007 from a mass send or a preview names the draft alone — most often one a
+// mass send already took — and the materials, which do not expire, stay: uploading them again
+// would cost no quota but fill the material library with copies.
+func (s *Service) forgetUploads(ctx context.Context, mediaID string, arts []snapArticle, uploadPath string, upload bool) error {
 	db := s.store.db(ctx)
 	if mediaID != "" {
 		if err := db.Where("media_id = ?", mediaID).Delete(&newsUploadRow{}).Error; err != nil {
 			return err
 		}
 	}
-	return db.Model(&thumbRow{}).Where("id IN ?", distinctThumbs(arts)).
-		Updates(map[string]any{"media_id": "", "media_uploaded_at": nil}).Error
+	thumbs := db.Model(&thumbRow{}).Where("id IN ?", distinctThumbs(arts))
+	if uploadPath != UploadDraft {
+		return thumbs.Updates(map[string]any{"media_id": "", "media_uploaded_at": nil}).Error
+	}
+	if !upload {
+		return nil
+	}
+	return thumbs.Update("material_id", "").Error
 }
 
 // uploadFor is what an upload serves: a send (sendID: its quota reservations are used and its
@@ -156,10 +190,10 @@ type uploadFor struct {
 	path    string // UploadNews or UploadDraft: the API profile's source of the media_id
 }
 
-// uploadContent uploads the thumbs without a fresh media id, then the news (unless this exact
-// content was uploaded recently), committing each media id as soon as WeChat returns it. Sends
-// and previews share it, and so share what it uploaded: a preview's uploads serve the send after
-// it, and the other way round.
+// uploadContent uploads the covers without a usable media id, then the news (unless a usable
+// upload of this exact content exists), committing each media id as soon as WeChat returns it.
+// Sends and previews share it, and so share what it uploaded: a preview's uploads serve the send
+// after it, and the other way round.
 func (s *Service) uploadContent(ctx context.Context, u uploadFor, arts []snapArticle) (string, error) {
 	media := map[uint]string{}
 	for _, tid := range distinctThumbs(arts) {
@@ -167,19 +201,8 @@ func (s *Service) uploadContent(ctx context.Context, u uploadFor, arts []snapArt
 		if err := s.store.db(ctx).Take(&t, tid).Error; err != nil {
 			return "", permanentError{fmt.Sprintf("thumb %d: %v", tid, notFound(err))}
 		}
-		if t.MediaID != "" && mediaFresh(t.MediaUploadedAt, s.now()) {
-			media[tid] = t.MediaID
-			continue
-		}
-		if err := s.useQuota(ctx, u.sendID, EndpointUploadThumb); err != nil {
-			return "", err
-		}
-		mediaID, err := s.wx.UploadThumb(ctx, t.Filename, t.Data)
+		mediaID, err := s.coverMedia(ctx, u, &t)
 		if err != nil {
-			return "", err
-		}
-		now := s.now()
-		if err := s.store.db(ctx).Model(&t).Updates(map[string]any{"media_id": mediaID, "media_uploaded_at": now}).Error; err != nil {
 			return "", err
 		}
 		media[tid] = mediaID
@@ -215,6 +238,43 @@ func (s *Service) uploadContent(ctx context.Context, u uploadFor, arts []snapArt
 	return mediaID, nil
 }
 
+// coverMedia returns the media id the news call names for a cover, uploading it when needed. On
+// the seed's path: a temporary media (media/upload, counted, 3 days). On the draft path: a
+// permanent material (material/add_material), the only cover draft/add takes — uploaded once,
+// ever, and not counted (no quota row: it is not a mass-send call).
+func (s *Service) coverMedia(ctx context.Context, u uploadFor, t *thumbRow) (string, error) {
+	if u.path == UploadDraft {
+		if t.MaterialID != "" {
+			return t.MaterialID, nil
+		}
+		id, err := s.wx.AddThumbMaterial(ctx, t.Filename, t.Data)
+		if err != nil {
+			return "", err
+		}
+		if err := s.store.db(ctx).Model(t).Update("material_id", id).Error; err != nil {
+			return "", err
+		}
+		s.log.Info("cover uploaded as a permanent material", "thumb_id", t.ID, "send_id", u.sendID)
+		return id, nil
+	}
+	if t.MediaID != "" && mediaFresh(t.MediaUploadedAt, s.now()) {
+		return t.MediaID, nil
+	}
+	if err := s.useQuota(ctx, u.sendID, EndpointUploadThumb); err != nil {
+		return "", err
+	}
+	mediaID, err := s.wx.UploadThumb(ctx, t.Filename, t.Data)
+	if err != nil {
+		return "", err
+	}
+	if err := s.store.db(ctx).Model(t).Updates(map[string]any{"media_id": mediaID, "media_uploaded_at": s.now()}).Error; err != nil {
+		return "", err
+	}
+	return mediaID, nil
+}
+
+// newsStillFresh reports whether the send's news media id can still be used: an uploadnews one
+// under 3 days old, or a draft no mass send has taken (its row is deleted when one does).
 func (s *Service) newsStillFresh(ctx context.Context, mediaID string) bool {
 	var n int64
 	err := s.store.db(ctx).Model(&newsUploadRow{}).
@@ -222,29 +282,31 @@ func (s *Service) newsStillFresh(ctx context.Context, mediaID string) bool {
 	return err == nil && n > 0
 }
 
-// submitBatch commits "submitting" (and the quota call) before calling WeChat with the batch's
-// clientmsgid, then commits the msg_id. A batch left in "submitting" by a crash or a timeout is
-// called again with the same clientmsgid; WeChat answers 45065 with the existing msg_id if the
-// first call got through, which is taken as the answer.
-func (s *Service) submitBatch(ctx context.Context, send *sendRow, b *batchRow) error {
+// submitBatch commits "submitting" with the media id (and the quota call) before calling WeChat
+// with the batch's clientmsgid, then commits the msg_id. A batch left in "submitting" by a crash
+// or a timeout is called again with the same media id and clientmsgid; WeChat answers 45065 with
+// the existing msg_id if the first call got through, which is taken as the answer. On the draft
+// path the commit of the msg_id also records that the mass send took the draft: its news upload
+// is forgotten and the send's media id cleared, so the next batch (or send) makes a new one.
+func (s *Service) submitBatch(ctx context.Context, send *sendRow, b *batchRow, mediaID string) error {
 	endpoint := sendEndpoint(TargetKind(send.Target))
 	err := s.store.inTx(ctx, func(ctx context.Context) error {
 		if err := s.useQuota(ctx, send.ID, endpoint); err != nil {
 			return err
 		}
-		return s.store.db(ctx).Model(b).Update("state", string(StateSubmitting)).Error
+		return s.store.db(ctx).Model(b).Updates(map[string]any{"state": string(StateSubmitting), "media_id": mediaID}).Error
 	})
 	if err != nil {
 		return err
 	}
-	b.State = string(StateSubmitting)
+	b.State, b.MediaID = string(StateSubmitting), mediaID
 
 	var res MassResult
 	if TargetKind(send.Target) == TargetOpenIDs {
-		res, err = s.wx.SendToOpenIDs(ctx, strings.Split(b.OpenIDs, "\n"), send.MediaID, b.ClientMsgID)
+		res, err = s.wx.SendToOpenIDs(ctx, strings.Split(b.OpenIDs, "\n"), mediaID, b.ClientMsgID)
 	} else {
 		res, err = s.wx.SendAll(ctx, MassFilter{ToAll: send.Target == string(TargetAll), ID: send.GroupID,
-			ByTag: send.Audience == AudienceTags}, send.MediaID, b.ClientMsgID)
+			ByTag: send.Audience == AudienceTags}, mediaID, b.ClientMsgID)
 	}
 	if err != nil {
 		if ae, ok := asAPIError(err); ok && ae.Errcode() == codeClientMsgIDExist {
@@ -256,25 +318,39 @@ func (s *Service) submitBatch(ctx context.Context, send *sendRow, b *batchRow) e
 			s.log.Info("batch already submitted (45065)", "send_id", send.ID, "batch", b.BatchIndex, "msg_id", res.MsgID)
 			err = nil
 		} else if isStaleMedia(err) {
-			return staleMediaError{err}
+			return staleMediaError{cause: err}
 		} else {
 			return s.callFailed(ctx, send, b, err)
 		}
 	}
 
 	now := s.now()
+	consumed := send.UploadPath == UploadDraft
 	err = s.store.inTx(ctx, func(ctx context.Context) error {
-		if err := s.store.db(ctx).Model(b).Updates(map[string]any{
+		db := s.store.db(ctx)
+		if err := db.Model(b).Updates(map[string]any{
 			"state": string(StateSubmitted), "msg_id": res.MsgID, "msg_data_id": res.MsgDataID,
 			"submitted_at": now, "errcode": 0, "errmsg": "",
 		}).Error; err != nil {
 			return err
+		}
+		if consumed {
+			// The draft has left WeChat's draft box: nothing may name it again.
+			if err := db.Where("media_id = ?", mediaID).Delete(&newsUploadRow{}).Error; err != nil {
+				return err
+			}
+			if err := db.Model(&sendRow{}).Where("id = ? AND media_id = ?", send.ID, mediaID).Update("media_id", "").Error; err != nil {
+				return err
+			}
 		}
 		// A push can beat our commit: apply one stored for this msg_id already.
 		return s.applyStoredJobFinished(ctx, res.MsgID)
 	})
 	if err != nil {
 		return err
+	}
+	if consumed && send.MediaID == mediaID {
+		send.MediaID = ""
 	}
 	b.State, b.MsgID, b.MsgDataID, b.SubmittedAt = string(StateSubmitted), res.MsgID, res.MsgDataID, &now
 	s.log.Info("batch submitted", "send_id", send.ID, "batch", b.BatchIndex, "msg_id", res.MsgID)

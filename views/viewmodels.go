@@ -158,10 +158,12 @@ type SendFormPage struct {
 	Errors     FieldErrors
 }
 
-// PlannedCall is one WeChat endpoint and how many times it will be called.
+// PlannedCall is one WeChat endpoint and how many times it will be called. An Uncounted call (a
+// cover uploaded as a permanent material) does not use the daily quota.
 type PlannedCall struct {
-	Endpoint string
-	Count    int
+	Endpoint  string
+	Count     int
+	Uncounted bool
 }
 
 // OpenIDProblem is a line of the pasted list that will not be used.

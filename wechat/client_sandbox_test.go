@@ -323,7 +323,14 @@ func TestClientMediaEndpointsAgainstSandbox(t *testing.T) {
 		t.Errorf("uploadnews received %+v", arts)
 	}
 
-	draft, err := c.AddDraft(ctx, []wechat.Article{{ThumbMediaID: thumb.MediaID, Title: "草稿", Author: "编辑部", Content: "<p>草稿</p>", NeedOpenComment: 1}})
+	// draft/add wants a permanent material as the cover: a temporary thumb is refused.
+	_, err = c.AddDraft(ctx, []wechat.Article{{ThumbMediaID: thumb.MediaID, Title: "草稿", Content: "<p>草稿</p>"}})
+	wantErrcode(t, err, wechat.CodeInvalidMediaID)
+	material, _, err := c.AddMaterial(ctx, "thumb", "cover.jpg", tinyJPEG())
+	if err != nil {
+		t.Fatal(err)
+	}
+	draft, err := c.AddDraft(ctx, []wechat.Article{{ThumbMediaID: material, Title: "草稿", Author: "编辑部", Content: "<p>草稿</p>", NeedOpenComment: 1}})
 	if err != nil || draft == "" {
 		t.Fatalf("AddDraft = %q, %v", draft, err)
 	}
@@ -332,7 +339,7 @@ func TestClientMediaEndpointsAgainstSandbox(t *testing.T) {
 	}
 	nine := make([]wechat.Article, 9)
 	for i := range nine {
-		nine[i] = wechat.Article{ThumbMediaID: thumb.MediaID, Title: "t", Content: "c"}
+		nine[i] = wechat.Article{ThumbMediaID: material, Title: "t", Content: "c"}
 	}
 	_, err = c.AddDraft(ctx, nine)
 	wantErrcode(t, err, wechat.CodeArticleSize)
@@ -345,6 +352,51 @@ func TestClientMediaEndpointsAgainstSandbox(t *testing.T) {
 	j, _ := sb.Job(res.MsgID)
 	if j.MediaID != draft || j.SendIgnoreReprint != 1 || j.ClientMsgID != "draft-1" || j.TotalCount != len(sb.OpenIDs(sandbox.GroupTest)) {
 		t.Errorf("job %+v: want the draft to the 测试组 tag with send_ignore_reprint 1 and its clientmsgid", j)
+	}
+	// The mass send took the draft out of the draft box.
+	_, err = c.SendAll(ctx, wechat.SendAllRequest{Filter: wechat.MassFilter{GroupID: sandbox.GroupTest, UseTag: true},
+		Message: wechat.MassMessage{MsgType: "mpnews", MediaID: draft}, ClientMsgID: "draft-2"})
+	wantErrcode(t, err, wechat.CodeInvalidMediaID)
+}
+
+func TestClientAddMaterialAgainstSandbox(t *testing.T) {
+	ctx := context.Background()
+	c, sb := newSandboxClient(t, sandbox.Config{})
+	id, u, err := c.AddMaterial(ctx, "thumb", "cover.jpg", tinyJPEG())
+	if err != nil || id == "" || !strings.HasPrefix(u, "http://mmbiz.qpic.cn/") {
+		t.Fatalf("AddMaterial(thumb) = %q %q, %v", id, u, err)
+	}
+	if img, _, err := c.AddMaterial(ctx, "image", "photo.png", png(4096)); err != nil || img == "" || img == id {
+		t.Fatalf("AddMaterial(image) = %q, %v", img, err)
+	}
+	if _, _, err := c.AddMaterial(ctx, "thumb", "big.jpg", append(tinyJPEG(), make([]byte, 64<<10)...)); err == nil {
+		t.Fatal("a thumb over 64 KB was accepted")
+	} else {
+		wantErrcode(t, err, wechat.CodeInvalidMediaSize)
+	}
+	if _, _, err := c.AddMaterial(ctx, "voice", "a.mp3", tinyJPEG()); err == nil {
+		t.Fatal("AddMaterial(voice) reached the server")
+	}
+	if sb.QuotaLeft() != 10 {
+		t.Errorf("quota left %d: add_material is not a mass-send call", sb.QuotaLeft())
+	}
+
+	// Retried like other uploads: after a transient errcode (WeChat stored nothing)…
+	sb.FailNext("/cgi-bin/material/add_material", -1)
+	if _, _, err := c.AddMaterial(ctx, "thumb", "cover.jpg", tinyJPEG()); err != nil || sb.Calls("/cgi-bin/material/add_material") != 3 {
+		t.Fatalf("after -1: %v, %d accepted; want retried once", err, sb.Calls("/cgi-bin/material/add_material"))
+	}
+	// …but not after a timeout, when the material may have been stored.
+	srv := httptest.NewServer(sb)
+	t.Cleanup(srv.Close)
+	slow := wechat.NewClient(wechat.Config{BaseURL: srv.URL, AppID: sbAppID, AppSecret: sbSecret,
+		RequestTimeout: 100 * time.Millisecond, RetryBaseDelay: time.Microsecond})
+	sb.HangNextAfterAccept("/cgi-bin/material/add_material")
+	if _, _, err := slow.AddMaterial(ctx, "thumb", "cover.jpg", tinyJPEG()); err == nil {
+		t.Fatal("a timed-out add_material reported success")
+	}
+	if n := sb.Calls("/cgi-bin/material/add_material"); n != 4 {
+		t.Fatalf("%d add_material accepted, want 4 (no retry after the timeout)", n)
 	}
 }
 

@@ -56,6 +56,34 @@ func (c *Client) UploadMedia(ctx context.Context, mediaType, filename string, da
 	return m, nil
 }
 
+// AddMaterial uploads a permanent material (material/add_material?type=thumb|image, today's API) as
+// multipart field "media" and returns its media_id and URL. Permanent media ids do not expire;
+// draft/add takes only them as thumb_media_id. A thumb is a JPG of at most 64 KB. Voice and
+// video (which need a description field) are not supported. Retried like other uploads: only
+// after a transient errcode, when WeChat stored nothing.
+func (c *Client) AddMaterial(ctx context.Context, mediaType, filename string, data []byte) (mediaID, imageURL string, err error) {
+	if mediaType != "thumb" && mediaType != "image" {
+		return "", "", fmt.Errorf("wechat: AddMaterial: media type %q is not thumb or image", mediaType)
+	}
+	contentType, body, err := mediaForm(filename, data)
+	if err != nil {
+		return "", "", fmt.Errorf("wechat: AddMaterial: %w", err)
+	}
+	var out struct {
+		MediaID string `json:"media_id"`
+		URL     string `json:"url"`
+	}
+	q := url.Values{"type": {mediaType}}
+	if err := c.call(ctx, apiRequest{method: http.MethodPost, path: "/cgi-bin/material/add_material", query: q,
+		contentType: contentType, body: body, retry: retryErrcode}, &out); err != nil {
+		return "", "", err
+	}
+	if out.MediaID == "" {
+		return "", "", fmt.Errorf("wechat: material/add_material: no media_id in the answer")
+	}
+	return out.MediaID, out.URL, nil
+}
+
 // mediaForm builds the multipart body with the file in field "media", as WeChat expects.
 func mediaForm(filename string, data []byte) (contentType string, body []byte, err error) {
 	if filename == "" {

@@ -4,7 +4,7 @@ package i18n
 func init() {
 	add("zh", map[string]string{
 		"preview.title":           "预览",
-		"preview.hint":            "群发前先把图文消息发给一个人看看效果。预览不占用每日高级接口次数，但尚未上传的封面和图文需要先上传，上传会计入。按微信号预览每天最多 100 次。",
+		"preview.hint":            "群发前先把图文消息发给一个人看看效果。预览不占用每日高级接口次数，但尚未上传的封面和图文需要先上传，上传会计入（今日接口下封面作为永久素材上传，不计入）。按微信号预览每天最多 100 次。",
 		"preview.to":              "接收人",
 		"preview.kind":            "接收人类型",
 		"preview.by_wxname":       "微信号",
@@ -33,7 +33,7 @@ func init() {
 	})
 	add("en", map[string]string{
 		"preview.title":           "Preview",
-		"preview.hint":            "Before the mass send, send the news message to one person to see how it looks. A preview uses none of the daily advanced-API quota, but covers and news not uploaded yet are uploaded first, and uploads count. Previews by WeChat ID are limited to 100 a day.",
+		"preview.hint":            "Before the mass send, send the news message to one person to see how it looks. A preview uses none of the daily advanced-API quota, but covers and news not uploaded yet are uploaded first, and uploads count (on today's API a cover goes up as a permanent material, which does not). Previews by WeChat ID are limited to 100 a day.",
 		"preview.to":              "Recipient",
 		"preview.kind":            "Recipient type",
 		"preview.by_wxname":       "WeChat ID",

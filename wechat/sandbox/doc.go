@@ -38,6 +38,13 @@
 // magic bytes) → 40005; thumb over 64 KB or image over 2 MB → 40006; a file over 10 MB → 45001.
 // Media ids live 3 days (by Config.Now); after that they answer 40007 wherever they are used.
 //
+// POST /cgi-bin/material/add_material?type=thumb|image, multipart field "media" (today's API) →
+// {"media_id","url":"http://mmbiz.qpic.cn/…"}: a permanent material. The checks of media/upload
+// (type other than thumb/image → 40004; no "media" → 41005; format → 40005; thumb over 64 KB or
+// image over 2 MB → 40006). Its media_id never expires; it is taken wherever a thumb is, and it is
+// the only cover draft/add accepts. Not counted: it is not a mass-send call (Qunfa uploads each
+// cover once, ever; the real material library's own limits are not simulated).
+//
 // POST /cgi-bin/media/uploadimg, multipart field "media" (§2.2) → {"url":"http://mmbiz.qpic.cn/…",
 // "errcode":0,"errmsg":"ok"}, an image URL for article HTML. No or empty "media" → 41005; not a
 // JPEG or PNG → 40005; 1 MB or more → 40009. Not counted (it is not in the seed's advanced
@@ -53,9 +60,11 @@
 //
 // POST /cgi-bin/draft/add {"articles":[...]} (today's API) → {"media_id"} only. Advanced call
 // (the upload path on today's API). The same article checks; 0 articles → 44003, more than 8 →
-// 45008. The media_id never expires and is accepted wherever an uploadnews media_id is
-// (mpnews in sendall, send and preview). The real API wants a permanent material as
-// thumb_media_id; the sandbox accepts any live thumb or image (UNCONFIRMED simplification).
+// 45008; a thumb_media_id that is not a permanent material (a temporary media/upload id
+// included) → 40007, as the official doc says "必须是永久MediaID". The media_id does not expire
+// and is accepted wherever an uploadnews media_id is (mpnews in sendall, send and preview) until
+// a mass send takes it: "上传到草稿箱中的素材被群发或发布后，该素材将从草稿箱中移除" — once sendall
+// or send has accepted a job with it, it answers 40007 everywhere (a preview does not take it).
 //
 // POST /cgi-bin/message/mass/sendall {"filter":{...},"msgtype",...,"clientmsgid"} → {"errcode":0,
 // "errmsg":"send job submission success","msg_id","msg_data_id"} (msg_data_id for mpnews only).
@@ -69,7 +78,9 @@
 //
 // Payload rules shared by sendall and send: clientmsgid over 64 bytes → 45067; msgtype mpnews
 // needs mpnews.media_id (no mpnews object → 44003, empty id → 41006) of a live uploadnews media
-// (anything else → 40007); msgtype text needs text.content (empty → 44004, over 2048 characters
+// or draft (anything else → 40007; a draft an accepted sendall/send took → 40007, checked after
+// the clientmsgid, so a repeat of the call that took it answers 45065 — UNCONFIRMED order); an
+// accepted job takes its draft out of the draft box; msgtype text needs text.content (empty → 44004, over 2048 characters
 // → 45002); any other msgtype → 40008. A clientmsgid seen in the last 24 h → 45065 with the
 // existing job's msg_id; without a clientmsgid the key is derived from the audience and the
 // content, so the same message to the same audience twice within 24 h is refused too (§3.1).
@@ -89,8 +100,8 @@
 // towxname (a WeChat ID: 6–20 letters, digits, _ or -, starting with a letter); towxname wins
 // when both are set. Neither, a touser that is not a string or not a follower, or an
 // implausible towxname → 40003; over 100 towxname previews a Beijing day → 45009 (both codes
-// UNCONFIRMED). The payload rules of sendall (clientmsgid ignored). Not counted; no
-// MASSSENDJOBFINISH follows. Previews lists them.
+// UNCONFIRMED). The payload rules of sendall (clientmsgid ignored); a preview does not take a
+// draft out of the draft box. Not counted; no MASSSENDJOBFINISH follows. Previews lists them.
 //
 // POST /cgi-bin/message/mass/speed/get (empty body) → {"speed","realspeed"}: speed 0–4 (0 by
 // default), realspeed in 万/minute per the documented table 80, 60, 45, 30, 10.
@@ -123,7 +134,7 @@
 // Daily quota: DailyQuota advanced calls (media/upload, uploadnews, draft/add, sendall, send, delete) per
 // Beijing calendar day of Config.Now. Only accepted calls use quota: a call rejected for any
 // reason (including 45009 and 45065) does not, so a client's fix-and-retry costs nothing.
-// No other endpoint is counted.
+// No other endpoint is counted: material/add_material, in particular, is not a mass-send call.
 //
 // Demo population: Followers deterministic 28-character OpenIDs ("oV5Crj…", fixed seed) in the
 // 2014 groups 0 未分组, 1 黑名单, 2 星标组, 100 北京用户, 101 上海用户, 102 老客户 and 103 测试组

@@ -200,6 +200,14 @@ func (h *harness) thumb() string {
 	return r["media_id"].(string)
 }
 
+// material adds a permanent thumb (material/add_material): the only cover draft/add takes.
+func (h *harness) material() string {
+	h.t.Helper()
+	r := h.uploadTo("/cgi-bin/material/add_material", url.Values{"type": {"thumb"}}, jpeg(1024))
+	wantCode(h.t, r, 0)
+	return r["media_id"].(string)
+}
+
 func article(thumb string) map[string]any {
 	return map[string]any{"thumb_media_id": thumb, "title": "春季上新", "content": "<p style=\"color:red\">hello</p>", "show_cover_pic": 1}
 }

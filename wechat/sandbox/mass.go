@@ -32,11 +32,13 @@ type message struct {
 	articles      int
 	ignoreReprint int
 	clientMsgID   string
+	draft         bool // mpnews of a draft-box item (draft/add): a mass send takes it
 }
 
 // checkPayload validates msgtype and its content. Only mpnews and text are simulated;
-// other msgtypes answer 40008.
-func (s *Server) checkPayload(p massPayload) (message, *apiError) {
+// other msgtypes answer 40008. A draft already mass-sent answers 40007, except with consumedOK
+// (sendall and send: submit answers 45065 first when the clientmsgid is a repeat).
+func (s *Server) checkPayload(p massPayload, consumedOK bool) (message, *apiError) {
 	if len(p.ClientMsgID) > clientMsgIDMax {
 		return message{}, fail(45067)
 	}
@@ -48,12 +50,12 @@ func (s *Server) checkPayload(p massPayload) (message, *apiError) {
 		if p.MPNews.MediaID == "" {
 			return message{}, fail(41006)
 		}
-		m, e := s.lookupMedia(p.MPNews.MediaID, "news", "draft")
+		m, e := s.findMedia(p.MPNews.MediaID, consumedOK, "news", "draft")
 		if e != nil {
 			return message{}, e
 		}
 		return message{kind: "mpnews", mediaID: p.MPNews.MediaID, articles: m.articles,
-			ignoreReprint: p.SendIgnoreReprint, clientMsgID: p.ClientMsgID}, nil
+			ignoreReprint: p.SendIgnoreReprint, clientMsgID: p.ClientMsgID, draft: m.kind == "draft"}, nil
 	case "text":
 		if p.Text == nil || strings.TrimSpace(p.Text.Content) == "" {
 			return message{}, fail(44004)
@@ -105,7 +107,7 @@ func (s *Server) sendAll(r *http.Request) (any, *apiError) {
 	default:
 		return nil, fail(40050)
 	}
-	msg, e := s.checkPayload(req.massPayload)
+	msg, e := s.checkPayload(req.massPayload, true)
 	if e != nil {
 		return nil, e
 	}
@@ -140,7 +142,7 @@ func (s *Server) send(r *http.Request) (any, *apiError) {
 			audience = append(audience, k)
 		}
 	}
-	msg, e := s.checkPayload(req.massPayload)
+	msg, e := s.checkPayload(req.massPayload, true)
 	if e != nil {
 		return nil, e
 	}
@@ -157,6 +159,9 @@ type sendResponse struct {
 // submit de-duplicates by clientmsgid, creates the job and schedules its finish.
 // Without a clientmsgid WeChat derives a key from the audience and the content, so the
 // same message to the same audience twice within 24 h is refused as well (§3.1).
+// An accepted job takes its draft out of the draft box: the draft's media_id answers 40007
+// from then on — after the clientmsgid check, so a repeat of the call that took it still
+// learns its msg_id (45065).
 func (s *Server) submit(target string, audience []int, msg message, clientMsgID string) (any, *apiError) {
 	key := "id:" + clientMsgID
 	if clientMsgID == "" {
@@ -173,6 +178,13 @@ func (s *Server) submit(target string, audience []int, msg message, clientMsgID 
 	}
 	if c, ok := s.clientIDs[key]; ok {
 		return nil, &apiError{code: 45065, msgID: c.msgID}
+	}
+	if msg.draft {
+		m := s.media[msg.mediaID]
+		if m == nil || m.consumed {
+			return nil, fail(40007) // another mass send took the draft first
+		}
+		m.consumed = true
 	}
 	j := s.newJob(audience, msg, now)
 	s.clientIDs[key] = clientMsg{msgID: j.msgID, at: now}
@@ -329,7 +341,7 @@ func (s *Server) preview(r *http.Request) (any, *apiError) {
 			return nil, fail(40003)
 		}
 	}
-	msg, e := s.checkPayload(req.massPayload)
+	msg, e := s.checkPayload(req.massPayload, false)
 	if e != nil {
 		return nil, e
 	}

@@ -16,7 +16,9 @@ type mediaItem struct {
 	createdAt time.Time
 	articles  int           // news and draft
 	news      []NewsArticle // news and draft, as received
-	permanent bool          // drafts do not expire
+	permanent bool          // drafts and permanent materials do not expire
+	material  bool          // a permanent material (material/add_material): what draft/add takes as a cover
+	consumed  bool          // a draft that a mass send took: it has left the draft box (under s.mu)
 }
 
 // NewsArticle is one article of an uploaded news or draft, as the sandbox received it.
@@ -55,6 +57,41 @@ func (s *Server) uploadMedia(r *http.Request) (any, *apiError) {
 	}
 	id, created := s.storeMedia(&mediaItem{kind: kind})
 	return mediaResponse{Type: kind, MediaID: id, CreatedAt: created}, nil
+}
+
+// addMaterial serves POST /cgi-bin/material/add_material?type=thumb|image, multipart field
+// "media" (today's API): a permanent material, with the checks of media/upload. Its media_id never
+// expires and is the only kind draft/add takes as thumb_media_id. Answers {"media_id","url"}.
+// Not counted against the daily quota: it is not a mass-send call.
+func (s *Server) addMaterial(r *http.Request) (any, *apiError) {
+	kind := r.URL.Query().Get("type")
+	if kind != "thumb" && kind != "image" {
+		return nil, fail(40004) // voice and video (with their description field) are not simulated
+	}
+	r.Body = http.MaxBytesReader(nil, r.Body, uploadMaxBytes+1<<20)
+	data, e := readMediaPart(r)
+	if e != nil {
+		return nil, e
+	}
+	limit, okFormat := imageMaxBytes, isJPEG(data) || isPNG(data)
+	if kind == "thumb" {
+		limit, okFormat = thumbMaxBytes, isJPEG(data)
+	}
+	if !okFormat {
+		return nil, fail(40005)
+	}
+	if len(data) > limit {
+		return nil, fail(40006)
+	}
+	ext := "jpg"
+	if isPNG(data) {
+		ext = "png"
+	}
+	id, _ := s.storeMedia(&mediaItem{kind: kind, permanent: true, material: true})
+	return struct {
+		MediaID string `json:"media_id"`
+		URL     string `json:"url"`
+	}{id, "http://mmbiz.qpic.cn/mmbiz_" + ext + "/" + randomString(tokenAlphabet, 54) + "/0"}, nil
 }
 
 // readMediaPart returns the bytes of the "media" file part: 41005 when absent or empty,
@@ -110,13 +147,20 @@ func (s *Server) storeMedia(m *mediaItem) (string, int64) {
 	return id, m.createdAt.Unix()
 }
 
-// lookupMedia finds a live media of one of kinds; unknown, expired or the wrong kind → 40007.
+// lookupMedia finds a live media of one of kinds; unknown, expired, a draft already mass-sent, or
+// the wrong kind → 40007.
 func (s *Server) lookupMedia(id string, kinds ...string) (*mediaItem, *apiError) {
+	return s.findMedia(id, false, kinds...)
+}
+
+// findMedia is lookupMedia; with consumedOK a draft already mass-sent is found too (submit
+// decides about it, after the clientmsgid check).
+func (s *Server) findMedia(id string, consumedOK bool, kinds ...string) (*mediaItem, *apiError) {
 	now := s.now()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	m, ok := s.media[id]
-	if !ok || !m.permanent && !now.Before(m.createdAt.Add(mediaTTL)) {
+	if !ok || !m.permanent && !now.Before(m.createdAt.Add(mediaTTL)) || m.consumed && !consumedOK {
 		return nil, fail(40007)
 	}
 	for _, k := range kinds {
@@ -154,7 +198,7 @@ func (s *Server) uploadNews(r *http.Request) (any, *apiError) {
 	case len(req.Articles) > s.cfg.MaxArticles:
 		return nil, fail(45008)
 	}
-	arts, e := s.checkArticles(req.Articles)
+	arts, e := s.checkArticles(req.Articles, false)
 	if e != nil {
 		return nil, e
 	}
@@ -163,7 +207,9 @@ func (s *Server) uploadNews(r *http.Request) (any, *apiError) {
 }
 
 // addDraft serves POST /cgi-bin/draft/add (today's API): the same article checks as uploadnews,
-// at most 8 articles; the media_id is permanent and usable as sendall/send/preview mpnews.
+// at most 8 articles, and every thumb_media_id must be a permanent material (add_material; a
+// temporary media/upload id → 40007). The media_id does not expire and is usable as
+// sendall/send/preview mpnews until a mass send takes it (then it leaves the draft box).
 // Answers {"media_id"} only.
 func (s *Server) addDraft(r *http.Request) (any, *apiError) {
 	var req struct {
@@ -178,7 +224,7 @@ func (s *Server) addDraft(r *http.Request) (any, *apiError) {
 	case len(req.Articles) > draftMaxArticles:
 		return nil, fail(45008)
 	}
-	arts, e := s.checkArticles(req.Articles)
+	arts, e := s.checkArticles(req.Articles, true)
 	if e != nil {
 		return nil, e
 	}
@@ -188,10 +234,12 @@ func (s *Server) addDraft(r *http.Request) (any, *apiError) {
 	}{id}, nil
 }
 
-func (s *Server) checkArticles(in []newsArticle) ([]NewsArticle, *apiError) {
+// checkArticles validates the articles of uploadnews, or of draft/add (materialThumbs: every
+// cover must be a permanent material).
+func (s *Server) checkArticles(in []newsArticle, materialThumbs bool) ([]NewsArticle, *apiError) {
 	out := make([]NewsArticle, 0, len(in))
 	for _, a := range in {
-		if e := s.checkArticle(a); e != nil {
+		if e := s.checkArticle(a, materialThumbs); e != nil {
 			return nil, e
 		}
 		flags := [3]int{}
@@ -243,7 +291,8 @@ func (s *Server) uploadImg(r *http.Request) (any, *apiError) {
 	}{u, 0, "ok"}, nil
 }
 
-// News returns the articles of an uploadnews or draft media_id as the sandbox received them.
+// News returns the articles of an uploadnews or draft media_id as the sandbox received them
+// (a draft a mass send took included).
 func (s *Server) News(mediaID string) ([]NewsArticle, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -261,7 +310,7 @@ func (s *Server) ImageURL(url string) bool {
 	return s.images[url]
 }
 
-func (s *Server) checkArticle(a newsArticle) *apiError {
+func (s *Server) checkArticle(a newsArticle, materialThumb bool) *apiError {
 	switch {
 	case strings.TrimSpace(a.Title) == "":
 		return fail(44003) // an article without its title is incomplete news data
@@ -276,7 +325,10 @@ func (s *Server) checkArticle(a newsArticle) *apiError {
 	case a.ThumbMediaID == "":
 		return fail(41006)
 	}
-	_, e := s.lookupMedia(a.ThumbMediaID, "thumb", "image")
+	m, e := s.lookupMedia(a.ThumbMediaID, "thumb", "image")
+	if e == nil && materialThumb && !m.material {
+		return fail(40007) // draft/add: "必须是永久MediaID"
+	}
 	return e
 }
 

@@ -95,6 +95,7 @@ func New(cfg Config) *Server {
 		"/cgi-bin/media/uploadnews":       {method: http.MethodPost, auth: true, counted: true, serve: (*Server).uploadNews},
 		"/cgi-bin/media/uploadimg":        {method: http.MethodPost, auth: true, serve: (*Server).uploadImg},
 		"/cgi-bin/draft/add":              {method: http.MethodPost, auth: true, counted: true, serve: (*Server).addDraft},
+		"/cgi-bin/material/add_material":  {method: http.MethodPost, auth: true, serve: (*Server).addMaterial},
 		"/cgi-bin/message/mass/preview":   {method: http.MethodPost, auth: true, serve: (*Server).preview},
 		"/cgi-bin/message/mass/speed/get": {method: http.MethodPost, auth: true, serve: (*Server).speedGet},
 		"/cgi-bin/message/mass/speed/set": {method: http.MethodPost, auth: true, serve: (*Server).speedSet},
