@@ -1,6 +1,8 @@
 package handlers
 
 import (
+	"strings"
+
 	"qunfa/models"
 	"qunfa/views"
 	"qunfa/wechat"
@@ -25,7 +27,9 @@ func sendView(s models.Send, lang string) views.SendView {
 		Stats:       views.Stats{Total: s.Total, Filter: s.Filter, Sent: s.Sent, Error: s.Error},
 		HasFigures:  s.FinishedAt != nil || s.Total > 0,
 		CanDelete:   s.Deletable(),
-		Awaiting:    s.AwaitingWeChat(),
+		// The last call got no answer: WeChat may have sent it.
+		OutcomeUnknown: strings.HasPrefix(s.Errmsg, models.OutcomeUnknown),
+		Awaiting:       s.AwaitingWeChat(),
 	}
 	if s.Status != "" {
 		v.StatusReason = statusReason(s.Status, lang)

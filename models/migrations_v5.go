@@ -6,7 +6,8 @@ import "gorm.io/gorm"
 // uploadnews or draft/add), so a settings change cannot alter a send already queued; per news
 // upload the path that made it (draft/add media ids do not expire, but a mass send takes them);
 // per thumb its permanent material (material/add_material: draft/add takes no other cover); and
-// per batch the media id it was called with (on the draft path each batch has its own draft).
+// per batch the media id it was called with (on the draft path each batch has its own draft) and
+// when it was first called.
 func migrateV5(tx *gorm.DB) error {
 	for _, q := range []string{
 		`ALTER TABLE sends ADD COLUMN audience TEXT NOT NULL DEFAULT 'groups'`,
@@ -14,6 +15,8 @@ func migrateV5(tx *gorm.DB) error {
 		`ALTER TABLE news_uploads ADD COLUMN path TEXT NOT NULL DEFAULT 'uploadnews'`,
 		`ALTER TABLE thumbs ADD COLUMN material_id TEXT NOT NULL DEFAULT ''`,
 		`ALTER TABLE send_batches ADD COLUMN media_id TEXT NOT NULL DEFAULT ''`,
+		// when the batch was first called: WeChat remembers a clientmsgid for 24 h only
+		`ALTER TABLE send_batches ADD COLUMN called_at DATETIME`,
 	} {
 		if err := tx.Exec(q).Error; err != nil {
 			return err

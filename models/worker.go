@@ -6,6 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
+
+	"gorm.io/gorm"
 )
 
 // RunOnce makes one synchronous pass of the worker: every due send is carried as far as it can go,
@@ -68,6 +71,15 @@ func (s *Service) process(ctx context.Context, id uint) error {
 	}
 }
 
+// OutcomeUnknown starts the errmsg of a batch whose last call got no answer (or that could no
+// longer be called again safely): WeChat may or may not have sent it. The page asks the operator
+// to check in the WeChat backend.
+const OutcomeUnknown = "outcome unknown"
+
+// clientMsgIDSafeWindow is how long after its first call a batch may be called again with the
+// same clientmsgid: WeChat de-duplicates for 24 h (protocol §3.1); an hour is kept in hand.
+const clientMsgIDSafeWindow = 23 * time.Hour
+
 // errStaleMedia wraps a 40007 answer so process can upload again once.
 var errStaleMedia = errors.New("stale media id")
 
@@ -99,6 +111,12 @@ func (s *Service) uploadAndSubmit(ctx context.Context, send *sendRow, arts []sna
 		// A batch left "submitting" (a crash, a timeout) is called again with the media id and
 		// the clientmsgid it was called with: if the first call got through, WeChat answers
 		// 45065 with its msg_id — even though, on the draft path, that call took the draft.
+		// WeChat remembers a clientmsgid for 24 h only: past that a re-call could send twice,
+		// so the batch is left for the operator to check instead.
+		if b.State == string(StateSubmitting) && b.CalledAt != nil && s.now().Sub(*b.CalledAt) >= clientMsgIDSafeWindow {
+			return s.failSend(ctx, send, b, 0, OutcomeUnknown+": first called "+b.CalledAt.In(Beijing).Format("2006-01-02 15:04")+
+				", too long ago to call again safely")
+		}
 		mediaID := b.MediaID
 		if b.State != string(StateSubmitting) || mediaID == "" {
 			if send.MediaID == "" || !s.newsStillFresh(ctx, send.MediaID) {
@@ -294,12 +312,17 @@ func (s *Service) submitBatch(ctx context.Context, send *sendRow, b *batchRow, m
 		if err := s.useQuota(ctx, send.ID, endpoint); err != nil {
 			return err
 		}
-		return s.store.db(ctx).Model(b).Updates(map[string]any{"state": string(StateSubmitting), "media_id": mediaID}).Error
+		return s.store.db(ctx).Model(b).Updates(map[string]any{"state": string(StateSubmitting), "media_id": mediaID,
+			"called_at": gorm.Expr("COALESCE(called_at, ?)", s.now())}).Error
 	})
 	if err != nil {
 		return err
 	}
 	b.State, b.MediaID = string(StateSubmitting), mediaID
+	if b.CalledAt == nil {
+		now := s.now()
+		b.CalledAt = &now
+	}
 
 	var res MassResult
 	if TargetKind(send.Target) == TargetOpenIDs {
@@ -326,12 +349,17 @@ func (s *Service) submitBatch(ctx context.Context, send *sendRow, b *batchRow, m
 
 	now := s.now()
 	consumed := send.UploadPath == UploadDraft
-	err = s.store.inTx(ctx, func(ctx context.Context) error {
+	// WeChat has answered: commit the msg_id even if shutdown began meanwhile.
+	err = s.store.inTx(context.WithoutCancel(ctx), func(ctx context.Context) error {
 		db := s.store.db(ctx)
 		if err := db.Model(b).Updates(map[string]any{
 			"state": string(StateSubmitted), "msg_id": res.MsgID, "msg_data_id": res.MsgDataID,
 			"submitted_at": now, "errcode": 0, "errmsg": "",
 		}).Error; err != nil {
+			return err
+		}
+		// Each batch has its own retries: earlier batches' failures do not count against it.
+		if err := db.Model(send).Updates(map[string]any{"attempts": 0, "next_attempt_at": nil}).Error; err != nil {
 			return err
 		}
 		if consumed {
@@ -353,6 +381,7 @@ func (s *Service) submitBatch(ctx context.Context, send *sendRow, b *batchRow, m
 		send.MediaID = ""
 	}
 	b.State, b.MsgID, b.MsgDataID, b.SubmittedAt = string(StateSubmitted), res.MsgID, res.MsgDataID, &now
+	send.Attempts = 0
 	s.log.Info("batch submitted", "send_id", send.ID, "batch", b.BatchIndex, "msg_id", res.MsgID)
 	return nil
 }
@@ -411,6 +440,11 @@ func (s *Service) callFailed(ctx context.Context, send *sendRow, b *batchRow, ca
 	}
 	attempts := send.Attempts + 1
 	if attempts >= s.rules.MaxAttempts {
+		if _, answered := asAPIError(callErr); b != nil && !answered {
+			// The last call got no answer: WeChat may have taken the batch. Say so rather
+			// than call it failed.
+			msg = OutcomeUnknown + ": " + msg
+		}
 		return s.failSend(ctx, send, b, code, msg)
 	}
 	next := s.now().Add(s.rules.RetryBackoff << (attempts - 1))

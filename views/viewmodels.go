@@ -279,6 +279,8 @@ type SendView struct {
 	History      []HistoryView
 	CanDelete    bool
 	Awaiting     bool // some batch is still with WeChat: keep polling
+	// OutcomeUnknown: a call got no answer, so WeChat may have sent the batch anyway.
+	OutcomeUnknown bool
 	// From MASSSENDJOBFINISH: the sent articles' permanent URLs (article
 	// order) and the copyright check's CheckState (0: not reported).
 	ArticleURLs    []string

@@ -117,3 +117,14 @@ func TestFailedSendWithoutErrcodeExplains(t *testing.T) {
 		t.Errorf("details = %q", got)
 	}
 }
+
+// A batch whose call got no answer is reported as "outcome unknown", with
+// what to check, not as an ordinary failure.
+func TestFailedSendOutcomeUnknown(t *testing.T) {
+	l := Layout{Lang: "en", Title: "sends.title", Operator: "admin", CSRF: "tok", QuotaLeft: 7, QuotaTotal: 10}
+	v := SendView{ID: 5, Title: "Hi", State: "failed", Errmsg: "outcome unknown: context deadline exceeded", OutcomeUnknown: true}
+	got := render(t, SendShow(SendPage{Layout: l, Send: v})).Find(`[data-testid=send-error]`).Text()
+	if !strings.Contains(got, i18n.T("en", "err.outcome_unknown")) || strings.Contains(got, i18n.T("en", "err.send_failed_local")) {
+		t.Fatalf("send-error = %q", got)
+	}
+}

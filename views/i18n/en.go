@@ -184,6 +184,7 @@ var en = map[string]string{
 	"err.quota_exceeded":     "Not enough API calls left today; please send tomorrow.",
 	"err.delete_quota":       "Not enough API calls left today to delete; please try again tomorrow (Beijing time).",
 	"err.send_failed_local":  "Sending failed: Qunfa could not complete the exchange with WeChat's servers (network down or timing out; retried at intervals), or local data was wrong. Check the server's network and send again; nothing already sent is sent twice.",
+	"err.outcome_unknown":    "Outcome unknown: WeChat never answered the last call, so this message may have gone out. To avoid sending twice Qunfa does not retry. Check the sent messages in the WeChat backend, and send again if it did not go out.",
 	"err.not_finished":       "WeChat has not reported the job finished yet; it cannot be deleted now.",
 	"err.already_deleted":    "This mass message is already deleted.",
 	"err.csrf":               "The page expired or the request came from an untrusted origin. Reload the page and try again.",
