@@ -143,8 +143,8 @@ type batchRow struct {
 	CopyrightState int    `gorm:"column:copyright_state"`
 	// MediaID is the mpnews media_id the batch was (or is being) called with (migration 5): a
 	// batch left "submitting" is called again with it and its clientmsgid.
-	MediaID string `gorm:"column:media_id"`
-	CalledAt       *time.Time // first call (migration 5): a re-call after 24 h could send twice
+	MediaID  string     `gorm:"column:media_id"`
+	CalledAt *time.Time // first call (migration 5): a re-call after 24 h could send twice
 }
 
 func (batchRow) TableName() string { return "send_batches" }
