@@ -14,13 +14,8 @@ func (a *app) draftNew(c *gin.Context) {
 }
 
 func (a *app) draftEdit(c *gin.Context) {
-	id, ok := a.idParam(c)
+	d, ok := a.draftParam(c)
 	if !ok {
-		return
-	}
-	d, err := a.svc.Draft(c.Request.Context(), id)
-	if err != nil {
-		a.fail(c, err)
 		return
 	}
 	articles := make([]views.ArticleForm, len(d.Articles))

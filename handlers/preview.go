@@ -19,16 +19,11 @@ import (
 // form with a flash; a refused recipient, a quota too low for the uploads, or WeChat's refusal
 // re-renders the send form (422) with the reason at the preview form.
 func (a *app) previewSend(c *gin.Context) {
-	id, ok := a.idParam(c)
+	d, ok := a.draftParam(c)
 	if !ok {
 		return
 	}
 	ctx := c.Request.Context()
-	d, err := a.svc.Draft(ctx, id)
-	if err != nil {
-		a.fail(c, err)
-		return
-	}
 	pv := views.PreviewSection{To: strings.TrimSpace(c.PostForm("preview_to")), Kind: views.PreviewByWXName}
 	in := models.PreviewInput{DraftID: d.ID}
 	if c.PostForm("preview_kind") == views.PreviewByOpenID {

@@ -132,6 +132,21 @@ func (a *app) idParam(c *gin.Context) (uint, bool) {
 	return uint(id), true
 }
 
+// draftParam loads the draft named by the :id parameter, answering 404 (or
+// the error page) itself when there is none.
+func (a *app) draftParam(c *gin.Context) (models.Draft, bool) {
+	id, ok := a.idParam(c)
+	if !ok {
+		return models.Draft{}, false
+	}
+	d, err := a.svc.Draft(c.Request.Context(), id)
+	if err != nil {
+		a.fail(c, err)
+		return models.Draft{}, false
+	}
+	return d, true
+}
+
 // validationErrors extracts field errors from a models validation error.
 func validationErrors(err error) (views.FieldErrors, bool) {
 	var ve *models.ValidationError

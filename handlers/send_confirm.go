@@ -13,13 +13,8 @@ import (
 // sendConfirm shows the plan (calls, quota, recipients, OpenID problems)
 // before anything is sent.
 func (a *app) sendConfirm(c *gin.Context) {
-	id, ok := a.idParam(c)
+	d, ok := a.draftParam(c)
 	if !ok {
-		return
-	}
-	d, err := a.svc.Draft(c.Request.Context(), id)
-	if err != nil {
-		a.fail(c, err)
 		return
 	}
 	f := sendFields(c)

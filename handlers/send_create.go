@@ -14,16 +14,11 @@ import (
 // sendCreate starts the send the operator confirmed. Sending to everyone
 // needs the second, explicit confirm_all checkbox.
 func (a *app) sendCreate(c *gin.Context) {
-	id, ok := a.idParam(c)
+	d, ok := a.draftParam(c)
 	if !ok {
 		return
 	}
 	ctx := c.Request.Context()
-	d, err := a.svc.Draft(ctx, id)
-	if err != nil {
-		a.fail(c, err)
-		return
-	}
 	f := sendFields(c)
 	if f.Key == "" {
 		// Without a key a retry could not be recognised: plan again.

@@ -40,13 +40,8 @@ func draftTitle(d models.Draft) string {
 }
 
 func (a *app) sendForm(c *gin.Context) {
-	id, ok := a.idParam(c)
+	d, ok := a.draftParam(c)
 	if !ok {
-		return
-	}
-	d, err := a.svc.Draft(c.Request.Context(), id)
-	if err != nil {
-		a.fail(c, err)
 		return
 	}
 	// A fresh idempotency key per visit: a double click or a resubmitted
