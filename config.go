@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"net/url"
+	"qunfa/wechat/protocol"
 	"strconv"
 	"strings"
 )
@@ -32,7 +33,7 @@ type Config struct {
 	MonthlyCap  int
 }
 
-const defaultWeChatAPI = "https://api.weixin.qq.com"
+const defaultWeChatAPI = protocol.DefaultAPIBaseURL
 
 // LoadConfig reads env (a lookup function, so tests need not touch the process
 // environment) and then args. Errors name the setting in Chinese and English.

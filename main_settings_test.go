@@ -22,6 +22,7 @@ import (
 
 	"qunfa/models"
 	"qunfa/wechat"
+	"qunfa/wechat/protocol"
 	"qunfa/wechat/sandbox"
 )
 
@@ -183,7 +184,7 @@ func TestSavedAccountSwitchesTheLiveClientAndCodec(t *testing.T) {
 	wrong := acctB
 	wrong.AppSecret = "wrongwrongwrongwrongwrongwrong00"
 	_, err = svc.UpdateSettings(ctx, models.SettingsChange{Settings: wrong, Live: live})
-	if we, ok := wechat.AsError(err); !ok || we.Code != wechat.CodeInvalidCredential || !errors.Is(err, models.ErrVerifyFailed) {
+	if we, ok := wechat.AsError(err); !ok || we.Code != protocol.CodeInvalidCredential || !errors.Is(err, models.ErrVerifyFailed) {
 		t.Fatalf("wrong secret: %v", err)
 	}
 	if live.Codec().AppID != acctA.AppID || wx.client.AppID() != acctA.AppID {

@@ -5,13 +5,12 @@ import (
 	"encoding/hex"
 	"io"
 	"net/http"
-	"strconv"
-	"time"
 
 	"github.com/gin-gonic/gin"
 
 	"qunfa/models"
 	"qunfa/wechat"
+	"qunfa/wechat/protocol"
 )
 
 // callbackVerify answers WeChat's URL verification: echo echostr verbatim
@@ -31,7 +30,7 @@ func (a *app) callbackVerify(c *gin.Context) {
 // "success" so WeChat does not retry. A storage failure answers 500 so it does.
 func (a *app) callbackEvent(c *gin.Context) {
 	q := c.Request.URL.Query()
-	if !a.freshTimestamp(q.Get("timestamp")) {
+	if wechat.CheckTimestamp(q, a.now(), protocol.CallbackMaxSkew) != nil {
 		a.log.Warn("callback refused: timestamp missing or too far from now")
 		c.String(http.StatusForbidden, "forbidden")
 		return
@@ -64,7 +63,7 @@ func (a *app) callbackEvent(c *gin.Context) {
 		c.Data(http.StatusOK, "text/plain; charset=utf-8", []byte("success"))
 		return
 	}
-	if ev.MsgType == "event" && ev.Event == "MASSSENDJOBFINISH" {
+	if ev.MsgType == "event" && ev.Event == protocol.EventMassSendJobFinish {
 		dup, err := a.svc.RecordJobFinished(ctx, models.JobFinished{
 			MsgID:      ev.MsgID,
 			Status:     ev.Status,
@@ -101,17 +100,6 @@ func (a *app) callbackEvent(c *gin.Context) {
 
 // unparsedEvent is the event name a signed push that could not be parsed is kept under.
 const unparsedEvent = "unparsed"
-
-// freshTimestamp refuses replays: the signed timestamp must be within
-// callbackMaxSkew of now.
-func (a *app) freshTimestamp(ts string) bool {
-	sec, err := strconv.ParseInt(ts, 10, 64)
-	if err != nil {
-		return false
-	}
-	d := a.now().Sub(time.Unix(sec, 0))
-	return d <= callbackMaxSkew && d >= -callbackMaxSkew
-}
 
 // articleURLs puts ArticleUrlResult in article order (ArticleIdx is 1-based;
 // a gap stays empty rather than shifting later articles).

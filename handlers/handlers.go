@@ -45,8 +45,6 @@ const (
 	maxFormBytes = 8 << 20
 	// WeChat's event pushes are small XML documents.
 	maxCallbackBytes = 1 << 20
-	// Replayed callbacks older (or newer) than this are refused.
-	callbackMaxSkew = 5 * time.Minute
 )
 
 // New builds the web application: gin engine with the route table, wrapped

@@ -8,6 +8,7 @@ import (
 
 	"qunfa/models"
 	"qunfa/wechat"
+	"qunfa/wechat/protocol"
 )
 
 // previewForm is what the send page's preview form posts.
@@ -157,14 +158,14 @@ func TestPreviewWeChatRefusalIsExplained(t *testing.T) {
 	ta.setupAndLogin()
 	draft := ta.createDraft("预览被拒")
 	tok := ta.csrf("/drafts/" + draft + "/send")
-	ta.wx.previewErr = &wechat.Error{Code: wechat.CodeAPIUnauthorized, Msg: "api unauthorized rid: 6789-abc"}
+	ta.wx.previewErr = &wechat.Error{Code: protocol.CodeAPIUnauthorized, Msg: "api unauthorized rid: 6789-abc"}
 
 	r := ta.post("/drafts/"+draft+"/preview", previewForm(tok, "wxname", "qunfa_demo"))
 	if r.status != http.StatusUnprocessableEntity {
 		t.Fatalf("%d, want 422\n%s", r.status, r.body)
 	}
 	d := r.doc(t)
-	want := wechat.Explain(wechat.CodeAPIUnauthorized)
+	want := wechat.Explain(protocol.CodeAPIUnauthorized)
 	if got := d.Find(`[data-testid=preview-error]`).Text(); !strings.Contains(got, "48001") ||
 		!strings.Contains(got, want.ZH) || !strings.Contains(got, want.ActionZH) {
 		t.Fatalf("explanation = %q", got)

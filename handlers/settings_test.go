@@ -14,6 +14,7 @@ import (
 	"qunfa/models"
 	"qunfa/static"
 	"qunfa/wechat"
+	"qunfa/wechat/protocol"
 )
 
 const (
@@ -262,13 +263,13 @@ func TestSettingsLiveVerifiesAndApplies(t *testing.T) {
 	}
 
 	// WeChat refuses: 422 with the explanation in the page language, nothing stored or applied.
-	acct.verifyErr = &wechat.Error{Code: wechat.CodeInvalidAppSecret, Msg: "invalid appsecret rid: 1"}
+	acct.verifyErr = &wechat.Error{Code: protocol.CodeInvalidAppSecret, Msg: "invalid appsecret rid: 1"}
 	r := ta.post("/settings", settingsForm(ta.csrf("/settings")))
 	if r.status != http.StatusUnprocessableEntity {
 		t.Fatalf("refused credentials: %d, want 422", r.status)
 	}
 	msg := r.doc(t).Find(`[data-testid=verify-error]`).Text()
-	if want := wechat.Explain(wechat.CodeInvalidAppSecret).ZH; !strings.Contains(msg, want) || !strings.Contains(msg, "40125") {
+	if want := wechat.Explain(protocol.CodeInvalidAppSecret).ZH; !strings.Contains(msg, want) || !strings.Contains(msg, "40125") {
 		t.Fatalf("verify error %q does not explain 40125 (%q)", msg, want)
 	}
 	assertNoSecrets(t, "the refusal page", r.body, setSecret, setToken, setAESKey)
@@ -283,9 +284,9 @@ func TestSettingsLiveVerifiesAndApplies(t *testing.T) {
 	en := &http.Cookie{Name: langCookie, Value: "en"}
 	u, _ := url.Parse(ta.srv.URL)
 	ta.client.Jar.SetCookies(u, []*http.Cookie{en})
-	acct.verifyErr = &wechat.Error{Code: wechat.CodeIPNotWhitelisted, Msg: "not in whitelist rid: 2"}
+	acct.verifyErr = &wechat.Error{Code: protocol.CodeIPNotWhitelisted, Msg: "not in whitelist rid: 2"}
 	r = ta.post("/settings", settingsForm(ta.csrf("/settings")))
-	if msg := r.doc(t).Find(`[data-testid=verify-error]`).Text(); !strings.Contains(msg, wechat.Explain(wechat.CodeIPNotWhitelisted).EN) {
+	if msg := r.doc(t).Find(`[data-testid=verify-error]`).Text(); !strings.Contains(msg, wechat.Explain(protocol.CodeIPNotWhitelisted).EN) {
 		t.Fatalf("English verify error %q", msg)
 	}
 	// A network failure is not a crash either.

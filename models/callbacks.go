@@ -2,13 +2,14 @@ package models
 
 import (
 	"context"
+	"qunfa/wechat/protocol"
 	"strings"
 
 	"gorm.io/gorm/clause"
 )
 
 // EventMassSendJobFinish is the event name of a mass job's final report.
-const EventMassSendJobFinish = "MASSSENDJOBFINISH"
+const EventMassSendJobFinish = protocol.EventMassSendJobFinish
 
 // JobFinished is a MASSSENDJOBFINISH push as the callback handler decoded it.
 type JobFinished struct {

@@ -2,6 +2,7 @@ package models
 
 import (
 	"context"
+	"qunfa/wechat/protocol"
 	"time"
 )
 
@@ -20,7 +21,7 @@ const (
 const EndpointAddMaterial = "material/add_material?type=thumb"
 
 // beijingDay is the WeChat quota day of t.
-func beijingDay(t time.Time) string { return t.In(Beijing).Format("2006-01-02") }
+func beijingDay(t time.Time) string { return protocol.BeijingDay(t) }
 
 // QuotaLeft is today's (Beijing) advanced calls left: the daily quota minus calls made and calls
 // reserved by queued sends.

@@ -3,12 +3,13 @@ package models
 import (
 	"context"
 	"log/slog"
+	"qunfa/wechat/protocol"
 	"sync"
 	"time"
 )
 
 // Beijing is WeChat's clock for daily quotas and monthly caps.
-var Beijing = time.FixedZone("CST", 8*3600)
+var Beijing = protocol.Beijing
 
 // Rules are WeChat's limits as this deployment applies them, plus the worker's pacing.
 // Zero values take the defaults noted on each field.

@@ -3,6 +3,7 @@ package models
 import (
 	"context"
 	"errors"
+	"qunfa/wechat/protocol"
 )
 
 // WeChat is what models needs from the WeChat API. main adapts *wechat.Client to it;
@@ -64,17 +65,6 @@ type APIError interface {
 	ExistingMsgID() int64
 }
 
-// WeChat errcodes the pipeline branches on (kept here because models does not import wechat).
-const (
-	codeSystemBusy         = -1
-	codeInvalidMediaID     = 40007
-	codeClientMsgIDExist   = 45065
-	codeClientMsgIDTooFast = 45066
-	codeMassSendFast       = 42010
-	codeMinuteQuota        = 45011
-	codeMassTaskTooMuch    = 9500002
-)
-
 // asAPIError unwraps err into an APIError, if it is one.
 func asAPIError(err error) (APIError, bool) {
 	var ae APIError
@@ -88,7 +78,7 @@ func asAPIError(err error) (APIError, bool) {
 // expired early, or issued by a WeChat (or sandbox) that has since forgotten it.
 func isStaleMedia(err error) bool {
 	ae, ok := asAPIError(err)
-	return ok && ae.Errcode() == codeInvalidMediaID
+	return ok && ae.Errcode() == protocol.CodeInvalidMediaID
 }
 
 // isTransient reports whether a failed call may succeed when repeated (with the same clientmsgid).
@@ -99,9 +89,5 @@ func isTransient(err error) bool {
 	if !ok {
 		return true
 	}
-	switch ae.Errcode() {
-	case codeSystemBusy, codeClientMsgIDTooFast, codeMassSendFast, codeMinuteQuota, codeMassTaskTooMuch:
-		return true
-	}
-	return false
+	return protocol.Transient(ae.Errcode())
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"qunfa/wechat/protocol"
 	"strings"
 	"time"
 
@@ -332,7 +333,7 @@ func (s *Service) submitBatch(ctx context.Context, send *sendRow, b *batchRow, m
 			ByTag: send.Audience == AudienceTags}, mediaID, b.ClientMsgID)
 	}
 	if err != nil {
-		if ae, ok := asAPIError(err); ok && ae.Errcode() == codeClientMsgIDExist {
+		if ae, ok := asAPIError(err); ok && ae.Errcode() == protocol.CodeClientMsgIDExist {
 			// Already sent under this clientmsgid: keep the job WeChat already has.
 			res = MassResult{MsgID: ae.ExistingMsgID()}
 			if res.MsgID == 0 {

@@ -9,10 +9,11 @@ import (
 
 	"qunfa/static"
 	"qunfa/views/i18n"
+	"qunfa/wechat/protocol"
 )
 
 // beijing is WeChat's day and month: every time on a page is shown in it.
-var beijing = time.FixedZone("CST", 8*3600)
+var beijing = protocol.Beijing
 
 // Layout is the data every page shares, built once per request by the handlers.
 type Layout struct {

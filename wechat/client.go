@@ -12,6 +12,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"qunfa/wechat/protocol"
 	"strings"
 	"sync"
 	"time"
@@ -19,7 +20,7 @@ import (
 
 const (
 	// DefaultBaseURL is the real WeChat API host.
-	DefaultBaseURL = "https://api.weixin.qq.com"
+	DefaultBaseURL = protocol.DefaultAPIBaseURL
 	// maxResponseBytes bounds every response body we read.
 	maxResponseBytes = 4 << 20
 	defaultTimeout   = 15 * time.Second
@@ -168,16 +169,6 @@ type apiRequest struct {
 	retry        retryPolicy
 }
 
-// transientCode reports whether WeChat's errcode means "busy, nothing done, try again":
-// -1, 45011 (minute quota), 42010 and 9500002 (mass sends too fast / too many).
-func transientCode(code int) bool {
-	switch code {
-	case CodeSystemBusy, CodeMinuteQuota, CodeMassSendTooFast, CodeMassTaskTooMuch:
-		return true
-	}
-	return false
-}
-
 // call performs a business API call with the access_token, refetching the token and retrying once
 // when WeChat says the token is invalid or expired, and only if the cached token is still the one
 // that failed. out may be nil.
@@ -251,7 +242,7 @@ func retryable(policy retryPolicy, ambiguous bool, err error) bool {
 		return policy == retryAlways
 	}
 	e, ok := AsError(err)
-	return ok && transientCode(e.Code) && policy >= retryErrcode
+	return ok && protocol.Transient(e.Code) && !protocol.WaitMinute(e.Code) && policy >= retryErrcode
 }
 
 // backoff is the wait before retry n+1: base·2ⁿ capped at max, then a random point in its upper
@@ -285,7 +276,7 @@ func checkErrcode(path string, raw []byte) error {
 		return nil
 	}
 	e := &Error{Code: eb.Errcode, Msg: eb.Errmsg}
-	if eb.Errcode == CodeClientMsgIDExist {
+	if eb.Errcode == protocol.CodeClientMsgIDExist {
 		e.MsgID = int64(eb.MsgID)
 	}
 	return e

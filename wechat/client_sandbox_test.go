@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"qunfa/wechat"
+	"qunfa/wechat/protocol"
 	"qunfa/wechat/sandbox"
 )
 
@@ -107,7 +108,7 @@ func TestClientAgainstSandbox(t *testing.T) {
 
 	// A retried submit with the same clientmsgid is "already sent", with the existing msg_id.
 	dup, err := c.SendAll(ctx, wechat.SendAllRequest{Filter: wechat.MassFilter{GroupID: sandbox.GroupTest}, Message: mpnews, ClientMsgID: "group-103"})
-	if we := wantErrcode(t, err, wechat.CodeClientMsgIDExist); we.ExistingMsgID() != toGroup.MsgID || dup.MsgID != toGroup.MsgID {
+	if we := wantErrcode(t, err, protocol.CodeClientMsgIDExist); we.ExistingMsgID() != toGroup.MsgID || dup.MsgID != toGroup.MsgID {
 		t.Errorf("45065 gave msg_id %d / %d, want %d", we.ExistingMsgID(), dup.MsgID, toGroup.MsgID)
 	}
 
@@ -186,7 +187,7 @@ func TestClientTypedErrors(t *testing.T) {
 			}
 		}
 		_, err := c.UploadMedia(ctx, "thumb", "t.jpg", tinyJPEG())
-		we := wantErrcode(t, err, wechat.CodeDailyQuota)
+		we := wantErrcode(t, err, protocol.CodeDailyQuota)
 		if we.Explanation().ZH == "" {
 			t.Error("45009 has no explanation")
 		}
@@ -196,21 +197,21 @@ func TestClientTypedErrors(t *testing.T) {
 		c, sb := newSandboxClient(t, sandbox.Config{})
 		text := wechat.MassMessage{MsgType: "text", Text: "hi"}
 		_, err := c.Send(ctx, wechat.SendRequest{ToUser: sb.OpenIDs(sandbox.GroupTest)[:1], Message: text})
-		wantErrcode(t, err, wechat.CodeOpenIDListSize)
+		wantErrcode(t, err, protocol.CodeOpenIDListSize)
 		many := make([]string, 10001)
 		for i := range many {
 			many[i] = sb.OpenIDs(sandbox.AllFollowers)[i%300]
 		}
 		_, err = c.Send(ctx, wechat.SendRequest{ToUser: many, Message: text})
-		wantErrcode(t, err, wechat.CodeOpenIDListSize)
+		wantErrcode(t, err, protocol.CodeOpenIDListSize)
 	})
 
 	t.Run("40007 invalid media_id", func(t *testing.T) {
 		c, _ := newSandboxClient(t, sandbox.Config{})
 		_, err := c.SendAll(ctx, wechat.SendAllRequest{Filter: wechat.MassFilter{IsToAll: true}, Message: wechat.MassMessage{MsgType: "mpnews", MediaID: "no-such-media"}})
-		wantErrcode(t, err, wechat.CodeInvalidMediaID)
+		wantErrcode(t, err, protocol.CodeInvalidMediaID)
 		_, err = c.UploadNews(ctx, []wechat.Article{{ThumbMediaID: "no-such-thumb", Title: "t", Content: "c"}})
-		wantErrcode(t, err, wechat.CodeInvalidMediaID)
+		wantErrcode(t, err, protocol.CodeInvalidMediaID)
 	})
 }
 
@@ -237,7 +238,7 @@ func TestClientStableTokenAgainstSandbox(t *testing.T) {
 	}
 	// WeChat rejects the token while stable_token's normal mode would hand the same one back:
 	// the client forces one refresh.
-	sb.FailNext("/cgi-bin/groups/get", wechat.CodeInvalidCredential)
+	sb.FailNext("/cgi-bin/groups/get", protocol.CodeInvalidCredential)
 	if _, err := c.Groups(ctx); err != nil {
 		t.Fatalf("Groups after 40001: %v", err)
 	}
@@ -325,7 +326,7 @@ func TestClientMediaEndpointsAgainstSandbox(t *testing.T) {
 
 	// draft/add wants a permanent material as the cover: a temporary thumb is refused.
 	_, err = c.AddDraft(ctx, []wechat.Article{{ThumbMediaID: thumb.MediaID, Title: "草稿", Content: "<p>草稿</p>"}})
-	wantErrcode(t, err, wechat.CodeInvalidMediaID)
+	wantErrcode(t, err, protocol.CodeInvalidMediaID)
 	material, _, err := c.AddMaterial(ctx, "thumb", "cover.jpg", tinyJPEG())
 	if err != nil {
 		t.Fatal(err)
@@ -342,7 +343,7 @@ func TestClientMediaEndpointsAgainstSandbox(t *testing.T) {
 		nine[i] = wechat.Article{ThumbMediaID: material, Title: "t", Content: "c"}
 	}
 	_, err = c.AddDraft(ctx, nine)
-	wantErrcode(t, err, wechat.CodeArticleSize)
+	wantErrcode(t, err, protocol.CodeArticleSize)
 	// A draft's media_id is what today's sendall takes for mpnews.
 	res, err := c.SendAll(ctx, wechat.SendAllRequest{Filter: wechat.MassFilter{GroupID: sandbox.GroupTest, UseTag: true},
 		Message: wechat.MassMessage{MsgType: "mpnews", MediaID: draft}, SendIgnoreReprint: 1, ClientMsgID: "draft-1"})
@@ -356,7 +357,7 @@ func TestClientMediaEndpointsAgainstSandbox(t *testing.T) {
 	// The mass send took the draft out of the draft box.
 	_, err = c.SendAll(ctx, wechat.SendAllRequest{Filter: wechat.MassFilter{GroupID: sandbox.GroupTest, UseTag: true},
 		Message: wechat.MassMessage{MsgType: "mpnews", MediaID: draft}, ClientMsgID: "draft-2"})
-	wantErrcode(t, err, wechat.CodeInvalidMediaID)
+	wantErrcode(t, err, protocol.CodeInvalidMediaID)
 }
 
 func TestClientAddMaterialAgainstSandbox(t *testing.T) {
@@ -372,7 +373,7 @@ func TestClientAddMaterialAgainstSandbox(t *testing.T) {
 	if _, _, err := c.AddMaterial(ctx, "thumb", "big.jpg", append(tinyJPEG(), make([]byte, 64<<10)...)); err == nil {
 		t.Fatal("a thumb over 64 KB was accepted")
 	} else {
-		wantErrcode(t, err, wechat.CodeInvalidMediaSize)
+		wantErrcode(t, err, protocol.CodeInvalidMediaSize)
 	}
 	if _, _, err := c.AddMaterial(ctx, "voice", "a.mp3", tinyJPEG()); err == nil {
 		t.Fatal("AddMaterial(voice) reached the server")
@@ -424,11 +425,11 @@ func TestClientPreviewAgainstSandbox(t *testing.T) {
 		t.Errorf("a preview without recipient reached the server (%d previews)", n)
 	}
 	_, err = c.Preview(ctx, wechat.PreviewRequest{ToUser: "oNotAFollower000000000000000", Message: text})
-	wantErrcode(t, err, wechat.CodeInvalidOpenID)
+	wantErrcode(t, err, protocol.CodeInvalidOpenID)
 	// Never retried: a -1 is the answer, and nothing was delivered twice.
 	sb.FailNext("/cgi-bin/message/mass/preview", -1)
 	_, err = c.Preview(ctx, wechat.PreviewRequest{ToUser: me, Message: text})
-	wantErrcode(t, err, wechat.CodeSystemBusy)
+	wantErrcode(t, err, protocol.CodeSystemBusy)
 	if n := len(sb.Previews()); n != 2 {
 		t.Errorf("%d previews, want 2", n)
 	}
@@ -446,9 +447,9 @@ func TestClientMassGetDeleteSpeedAgainstSandbox(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	wantErrcode(t, c.DeleteMass(ctx, res.MsgID, 1), wechat.CodeInvalidMsgID) // not finished yet
+	wantErrcode(t, c.DeleteMass(ctx, res.MsgID, 1), protocol.CodeInvalidMsgID) // not finished yet
 	sb.FinishPending()
-	wantErrcode(t, c.DeleteMass(ctx, res.MsgID, 3), wechat.CodeInvalidArticleIdx)
+	wantErrcode(t, c.DeleteMass(ctx, res.MsgID, 3), protocol.CodeInvalidArticleIdx)
 	if err := c.DeleteMass(ctx, res.MsgID, 1); err != nil {
 		t.Fatal(err)
 	}
@@ -462,7 +463,7 @@ func TestClientMassGetDeleteSpeedAgainstSandbox(t *testing.T) {
 		t.Errorf("after deleting both articles: %q", st)
 	}
 	_, err = c.GetMass(ctx, 42)
-	wantErrcode(t, err, wechat.CodeInvalidMsgID)
+	wantErrcode(t, err, protocol.CodeInvalidMsgID)
 
 	if sp, err := c.GetMassSpeed(ctx); err != nil || sp != (wechat.MassSpeed{Speed: 0, RealSpeed: 80}) {
 		t.Errorf("GetMassSpeed = %+v, %v", sp, err)
@@ -540,7 +541,7 @@ func TestClientAudienceAgainstSandbox(t *testing.T) {
 		t.Errorf("UserTagIDs = %v, %v", tagIDs, err)
 	}
 	_, err = c.UserTagIDs(ctx, "nobody")
-	wantErrcode(t, err, wechat.CodeInvalidOpenID)
+	wantErrcode(t, err, protocol.CodeInvalidOpenID)
 }
 
 func TestClientTimeoutsAgainstSandbox(t *testing.T) {
@@ -569,7 +570,7 @@ func TestClientTimeoutsAgainstSandbox(t *testing.T) {
 	// With a clientmsgid the retry is safe: WeChat answers 45065 with the job that went out.
 	sb.HangNextAfterAccept("/cgi-bin/message/mass/sendall")
 	res, err := c.SendAll(ctx, wechat.SendAllRequest{Filter: test, Message: wechat.MassMessage{MsgType: "text", Text: "再试"}, ClientMsgID: "job-7-0"})
-	we := wantErrcode(t, err, wechat.CodeClientMsgIDExist)
+	we := wantErrcode(t, err, protocol.CodeClientMsgIDExist)
 	j, ok := sb.Job(res.MsgID)
 	if !ok || j.ClientMsgID != "job-7-0" || we.ExistingMsgID() != res.MsgID || sb.Calls("/cgi-bin/message/mass/sendall") != 2 {
 		t.Errorf("after the retry: result %+v, job %+v; want the one accepted job's msg_id", res, j)

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"qunfa/wechat/protocol"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -202,7 +203,7 @@ func TestTokenWaitHonoursContext(t *testing.T) {
 }
 
 func TestTokenErrorsRefreshOnceAndRetryOnce(t *testing.T) {
-	for _, code := range []int{CodeTokenExpired, CodeInvalidCredential, CodeInvalidToken} {
+	for _, code := range []int{protocol.CodeTokenExpired, protocol.CodeInvalidCredential, protocol.CodeInvalidToken} {
 		t.Run(fmt.Sprint(code), func(t *testing.T) {
 			f := newFake(t)
 			f.handle("/cgi-bin/groups/get", func(tok string, _ []byte) string {
@@ -233,7 +234,7 @@ func TestTokenErrorTwiceGivesUp(t *testing.T) {
 	})
 	_, err := f.client().Groups(context.Background())
 	var e *Error
-	if !errors.As(err, &e) || e.Code != CodeTokenExpired {
+	if !errors.As(err, &e) || e.Code != protocol.CodeTokenExpired {
 		t.Fatalf("err = %v", err)
 	}
 	if f.tokenCalls.Load() != 2 || len(f.calls("/cgi-bin/groups/get")) != 2 {
@@ -261,7 +262,7 @@ func TestAPIUnauthorizedDoesNotRefresh(t *testing.T) {
 	})
 	_, err := f.client().Send(context.Background(), SendRequest{ToUser: []string{"a", "b"}, Message: MassMessage{MsgType: "text", Text: "hi"}})
 	e, ok := AsError(err)
-	if !ok || e.Errcode() != CodeAPIUnauthorized || e.Msg != "api unauthorized rid: 653bb509-24e6f87d-3904c018" {
+	if !ok || e.Errcode() != protocol.CodeAPIUnauthorized || e.Msg != "api unauthorized rid: 653bb509-24e6f87d-3904c018" {
 		t.Fatalf("err = %v", err)
 	}
 	if f.tokenCalls.Load() != 1 || len(f.calls("/cgi-bin/message/mass/send")) != 1 {
@@ -289,7 +290,7 @@ func TestClientMsgIDExistReturnsMsgID(t *testing.T) {
 		err error
 	}{{r1, err1}, {r2, err2}} {
 		e, ok := AsError(tc.err)
-		if !ok || e.Code != CodeClientMsgIDExist || e.ExistingMsgID() != 3147494522 {
+		if !ok || e.Code != protocol.CodeClientMsgIDExist || e.ExistingMsgID() != 3147494522 {
 			t.Fatalf("%d: err = %#v", i, tc.err)
 		}
 		if tc.r != (SendResult{MsgID: 3147494522}) {
@@ -366,7 +367,7 @@ func TestOpenIDListSizeIsTyped(t *testing.T) {
 		return `{"errcode":40130,"errmsg":"invalid openid list size, at least two openid rid: 653bb509-24e6f87d-3904c018"}`
 	})
 	res, err := f.client().Send(context.Background(), SendRequest{ToUser: []string{"o1"}, Message: MassMessage{MsgType: "text", Text: "x"}})
-	if e, ok := AsError(err); !ok || e.Code != CodeOpenIDListSize || res != (SendResult{}) || e.MsgID != 0 {
+	if e, ok := AsError(err); !ok || e.Code != protocol.CodeOpenIDListSize || res != (SendResult{}) || e.MsgID != 0 {
 		t.Fatalf("Send = %+v, %v", res, err)
 	}
 }
@@ -396,7 +397,7 @@ func TestDeleteAndGetMass(t *testing.T) {
 		t.Fatalf("GetMass (string msg_id) = %q, %v", s, err)
 	}
 	f.handle("/cgi-bin/message/mass/get", func(string, []byte) string { return `{"errcode":40059,"errmsg":"invalid msg id"}` })
-	if _, err := c.GetMass(ctx, 1); !isCode(err, CodeInvalidMsgID) {
+	if _, err := c.GetMass(ctx, 1); !isCode(err, protocol.CodeInvalidMsgID) {
 		t.Fatalf("err = %v", err)
 	}
 }
@@ -515,14 +516,14 @@ func TestTokenFetchErrors(t *testing.T) {
 	f := newFake(t)
 	c := NewClient(Config{BaseURL: f.srv.URL, AppID: testAppID, AppSecret: "wrong-secret"})
 	_, err := c.Groups(context.Background())
-	if !isCode(err, CodeInvalidAppSecret) {
+	if !isCode(err, protocol.CodeInvalidAppSecret) {
 		t.Fatalf("err = %v", err)
 	}
 	if strings.Contains(err.Error(), "wrong-secret") {
 		t.Errorf("error leaks the secret: %v", err)
 	}
 	f.tokenErr = `{"errcode":40164,"errmsg":"invalid ip 1.2.3.4, not in whitelist rid: x"}`
-	if _, err := f.client().AccessToken(context.Background()); !isCode(err, CodeIPNotWhitelisted) {
+	if _, err := f.client().AccessToken(context.Background()); !isCode(err, protocol.CodeIPNotWhitelisted) {
 		t.Fatalf("err = %v", err)
 	}
 }
@@ -591,7 +592,7 @@ func TestExplainTable(t *testing.T) {
 	if !strings.Contains(u.ZH, "123456") || !strings.Contains(u.EN, "123456") || u.ActionZH == "" || u.ActionEN == "" {
 		t.Errorf("unknown code explanation = %+v", u)
 	}
-	if !IsTokenError(42001) || IsTokenError(48001) || !Retryable(-1) || Retryable(45009) {
+	if !IsTokenError(42001) || IsTokenError(48001) || !protocol.Transient(-1) || protocol.Transient(45009) {
 		t.Error("IsTokenError/Retryable")
 	}
 	b, _ := json.Marshal(Explain(45009))

@@ -1,49 +1,8 @@
 package wechat
 
-import "fmt"
-
-// Errcodes the code branches on.
-const (
-	CodeSystemBusy          = -1
-	CodeOK                  = 0
-	CodeInvalidCredential   = 40001
-	CodeInvalidGrantType    = 40002
-	CodeInvalidOpenID       = 40003
-	CodeInvalidMediaType    = 40004
-	CodeInvalidFileType     = 40005
-	CodeInvalidMediaSize    = 40006
-	CodeInvalidMediaID      = 40007
-	CodeInvalidMessageType  = 40008
-	CodeInvalidAppID        = 40013
-	CodeInvalidToken        = 40014
-	CodeInvalidGroupID      = 40050
-	CodeInvalidMsgID        = 40059
-	CodeInvalidArticleIdx   = 40060
-	CodeInvalidAppSecret    = 40125
-	CodeOpenIDListSize      = 40130
-	CodeIPNotWhitelisted    = 40164
-	CodeAppSecretFrozen     = 40243
-	CodeTokenMissing        = 41001
-	CodeMediaDataMissing    = 41005
-	CodeMediaIDMissing      = 41006
-	CodeTokenExpired        = 42001
-	CodeMassSendTooFast     = 42010
-	CodeRequireSubscribe    = 43004
-	CodeEmptyNewsData       = 44003
-	CodeArticleSize         = 45008
-	CodeDailyQuota          = 45009
-	CodeMinuteQuota         = 45011
-	CodeNoMassQuota         = 45028
-	CodeClientMsgIDExist    = 45065
-	CodeClientMsgIDTooFast  = 45066
-	CodeClientMsgIDTooLong  = 45067
-	CodeDataFormat          = 47001
-	CodeAPIUnauthorized     = 48001
-	CodeMassProtocolMissing = 48003
-	CodeAPIForbidden        = 48004
-	CodeNoMsgTypePermission = 48008
-	CodeIPNotRegistered     = 61004
-	CodeMassTaskTooMuch     = 9500002
+import (
+	"fmt"
+	"qunfa/wechat/protocol"
 )
 
 // Explanation says what an errcode means and what the operator should do, Chinese first.
@@ -52,17 +11,7 @@ type Explanation struct{ ZH, EN, ActionZH, ActionEN string }
 // IsTokenError reports whether code means the access_token must be refetched
 // (40001, 40014, 42001). 48001 is deliberately not one of them.
 func IsTokenError(code int) bool {
-	return code == CodeInvalidCredential || code == CodeInvalidToken || code == CodeTokenExpired
-}
-
-// Retryable reports whether a later retry of the same call may succeed (busy / rate limited).
-// Retry sends only with a clientmsgid, so a retry cannot send twice.
-func Retryable(code int) bool {
-	switch code {
-	case CodeSystemBusy, CodeMassSendTooFast, CodeMinuteQuota, CodeClientMsgIDTooFast, CodeMassTaskTooMuch:
-		return true
-	}
-	return false
+	return code == protocol.CodeInvalidCredential || code == protocol.CodeInvalidToken || code == protocol.CodeTokenExpired
 }
 
 // Explain returns the explanation of a WeChat errcode; unknown codes get a generic text with the number.

@@ -5,12 +5,13 @@ import (
 	"encoding/json"
 	"encoding/xml"
 	"fmt"
+	"qunfa/wechat/protocol"
 	"strconv"
 	"strings"
 )
 
 // EventMassSendJobFinish is the Event value of the mass-send result push.
-const EventMassSendJobFinish = "MASSSENDJOBFINISH"
+const EventMassSendJobFinish = protocol.EventMassSendJobFinish
 
 // Event is a pushed event (MASSSENDJOBFINISH or any other); unknown fields are ignored.
 type Event struct {

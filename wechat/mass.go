@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"qunfa/wechat/protocol"
 	"strconv"
 	"strings"
 )
@@ -131,7 +132,7 @@ func (c *Client) submit(ctx context.Context, path string, b massBody) (SendResul
 		retry = retryAlways
 	}
 	if err := c.callJSON(ctx, path, retry, b, &out); err != nil {
-		if e, ok := AsError(err); ok && e.Code == CodeClientMsgIDExist {
+		if e, ok := AsError(err); ok && e.Code == protocol.CodeClientMsgIDExist {
 			return SendResult{MsgID: e.MsgID}, err
 		}
 		return SendResult{}, err

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"qunfa/wechat/protocol"
 	"sync"
 	"testing"
 	"time"
@@ -73,7 +74,7 @@ func busy(code int) string { return fmt.Sprintf(`{"errcode":%d,"errmsg":"busy ri
 const sendOK = `{"errcode":0,"errmsg":"send job submission success","msg_id":3147494522}`
 
 func TestTransientErrcodesAreRetriedWithBackoff(t *testing.T) {
-	for _, code := range []int{CodeSystemBusy, CodeMinuteQuota, CodeMassSendTooFast, CodeMassTaskTooMuch} {
+	for _, code := range []int{protocol.CodeSystemBusy, protocol.CodeMinuteQuota, protocol.CodeMassSendTooFast, protocol.CodeMassTaskTooMuch} {
 		t.Run(fmt.Sprint(code), func(t *testing.T) {
 			s := newScripted(t, groupsJSON, busy(code), busy(code), busy(code))
 			c, waits := s.client(Config{RetryBaseDelay: 100 * time.Millisecond})
@@ -99,14 +100,14 @@ func TestRetriesAreBounded(t *testing.T) {
 		s := newScripted(t, groupsJSON, always...)
 		c, _ := s.client(Config{MaxRetries: tc.max})
 		_, err := c.Groups(context.Background())
-		if !isCode(err, CodeSystemBusy) || s.n("/cgi-bin/groups/get") != tc.calls {
+		if !isCode(err, protocol.CodeSystemBusy) || s.n("/cgi-bin/groups/get") != tc.calls {
 			t.Errorf("MaxRetries %d: %v after %d calls, want -1 after %d", tc.max, err, s.n("/cgi-bin/groups/get"), tc.calls)
 		}
 	}
 }
 
 func TestOtherErrcodesAreNeverRetried(t *testing.T) {
-	for _, code := range []int{CodeDailyQuota, CodeAPIUnauthorized, CodeInvalidOpenID, CodeClientMsgIDTooFast, CodeNoMassQuota} {
+	for _, code := range []int{protocol.CodeDailyQuota, protocol.CodeAPIUnauthorized, protocol.CodeInvalidOpenID, protocol.CodeClientMsgIDTooFast, protocol.CodeNoMassQuota} {
 		s := newScripted(t, groupsJSON, busy(code))
 		c, waits := s.client(Config{})
 		if _, err := c.Groups(context.Background()); !isCode(err, code) || s.n("/cgi-bin/groups/get") != 1 || len(*waits) != 0 {
@@ -117,7 +118,7 @@ func TestOtherErrcodesAreNeverRetried(t *testing.T) {
 
 func TestMassSendRetriedOnlyWithClientMsgID(t *testing.T) {
 	text := MassMessage{MsgType: "text", Text: "hi"}
-	for _, failure := range []string{busy(-1), busy(CodeMassSendTooFast), "HTTP 502", "hang"} {
+	for _, failure := range []string{busy(-1), busy(protocol.CodeMassSendTooFast), "HTTP 502", "hang"} {
 		t.Run(failure, func(t *testing.T) {
 			s := newScripted(t, sendOK, failure)
 			c, _ := s.client(Config{RequestTimeout: 50 * time.Millisecond})
@@ -169,7 +170,7 @@ func TestCallerCancellationStopsRetrying(t *testing.T) {
 	c := NewClient(Config{BaseURL: s.srv.URL, AppID: testAppID, AppSecret: testSecret})
 	ctx, cancel := context.WithCancel(context.Background())
 	c.sleep = func(context.Context, time.Duration) error { cancel(); return context.Canceled }
-	if _, err := c.Groups(ctx); !isCode(err, CodeSystemBusy) || s.n("/cgi-bin/groups/get") != 1 {
+	if _, err := c.Groups(ctx); !isCode(err, protocol.CodeSystemBusy) || s.n("/cgi-bin/groups/get") != 1 {
 		t.Fatalf("%v after %d calls; want the -1 and no more calls once the caller gave up", err, s.n("/cgi-bin/groups/get"))
 	}
 	// A caller whose own deadline passes is not retried either (that is not a transient timeout).

@@ -3,6 +3,7 @@ package sandbox
 import (
 	"context"
 	"log/slog"
+	"qunfa/wechat/protocol"
 	"time"
 )
 
@@ -127,7 +128,7 @@ func sleep(ctx context.Context, d time.Duration) error {
 }
 
 // beijing is WeChat's clock for "a day" and "a month", whatever the server's zone.
-var beijing = time.FixedZone("CST", 8*3600)
+var beijing = protocol.Beijing
 
 func dayKey(t time.Time) string   { return t.In(beijing).Format("2006-01-02") }
 func monthKey(t time.Time) string { return t.In(beijing).Format("2006-01") }

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"qunfa/wechat"
+	"qunfa/wechat/protocol"
 )
 
 // eventXML builds the MASSSENDJOBFINISH plaintext of a finished job (§5.1): the account's
@@ -25,7 +26,7 @@ func (s *Server) event(j *job, now time.Time) wechat.Event {
 		FromUserName: s.pop.mphelper,
 		CreateTime:   now.Unix(),
 		MsgType:      "event",
-		Event:        "MASSSENDJOBFINISH",
+		Event:        protocol.EventMassSendJobFinish,
 		MsgID:        j.msgID,
 		Status:       j.status(),
 		TotalCount:   j.total,
