@@ -110,6 +110,7 @@ const (
 type testApp struct {
 	t      testing.TB
 	svc    *models.Service
+	store  *models.Store // for assertions on what was stored
 	srv    *httptest.Server
 	client *http.Client
 	now    time.Time
@@ -132,6 +133,7 @@ func newTestAppWithRules(t testing.TB, rules models.Rules) *testApp {
 	t.Cleanup(func() { st.Close() })
 	ta := &testApp{
 		t:     t,
+		store: st,
 		now:   time.Date(2024, 5, 20, 10, 0, 0, 0, models.Beijing),
 		codec: wechat.Codec{Token: testToken, AppID: testAppID},
 		wx:    &fakeWeChat{},

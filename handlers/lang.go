@@ -18,7 +18,6 @@ func (a *app) setLanguage(c *gin.Context) {
 		Path:     "/",
 		MaxAge:   365 * 24 * 3600,
 		HttpOnly: true,
-		Secure:   a.secure,
 		SameSite: http.SameSiteLaxMode,
 	})
 	next := c.PostForm("next")

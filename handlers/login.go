@@ -22,12 +22,12 @@ func (a *app) loginForm(c *gin.Context) {
 		a.redirect(c, safeNext(c.Query("next"), "/drafts"))
 		return
 	}
-	n, err := a.svc.Store().OperatorCount(ctx)
+	open, err := a.svc.SetupOpen(ctx)
 	if err != nil {
 		a.serverError(c, err)
 		return
 	}
-	if n == 0 {
+	if open {
 		a.redirect(c, "/setup")
 		return
 	}
@@ -44,7 +44,7 @@ func (a *app) login(c *gin.Context) {
 		Password: c.PostForm("password"),
 		Next:     c.PostForm("next"),
 	}
-	op, err := a.svc.Store().Authenticate(c.Request.Context(), f.Username, f.Password)
+	op, err := a.svc.Authenticate(c.Request.Context(), f.Username, f.Password)
 	if errors.Is(err, models.ErrBadCredentials) {
 		a.log.Info("login refused", "username_len", len(f.Username))
 		a.render(c, http.StatusUnauthorized, views.Login(views.LoginPage{

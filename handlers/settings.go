@@ -52,7 +52,7 @@ const (
 
 // settingsForm shows the account and the API profile (GET /settings).
 func (a *app) settingsForm(c *gin.Context) {
-	stored, err := a.svc.Store().Settings(c.Request.Context())
+	stored, err := a.svc.Settings(c.Request.Context())
 	if err != nil {
 		a.serverError(c, err)
 		return
@@ -81,7 +81,7 @@ func (a *app) settingsSave(c *gin.Context) {
 		return
 	}
 
-	stored, serr := a.svc.Store().Settings(ctx)
+	stored, serr := a.svc.Settings(ctx)
 	if serr != nil {
 		a.serverError(c, serr)
 		return

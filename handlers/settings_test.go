@@ -129,7 +129,7 @@ func TestSettingsRequiresCSRF(t *testing.T) {
 	if r.status != http.StatusForbidden {
 		t.Fatalf("POST without the CSRF token: %d, want 403", r.status)
 	}
-	if s, _ := ta.svc.Store().Settings(context.Background()); s.AppID != "" {
+	if s, _ := ta.svc.Settings(context.Background()); s.AppID != "" {
 		t.Fatal("a forged post was stored")
 	}
 }
@@ -177,7 +177,7 @@ func TestSettingsSaveInSandboxStoresForNextStart(t *testing.T) {
 	if r.status != http.StatusSeeOther || r.location != "/settings" {
 		t.Fatalf("save: %d %q\n%s", r.status, r.location, r.body)
 	}
-	s, _ := ta.svc.Store().Settings(context.Background())
+	s, _ := ta.svc.Settings(context.Background())
 	want := models.Settings{AppID: setAppID, AppSecret: setSecret, Token: setToken, EncodingAESKey: setAESKey,
 		MaxArticles: 8, Audience: "tags", UploadPath: "draft"}
 	if s != want {
@@ -215,7 +215,7 @@ func TestSettingsSaveInSandboxStoresForNextStart(t *testing.T) {
 	if r.status != http.StatusSeeOther {
 		t.Fatalf("second save: %d", r.status)
 	}
-	s, _ = ta.svc.Store().Settings(context.Background())
+	s, _ = ta.svc.Settings(context.Background())
 	want.MaxArticles, want.Audience, want.UploadPath = 10, "groups", "uploadnews" // the preset wins
 	if s != want {
 		t.Fatalf("after a save with blank secrets and the seed preset: %v, want %v", s, want)
@@ -250,7 +250,7 @@ func TestSettingsInvalidRerendersAtFieldsWithoutEchoingSecrets(t *testing.T) {
 	}
 	assertNoSecrets(t, "the 422 page", r.body, badSecret, badAES, setToken)
 	assertNoSecrets(t, "the log", logs.String(), badSecret, badAES, setToken)
-	if s, _ := ta.svc.Store().Settings(context.Background()); s.AppID != "" {
+	if s, _ := ta.svc.Settings(context.Background()); s.AppID != "" {
 		t.Fatal("an invalid form was stored")
 	}
 }
@@ -273,7 +273,7 @@ func TestSettingsLiveVerifiesAndApplies(t *testing.T) {
 		t.Fatalf("verify error %q does not explain 40125 (%q)", msg, want)
 	}
 	assertNoSecrets(t, "the refusal page", r.body, setSecret, setToken, setAESKey)
-	if s, _ := ta.svc.Store().Settings(context.Background()); s.AppID != "" {
+	if s, _ := ta.svc.Settings(context.Background()); s.AppID != "" {
 		t.Fatal("refused credentials were stored")
 	}
 	if len(acct.applied) != 0 {
@@ -363,7 +363,7 @@ func TestSettingsEnvironmentValuesAreReadOnly(t *testing.T) {
 	if r.status != http.StatusSeeOther {
 		t.Fatalf("save: %d\n%s", r.status, r.body)
 	}
-	s, _ := ta.svc.Store().Settings(context.Background())
+	s, _ := ta.svc.Settings(context.Background())
 	if s.AppID != "" || s.AppSecret != "" || s.Token != "" || s.EncodingAESKey != setAESKey {
 		t.Fatalf("stored %v: env-set fields must stay unstored, the key must be saved", s)
 	}

@@ -13,8 +13,7 @@ import (
 // setupOpen reports whether the first-run page is still available: only
 // while no operator exists.
 func (a *app) setupOpen(c *gin.Context) (bool, error) {
-	n, err := a.svc.Store().OperatorCount(c.Request.Context())
-	return n == 0, err
+	return a.svc.SetupOpen(c.Request.Context())
 }
 
 func (a *app) setupForm(c *gin.Context) {
@@ -41,7 +40,7 @@ func (a *app) setup(c *gin.Context) {
 		return
 	}
 	username := c.PostForm("username")
-	op, err := a.svc.Store().CreateFirstOperator(c.Request.Context(), username, c.PostForm("password"))
+	op, err := a.svc.CreateFirstOperator(c.Request.Context(), username, c.PostForm("password"))
 	if errors.Is(err, models.ErrSetupDone) {
 		a.notFound(c)
 		return

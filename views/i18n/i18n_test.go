@@ -100,7 +100,7 @@ func TestEveryKeyUsedInSourceExists(t *testing.T) {
 		if key == "state" || strings.HasSuffix(key, "_test") {
 			continue
 		}
-		if !Has(key) {
+		if _, ok := zh[key]; !ok {
 			missing = append(missing, key+" (used in "+where[0]+")")
 		}
 	}
