@@ -74,7 +74,11 @@ func New(d Deps) http.Handler {
 			handlers = append(handlers, a.requireLogin)
 		}
 		h := r.handle
-		handlers = append(handlers, func(c *gin.Context) { h(a, c) })
+		handlers = append(handlers, func(c *gin.Context) {
+			if err := h(a, c); err != nil {
+				a.fail(c, err)
+			}
+		})
 		engine.Handle(r.Method, r.Path, handlers...)
 	}
 	engine.NoRoute(func(c *gin.Context) { a.notFound(c) })

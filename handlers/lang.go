@@ -10,7 +10,7 @@ import (
 )
 
 // setLanguage stores the chosen language in a cookie and returns to the page.
-func (a *app) setLanguage(c *gin.Context) {
+func (a *app) setLanguage(c *gin.Context) error {
 	lang := i18n.Normalize(c.PostForm("lang"))
 	http.SetCookie(c.Writer, &http.Cookie{
 		Name:     langCookie,
@@ -27,4 +27,5 @@ func (a *app) setLanguage(c *gin.Context) {
 		}
 	}
 	a.redirect(c, safeNext(next, "/"))
+	return nil
 }

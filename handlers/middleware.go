@@ -179,7 +179,7 @@ func (a *app) requireLogin(c *gin.Context) {
 			return
 		}
 		if !errors.Is(err, models.ErrNotFound) {
-			a.serverError(c, err)
+			a.fail(c, err)
 			c.Abort()
 			return
 		}

@@ -12,16 +12,17 @@ import (
 
 // sendConfirm shows the plan (calls, quota, recipients, OpenID problems)
 // before anything is sent.
-func (a *app) sendConfirm(c *gin.Context) {
+func (a *app) sendConfirm(c *gin.Context) error {
 	d, ok := a.draftParam(c)
 	if !ok {
-		return
+		return nil
 	}
 	f := sendFields(c)
 	if f.Key == "" {
 		f.Key = randomToken()
 	}
 	a.planAndConfirm(c, d, f, http.StatusOK, nil)
+	return nil
 }
 
 // planAndConfirm plans the send and renders the confirm page, or the send

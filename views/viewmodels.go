@@ -304,9 +304,10 @@ type DeleteConfirmPage struct {
 	Calls  int // message/mass/delete calls it will make (each uses today's quota)
 }
 
-// ErrorPage is a 403/404/500 page.
+// ErrorPage is a 400/403/404/422/500/503 page.
 type ErrorPage struct {
 	Layout  Layout
 	Status  int
-	Message string // catalogue key
+	Message string   // catalogue key
+	Details []string // catalogue keys (a validation error's field messages)
 }
