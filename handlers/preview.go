@@ -11,7 +11,6 @@ import (
 	"qunfa/models"
 	"qunfa/views"
 	"qunfa/views/i18n"
-	"qunfa/wechat"
 )
 
 // previewSend sends the draft to one person (message/mass/preview) before the mass send: by
@@ -49,8 +48,8 @@ func (a *app) previewSend(c *gin.Context) error {
 	case err != nil:
 		lang := langOf(c)
 		if p.Errcode != 0 {
-			e := explain(p.Errcode, lang)
-			pv.Refusal, pv.RefusalDo = i18n.T(lang, "preview.refused", p.Errcode, e.what), e.do
+			what, do := errcodeText(lang, p.Errcode)
+			pv.Refusal, pv.RefusalDo = i18n.T(lang, "preview.refused", p.Errcode, what), do
 			a.renderSendFormPreview(c, http.StatusUnprocessableEntity, d, fresh, nil, pv)
 			return nil
 		}
@@ -61,17 +60,6 @@ func (a *app) previewSend(c *gin.Context) error {
 	a.flash(c, "flash.preview_sent", p.Recipient())
 	a.redirect(c, fmt.Sprintf("/drafts/%d/send#preview", d.ID))
 	return nil
-}
-
-// explanation is a WeChat errcode's meaning and remedy in one language.
-type explanation struct{ what, do string }
-
-func explain(code int, lang string) explanation {
-	e := wechat.Explain(code)
-	if lang == "en" {
-		return explanation{e.EN, e.ActionEN}
-	}
-	return explanation{e.ZH, e.ActionZH}
 }
 
 // recentPreviews is the draft's recent previews as the send form shows them. A failure to read
@@ -88,7 +76,7 @@ func (a *app) recentPreviews(c *gin.Context, draftID uint) []views.PreviewRow {
 		r := views.PreviewRow{At: p.At, Recipient: p.Recipient(), ByWXName: p.ToWXName != "", OK: p.OK(),
 			MsgID: p.MsgID, Errcode: p.Errcode}
 		if p.Errcode != 0 {
-			r.Reason = explain(p.Errcode, lang).what
+			r.Reason, _ = errcodeText(lang, p.Errcode)
 		}
 		rows = append(rows, r)
 	}

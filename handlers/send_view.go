@@ -5,6 +5,7 @@ import (
 
 	"qunfa/models"
 	"qunfa/views"
+	"qunfa/views/i18n"
 	"qunfa/wechat"
 )
 
@@ -35,11 +36,7 @@ func sendView(s models.Send, lang string) views.SendView {
 		v.StatusReason = statusReason(s.Status, lang)
 	}
 	if s.Errcode != 0 {
-		e := wechat.Explain(s.Errcode)
-		v.Explain, v.ExplainDo = e.ZH, e.ActionZH
-		if lang == "en" {
-			v.Explain, v.ExplainDo = e.EN, e.ActionEN
-		}
+		v.Explain, v.ExplainDo = errcodeText(lang, s.Errcode)
 	}
 	for _, b := range s.Batches {
 		if b.MsgID != 0 {
@@ -73,12 +70,16 @@ func sendView(s models.Send, lang string) views.SendView {
 	return v
 }
 
+// statusReason is a MASSSENDJOBFINISH Status in words.
 func statusReason(status, lang string) string {
-	zh, en := wechat.StatusReason(status)
-	if lang == "en" {
-		return en
-	}
-	return zh
+	key, args := wechat.StatusKey(status)
+	return i18n.T(lang, key, args...)
+}
+
+// errcodeText is what a WeChat errcode means and what to do about it, in lang.
+func errcodeText(lang string, code int) (what, do string) {
+	key, args := wechat.ErrcodeKey(code)
+	return i18n.T(lang, key, args...), i18n.T(lang, key+".action", args...)
 }
 
 // sendRow is the history-list line of a send.

@@ -136,11 +136,7 @@ func (a *app) verifyMessage(c *gin.Context, err error) string {
 	if !ok {
 		return views.Layout{Lang: lang}.T("err.settings_unreachable")
 	}
-	e := wechat.Explain(we.Code)
-	meaning, action := e.ZH, e.ActionZH
-	if lang == "en" {
-		meaning, action = e.EN, e.ActionEN
-	}
+	meaning, action := errcodeText(lang, we.Code)
 	return views.Layout{Lang: lang}.T("settings.verify_failed", we.Code, meaning, action)
 }
 

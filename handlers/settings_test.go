@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -13,6 +14,7 @@ import (
 
 	"qunfa/models"
 	"qunfa/static"
+	"qunfa/views/i18n"
 	"qunfa/wechat"
 	"qunfa/wechat/protocol"
 )
@@ -269,7 +271,7 @@ func TestSettingsLiveVerifiesAndApplies(t *testing.T) {
 		t.Fatalf("refused credentials: %d, want 422", r.status)
 	}
 	msg := r.doc(t).Find(`[data-testid=verify-error]`).Text()
-	if want := wechat.Explain(protocol.CodeInvalidAppSecret).ZH; !strings.Contains(msg, want) || !strings.Contains(msg, "40125") {
+	if want := i18n.T("zh", "errcode.40125"); !strings.Contains(msg, want) || !strings.Contains(msg, "40125") {
 		t.Fatalf("verify error %q does not explain 40125 (%q)", msg, want)
 	}
 	assertNoSecrets(t, "the refusal page", r.body, setSecret, setToken, setAESKey)
@@ -286,7 +288,7 @@ func TestSettingsLiveVerifiesAndApplies(t *testing.T) {
 	ta.client.Jar.SetCookies(u, []*http.Cookie{en})
 	acct.verifyErr = &wechat.Error{Code: protocol.CodeIPNotWhitelisted, Msg: "not in whitelist rid: 2"}
 	r = ta.post("/settings", settingsForm(ta.csrf("/settings")))
-	if msg := r.doc(t).Find(`[data-testid=verify-error]`).Text(); !strings.Contains(msg, wechat.Explain(protocol.CodeIPNotWhitelisted).EN) {
+	if msg := r.doc(t).Find(`[data-testid=verify-error]`).Text(); !strings.Contains(msg, i18n.T("en", fmt.Sprintf("errcode.%d", protocol.CodeIPNotWhitelisted))) {
 		t.Fatalf("English verify error %q", msg)
 	}
 	// A network failure is not a crash either.

@@ -34,12 +34,7 @@ type Layout struct {
 func (l Layout) T(key string, args ...any) string { return i18n.T(l.Lang, key, args...) }
 
 // HTMLLang is the value of <html lang>.
-func (l Layout) HTMLLang() string {
-	if l.Lang == "en" {
-		return "en"
-	}
-	return "zh-CN"
-}
+func (l Layout) HTMLLang() string { return l.T("html.lang") }
 
 // Asset returns the URL of an embedded static file with a content hash
 // appended, so it can be cached "forever" and still change on upgrade.
