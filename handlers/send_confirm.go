@@ -52,6 +52,7 @@ func (a *app) renderConfirm(c *gin.Context, status int, d models.Draft, f views.
 		Batches:       plan.Batches,
 		Everyone:      plan.Everyone || f.Target == string(models.TargetAll),
 		GroupName:     plan.GroupName,
+		ByTag:         a.audienceByTag(c),
 		QuotaExceeded: exceeded || plan.CallsNeeded > plan.QuotaLeft,
 		Errors:        errs,
 		MonthlyCap:    plan.MonthlyCap,

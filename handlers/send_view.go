@@ -7,6 +7,8 @@ import (
 	"qunfa/views"
 	"qunfa/views/i18n"
 	"qunfa/wechat"
+
+	"github.com/gin-gonic/gin"
 )
 
 // sendView turns a models.Send into what its page shows, with the
@@ -99,4 +101,14 @@ func sendRow(s models.Send) views.SendRow {
 		}
 	}
 	return r
+}
+
+// audienceByTag reports whether a send now targets tags (the API profile), so the confirmation
+// names the audience as the form did. Unreadable, it is logged and the page says groups.
+func (a *app) audienceByTag(c *gin.Context) bool {
+	byTag, err := a.svc.AudienceByTag(c.Request.Context())
+	if err != nil {
+		a.log.Error("read the API profile", "err", err)
+	}
+	return byTag
 }

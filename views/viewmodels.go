@@ -182,6 +182,7 @@ type SendConfirmPage struct {
 	Batches        int
 	Everyone       bool
 	GroupName      string
+	ByTag          bool // the group is a tag (the API profile's audience)
 	OpenIDProblems []OpenIDProblem
 	QuotaExceeded  bool
 	Errors         FieldErrors
