@@ -100,7 +100,7 @@ func (w *twoWeChats) calls(appID, path string) int { return w.sims[appID].Calls(
 func TestStartupTakesTheAccountFromEnvElseSettings(t *testing.T) {
 	ctx := context.Background()
 	withStored := openStore(t)
-	if err := withStored.SaveSettings(ctx, acctA); err != nil {
+	if err := storeSettings(ctx, withStored, acctA); err != nil {
 		t.Fatal(err)
 	}
 	empty := openStore(t)
@@ -154,7 +154,7 @@ func TestSavedAccountSwitchesTheLiveClientAndCodec(t *testing.T) {
 	ctx := context.Background()
 	wc := newTwoWeChats(t, acctA, acctB)
 	store := openStore(t)
-	if err := store.SaveSettings(ctx, acctA); err != nil {
+	if err := storeSettings(ctx, store, acctA); err != nil {
 		t.Fatal(err)
 	}
 	env := envOf(map[string]string{"QUNFA_WECHAT_API": wc.url})
@@ -238,7 +238,7 @@ func TestRunUsesStoredAccountAndSettingsPageSwitchesIt(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := st.SaveSettings(context.Background(), acctA); err != nil {
+	if err := storeSettings(context.Background(), st, acctA); err != nil {
 		t.Fatal(err)
 	}
 	st.Close()
@@ -448,4 +448,10 @@ func TestApplyKeepsPreviousAESKey(t *testing.T) {
 	if c := live.Codec(); c.PreviousEncodingAESKey != oldKey || c.Token != "t2" {
 		t.Fatalf("a save without a key change lost the previous key: %+v", c.Token)
 	}
+}
+
+// storeSettings saves acct through the settings page's checked path (nothing live to verify).
+func storeSettings(ctx context.Context, st *models.Store, acct models.Settings) error {
+	_, err := models.NewService(st, nil, models.Rules{}, nil).UpdateSettings(ctx, models.SettingsChange{Settings: acct})
+	return err
 }

@@ -15,37 +15,38 @@ import (
 
 // callbackVerify answers WeChat's URL verification: echo echostr verbatim
 // when the signature matches.
-func (a *app) callbackVerify(c *gin.Context) {
+func (a *app) callbackVerify(c *gin.Context) error {
 	echo, ok := a.codec().VerifyURL(c.Request.URL.Query())
 	if !ok {
 		a.log.Warn("callback verification refused: bad signature")
 		c.String(http.StatusForbidden, "forbidden")
-		return
+		return nil
 	}
 	c.Data(http.StatusOK, "text/plain; charset=utf-8", []byte(echo))
+	return nil
 }
 
 // callbackEvent takes an event push. Forged, unsigned or replayed requests
 // are refused before anything is stored; a stored event is answered
 // "success" so WeChat does not retry. A storage failure answers 500 so it does.
-func (a *app) callbackEvent(c *gin.Context) {
+func (a *app) callbackEvent(c *gin.Context) error {
 	q := c.Request.URL.Query()
 	if wechat.CheckTimestamp(q, a.now(), protocol.CallbackMaxSkew) != nil {
 		a.log.Warn("callback refused: timestamp missing or too far from now")
 		c.String(http.StatusForbidden, "forbidden")
-		return
+		return nil
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(c.Writer, c.Request.Body, maxCallbackBytes))
 	if err != nil {
 		a.log.Warn("callback body unreadable or too large", "err", err)
 		c.String(http.StatusRequestEntityTooLarge, "too large")
-		return
+		return nil
 	}
 	plain, err := a.codec().Open(q, body)
 	if err != nil {
 		a.log.Warn("callback refused", "err", err)
 		c.String(http.StatusForbidden, "forbidden")
-		return
+		return nil
 	}
 	ctx := c.Request.Context()
 	ev, err := wechat.ParseEvent(plain)
@@ -58,10 +59,10 @@ func (a *app) callbackEvent(c *gin.Context) {
 		if err := a.svc.RecordOtherEvent(ctx, unparsedEvent, "sha256:"+hex.EncodeToString(sum[:8]), 0, plain); err != nil {
 			a.log.Error("record unparsed callback", "err", err)
 			c.String(http.StatusInternalServerError, "error")
-			return
+			return nil
 		}
 		c.Data(http.StatusOK, "text/plain; charset=utf-8", []byte("success"))
-		return
+		return nil
 	}
 	if ev.MsgType == "event" && ev.Event == protocol.EventMassSendJobFinish {
 		dup, err := a.svc.RecordJobFinished(ctx, models.JobFinished{
@@ -81,7 +82,7 @@ func (a *app) callbackEvent(c *gin.Context) {
 		if err != nil {
 			a.log.Error("record MASSSENDJOBFINISH", "msg_id", ev.MsgID, "err", err)
 			c.String(http.StatusInternalServerError, "error")
-			return
+			return nil
 		}
 		a.log.Info("MASSSENDJOBFINISH", "msg_id", ev.MsgID, "status", ev.Status, "duplicate", dup)
 	} else {
@@ -92,10 +93,11 @@ func (a *app) callbackEvent(c *gin.Context) {
 		if err := a.svc.RecordOtherEvent(ctx, name, ev.FromUserName, ev.CreateTime, plain); err != nil {
 			a.log.Error("record callback event", "event", name, "err", err)
 			c.String(http.StatusInternalServerError, "error")
-			return
+			return nil
 		}
 	}
 	c.Data(http.StatusOK, "text/plain; charset=utf-8", []byte("success"))
+	return nil
 }
 
 // unparsedEvent is the event name a signed push that could not be parsed is kept under.

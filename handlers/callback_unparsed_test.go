@@ -26,7 +26,7 @@ func TestSignedUnparsableCallbackIsKept(t *testing.T) {
 		}
 	}
 	post("not xml at all")
-	n, err := ta.svc.Store().CountEvents(context.Background(), unparsedEvent)
+	n, err := ta.store.CountEvents(context.Background(), unparsedEvent)
 	if err != nil || n != 2 {
 		t.Fatalf("unparsed events kept = %d (%v), want 2 (two distinct bodies)", n, err)
 	}

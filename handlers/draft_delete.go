@@ -1,16 +1,29 @@
 package handlers
 
-import "github.com/gin-gonic/gin"
+import (
+	"errors"
 
-func (a *app) draftDelete(c *gin.Context) {
-	id, ok := a.idParam(c)
-	if !ok {
-		return
+	"github.com/gin-gonic/gin"
+
+	"qunfa/models"
+)
+
+// draftDelete deletes a draft and returns to the list. A second click finds it gone: that is
+// the outcome the operator wanted, so it answers the list with "already deleted", not a 404.
+func (a *app) draftDelete(c *gin.Context) error {
+	id, err := a.idParam(c)
+	if err != nil {
+		return err
 	}
-	if err := a.svc.DeleteDraft(c.Request.Context(), id); err != nil {
-		a.fail(c, err)
-		return
+	err = a.svc.DeleteDraft(c.Request.Context(), id)
+	switch {
+	case errors.Is(err, models.ErrNotFound):
+		a.flash(c, "flash.draft_already_deleted")
+	case err != nil:
+		return err
+	default:
+		a.flash(c, "flash.draft_deleted")
 	}
-	a.flash(c, "flash.draft_deleted")
 	a.redirect(c, "/drafts")
+	return nil
 }

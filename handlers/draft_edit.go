@@ -9,14 +9,15 @@ import (
 	"qunfa/views"
 )
 
-func (a *app) draftNew(c *gin.Context) {
+func (a *app) draftNew(c *gin.Context) error {
 	a.renderEditor(c, http.StatusOK, 0, []views.ArticleForm{{}}, nil)
+	return nil
 }
 
-func (a *app) draftEdit(c *gin.Context) {
-	d, ok := a.draftParam(c)
-	if !ok {
-		return
+func (a *app) draftEdit(c *gin.Context) error {
+	d, err := a.loadDraft(c)
+	if err != nil {
+		return err
 	}
 	articles := make([]views.ArticleForm, len(d.Articles))
 	for i, art := range d.Articles {
@@ -26,6 +27,7 @@ func (a *app) draftEdit(c *gin.Context) {
 		articles = []views.ArticleForm{{}}
 	}
 	a.renderEditor(c, http.StatusOK, d.ID, articles, nil)
+	return nil
 }
 
 func articleForm(art models.Article) views.ArticleForm {

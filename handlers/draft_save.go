@@ -81,17 +81,16 @@ func draftInput(articles []views.ArticleForm) models.DraftInput {
 }
 
 // draftSave creates (POST /drafts) or updates (POST /drafts/:id) a draft.
-func (a *app) draftSave(c *gin.Context) {
+func (a *app) draftSave(c *gin.Context) error {
 	var id uint
 	if c.Param("id") != "" {
-		var ok bool
-		if id, ok = a.idParam(c); !ok {
-			return
+		var err error
+		if id, err = a.idParam(c); err != nil {
+			return err
 		}
 	}
 	if err := c.Request.ParseForm(); err != nil {
-		a.renderError(c, http.StatusBadRequest, "err.bad_request")
-		return
+		return badRequest(err)
 	}
 	articles := parseArticles(c.Request.PostForm)
 	d, err := a.svc.SaveDraft(c.Request.Context(), id, draftInput(articles), operatorOf(c).ID)
@@ -104,12 +103,12 @@ func (a *app) draftSave(c *gin.Context) {
 			articles[i].Content = models.SanitizeForEditor(articles[i].Content)
 		}
 		a.renderEditor(c, http.StatusUnprocessableEntity, id, articles, errs)
-		return
+		return nil
 	}
 	if err != nil {
-		a.fail(c, err)
-		return
+		return err
 	}
 	a.flash(c, "flash.draft_saved")
 	a.redirect(c, fmt.Sprintf("/drafts/%d", d.ID))
+	return nil
 }

@@ -8,11 +8,10 @@ import (
 	"qunfa/views"
 )
 
-func (a *app) draftsList(c *gin.Context) {
+func (a *app) draftsList(c *gin.Context) error {
 	list, err := a.svc.ListDrafts(c.Request.Context())
 	if err != nil {
-		a.serverError(c, err)
-		return
+		return err
 	}
 	rows := make([]views.DraftRow, len(list))
 	for i, d := range list {
@@ -21,4 +20,5 @@ func (a *app) draftsList(c *gin.Context) {
 	l := a.layout(c, "drafts.title")
 	l.Nav = "drafts"
 	a.render(c, http.StatusOK, views.Drafts(views.DraftsPage{Layout: l, Drafts: rows}))
+	return nil
 }

@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"os"
 	"time"
 
 	"github.com/alexedwards/scs/v2"
@@ -22,7 +23,6 @@ type Deps struct {
 	Codec   func() wechat.Codec // current callback codec; a func so settings can change it
 	Static  fs.FS               // static files, served under /static/
 	Logger  *slog.Logger
-	Secure  bool // Secure flag on cookies (false on plain http://127.0.0.1)
 	Now     func() time.Time
 	Account AccountControl // the running account, for the settings page (nil: as in sandbox mode)
 }
@@ -33,7 +33,6 @@ type app struct {
 	codec    func() wechat.Codec
 	static   fs.FS
 	log      *slog.Logger
-	secure   bool
 	now      func() time.Time
 	sessions *scs.SessionManager
 	account  AccountControl
@@ -55,7 +54,6 @@ func New(d Deps) http.Handler {
 		codec:   d.Codec,
 		static:  d.Static,
 		log:     d.Logger,
-		secure:  d.Secure,
 		now:     d.Now,
 		account: d.Account,
 	}
@@ -65,9 +63,8 @@ func New(d Deps) http.Handler {
 	if a.now == nil {
 		a.now = time.Now
 	}
-	a.sessions = newSessionManager(d.Service.Store().Sessions(), d.Secure)
+	a.sessions = newSessionManager(d.Service.Sessions())
 
-	gin.SetMode(gin.ReleaseMode)
 	engine := gin.New()
 	engine.RedirectTrailingSlash = false
 	engine.Use(gin.CustomRecovery(a.recovered), a.language, a.csrf)
@@ -77,7 +74,11 @@ func New(d Deps) http.Handler {
 			handlers = append(handlers, a.requireLogin)
 		}
 		h := r.handle
-		handlers = append(handlers, func(c *gin.Context) { h(a, c) })
+		handlers = append(handlers, func(c *gin.Context) {
+			if err := h(a, c); err != nil {
+				a.fail(c, err)
+			}
+		})
 		engine.Handle(r.Method, r.Path, handlers...)
 	}
 	engine.NoRoute(func(c *gin.Context) { a.notFound(c) })
@@ -90,14 +91,23 @@ func New(d Deps) http.Handler {
 	return h
 }
 
-func newSessionManager(store scs.Store, secure bool) *scs.SessionManager {
+// init picks gin's mode once for the process (release: no debug route dump), unless GIN_MODE
+// says otherwise; New never changes it, so building a second app leaves the first as it was.
+func init() {
+	if os.Getenv(gin.EnvGinMode) == "" {
+		gin.SetMode(gin.ReleaseMode)
+	}
+}
+
+// newSessionManager keeps sessions in store. Cookies get the Secure flag from secureCookies
+// when the browser came over HTTPS.
+func newSessionManager(store scs.Store) *scs.SessionManager {
 	sm := scs.New()
 	sm.Store = store
 	sm.Lifetime = sessionLifetime
 	sm.Cookie.Name = "qunfa_session"
 	sm.Cookie.HttpOnly = true
 	sm.Cookie.SameSite = http.SameSiteLaxMode
-	sm.Cookie.Secure = secure
 	sm.Cookie.Path = "/"
 	return sm
 }

@@ -34,6 +34,10 @@ type fakeWeChat struct {
 
 	previewErr error    // returned by every preview while set
 	previewed  []string // recipients of the previews accepted (WeChat ID, else OpenID)
+
+	// groupsVia, when set, answers Groups and Tags with a real protocol client (pointed at a
+	// closed port, say), so its transport errors reach the handlers as they would in production.
+	groupsVia *wechat.Client
 }
 
 func (f *fakeWeChat) UploadThumb(ctx context.Context, filename string, data []byte) (string, error) {
@@ -65,6 +69,10 @@ func (f *fakeWeChat) AddDraft(ctx context.Context, articles []models.NewsArticle
 }
 
 func (f *fakeWeChat) Tags(ctx context.Context) ([]models.Group, error) {
+	if f.groupsVia != nil {
+		_, err := f.groupsVia.Tags(ctx)
+		return nil, err
+	}
 	return []models.Group{{ID: 134, Name: "广东", Count: 30}}, nil
 }
 
@@ -98,6 +106,10 @@ func (f *fakeWeChat) MassStatus(ctx context.Context, msgID int64) (string, error
 }
 
 func (f *fakeWeChat) Groups(ctx context.Context) ([]models.Group, error) {
+	if f.groupsVia != nil {
+		_, err := f.groupsVia.Groups(ctx)
+		return nil, err
+	}
 	return []models.Group{{ID: 0, Name: "未分组", Count: 120}, {ID: 100, Name: "北京用户", Count: 42}}, nil
 }
 
@@ -110,6 +122,7 @@ const (
 type testApp struct {
 	t      testing.TB
 	svc    *models.Service
+	store  *models.Store // for assertions on what was stored
 	srv    *httptest.Server
 	client *http.Client
 	now    time.Time
@@ -132,6 +145,7 @@ func newTestAppWithRules(t testing.TB, rules models.Rules) *testApp {
 	t.Cleanup(func() { st.Close() })
 	ta := &testApp{
 		t:     t,
+		store: st,
 		now:   time.Date(2024, 5, 20, 10, 0, 0, 0, models.Beijing),
 		codec: wechat.Codec{Token: testToken, AppID: testAppID},
 		wx:    &fakeWeChat{},

@@ -1,8 +1,6 @@
 package handlers
 
 import (
-	"errors"
-	"io"
 	"net/http"
 	"strings"
 
@@ -31,72 +29,36 @@ type imageJSONData struct {
 	Messages []string `json:"messages"`
 }
 
+// imageUploads is an image put into article content: JPEG or PNG under 1 MB, checked by models.
+var imageUploads = uploadSpec{what: "image", field: "image", maxSize: models.MaxImageBytes - 1,
+	emptyKey: "err.image_empty", largeKey: "err.image_too_large"}
+
 // imageUpload takes an image put into article content (the editor's image button, a pasted or
-// dropped file): multipart field "file", JPEG or PNG under 1 MB, checked by models.
-func (a *app) imageUpload(c *gin.Context) {
-	lang := langOf(c)
-	fail := func(status int, key string) {
-		msg := i18n.T(lang, key)
-		c.JSON(status, imageJSON{Message: msg, Field: "image",
+// dropped file): multipart field "file".
+func (a *app) imageUpload(c *gin.Context) error {
+	img, fail := receiveUpload(a, c, imageUploads, a.svc.SaveImage)
+	if fail != nil {
+		msg := i18n.T(langOf(c), fail.key)
+		c.JSON(fail.status, imageJSON{Message: msg, Field: "image",
 			Data: imageJSONData{Files: []string{}, IsImages: []bool{}, Messages: []string{msg}}})
-	}
-	fh, err := c.FormFile("file")
-	if err != nil {
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
-			fail(http.StatusRequestEntityTooLarge, "err.image_too_large")
-			return
-		}
-		fail(http.StatusUnprocessableEntity, "err.image_empty")
-		return
-	}
-	if fh.Size >= models.MaxImageBytes {
-		fail(http.StatusUnprocessableEntity, "err.image_too_large")
-		return
-	}
-	f, err := fh.Open()
-	if err != nil {
-		a.log.Error("open uploaded image", "err", err)
-		fail(http.StatusInternalServerError, "err.upload_failed")
-		return
-	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, models.MaxImageBytes+1))
-	if err != nil {
-		a.log.Error("read uploaded image", "err", err)
-		fail(http.StatusInternalServerError, "err.upload_failed")
-		return
-	}
-	img, err := a.svc.SaveImage(c.Request.Context(), fh.Filename, data)
-	if errs, ok := validationErrors(err); ok {
-		key := "err.upload_failed"
-		if k, ok := errs["image"]; ok { // the only field SaveImage checks
-			key = k
-		}
-		fail(http.StatusUnprocessableEntity, key)
-		return
-	}
-	if err != nil {
-		a.log.Error("save image", "err", err)
-		fail(http.StatusInternalServerError, "err.upload_failed")
-		return
+		return nil
 	}
 	src := models.ImagePath(img.ID)
 	c.JSON(http.StatusOK, imageJSON{Success: true, ID: img.ID, URL: src,
 		Data: imageJSONData{Files: []string{src}, IsImages: []bool{true}, Messages: []string{}}})
+	return nil
 }
 
 // imageShow serves a stored article image to the editor. An id always names the same bytes
 // (images are never changed, only added), so browsers may keep it.
-func (a *app) imageShow(c *gin.Context) {
-	id, ok := a.idParam(c)
-	if !ok {
-		return
+func (a *app) imageShow(c *gin.Context) error {
+	id, err := a.idParam(c)
+	if err != nil {
+		return err
 	}
 	img, err := a.svc.Image(c.Request.Context(), id)
 	if err != nil {
-		a.fail(c, err)
-		return
+		return err
 	}
 	etag := `"` + img.SHA256 + `"`
 	c.Header("Cache-Control", "private, max-age=31536000, immutable")
@@ -104,11 +66,12 @@ func (a *app) imageShow(c *gin.Context) {
 	c.Header("X-Content-Type-Options", "nosniff")
 	if inm := c.GetHeader("If-None-Match"); inm != "" && strings.Contains(inm, etag) {
 		c.Status(http.StatusNotModified)
-		return
+		return nil
 	}
 	ct := img.ContentType
 	if ct != "image/png" {
 		ct = "image/jpeg"
 	}
 	c.Data(http.StatusOK, ct, img.Data)
+	return nil
 }

@@ -10,7 +10,7 @@ import (
 )
 
 // setLanguage stores the chosen language in a cookie and returns to the page.
-func (a *app) setLanguage(c *gin.Context) {
+func (a *app) setLanguage(c *gin.Context) error {
 	lang := i18n.Normalize(c.PostForm("lang"))
 	http.SetCookie(c.Writer, &http.Cookie{
 		Name:     langCookie,
@@ -18,7 +18,6 @@ func (a *app) setLanguage(c *gin.Context) {
 		Path:     "/",
 		MaxAge:   365 * 24 * 3600,
 		HttpOnly: true,
-		Secure:   a.secure,
 		SameSite: http.SameSiteLaxMode,
 	})
 	next := c.PostForm("next")
@@ -28,4 +27,5 @@ func (a *app) setLanguage(c *gin.Context) {
 		}
 	}
 	a.redirect(c, safeNext(next, "/"))
+	return nil
 }

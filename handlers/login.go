@@ -16,35 +16,35 @@ type loginForm struct {
 	Next     string
 }
 
-func (a *app) loginForm(c *gin.Context) {
+func (a *app) loginForm(c *gin.Context) error {
 	ctx := c.Request.Context()
 	if a.sessions.GetInt64(ctx, sessOperator) > 0 {
 		a.redirect(c, safeNext(c.Query("next"), "/drafts"))
-		return
+		return nil
 	}
-	n, err := a.svc.Store().OperatorCount(ctx)
+	open, err := a.svc.SetupOpen(ctx)
 	if err != nil {
-		a.serverError(c, err)
-		return
+		return err
 	}
-	if n == 0 {
+	if open {
 		a.redirect(c, "/setup")
-		return
+		return nil
 	}
 	a.render(c, http.StatusOK, views.Login(views.LoginPage{
 		Layout: a.layout(c, "login.title"),
 		Next:   safeNext(c.Query("next"), ""),
 	}))
+	return nil
 }
 
 // login answers a wrong username and a wrong password identically.
-func (a *app) login(c *gin.Context) {
+func (a *app) login(c *gin.Context) error {
 	f := loginForm{
 		Username: c.PostForm("username"),
 		Password: c.PostForm("password"),
 		Next:     c.PostForm("next"),
 	}
-	op, err := a.svc.Store().Authenticate(c.Request.Context(), f.Username, f.Password)
+	op, err := a.svc.Authenticate(c.Request.Context(), f.Username, f.Password)
 	if errors.Is(err, models.ErrBadCredentials) {
 		a.log.Info("login refused", "username_len", len(f.Username))
 		a.render(c, http.StatusUnauthorized, views.Login(views.LoginPage{
@@ -53,18 +53,17 @@ func (a *app) login(c *gin.Context) {
 			Next:     safeNext(f.Next, ""),
 			Error:    "err.bad_credentials",
 		}))
-		return
+		return nil
 	}
 	if err != nil {
-		a.serverError(c, err)
-		return
+		return err
 	}
 	if err := a.startSession(c, op); err != nil {
-		a.serverError(c, err)
-		return
+		return err
 	}
 	a.log.Info("operator logged in", "operator_id", op.ID)
 	a.redirect(c, safeNext(f.Next, "/drafts"))
+	return nil
 }
 
 // startSession renews the session token (no fixation) and binds it to op,

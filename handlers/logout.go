@@ -2,12 +2,12 @@ package handlers
 
 import "github.com/gin-gonic/gin"
 
-func (a *app) logout(c *gin.Context) {
+func (a *app) logout(c *gin.Context) error {
 	ctx := c.Request.Context()
 	if err := a.sessions.Destroy(ctx); err != nil {
-		a.serverError(c, err)
-		return
+		return err
 	}
 	a.flash(c, "flash.logged_out")
 	a.redirect(c, "/login")
+	return nil
 }

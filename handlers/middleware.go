@@ -172,14 +172,14 @@ func (a *app) requireLogin(c *gin.Context) {
 	ctx := c.Request.Context()
 	id := a.sessions.GetInt64(ctx, sessOperator)
 	if id > 0 {
-		op, err := a.svc.Store().Operator(ctx, uint(id))
+		op, err := a.svc.Operator(ctx, uint(id))
 		if err == nil {
 			c.Set(ctxOperator, op)
 			c.Next()
 			return
 		}
 		if !errors.Is(err, models.ErrNotFound) {
-			a.serverError(c, err)
+			a.fail(c, err)
 			c.Abort()
 			return
 		}

@@ -11,17 +11,16 @@ import (
 	"qunfa/models"
 	"qunfa/views"
 	"qunfa/views/i18n"
-	"qunfa/wechat"
 )
 
 // previewSend sends the draft to one person (message/mass/preview) before the mass send: by
 // WeChat ID (微信号) or OpenID, as the form's preview_kind says. Success goes back to the send
 // form with a flash; a refused recipient, a quota too low for the uploads, or WeChat's refusal
 // re-renders the send form (422) with the reason at the preview form.
-func (a *app) previewSend(c *gin.Context) {
-	d, ok := a.draftParam(c)
-	if !ok {
-		return
+func (a *app) previewSend(c *gin.Context) error {
+	d, err := a.loadDraft(c)
+	if err != nil {
+		return err
 	}
 	ctx := c.Request.Context()
 	pv := views.PreviewSection{To: strings.TrimSpace(c.PostForm("preview_to")), Kind: views.PreviewByWXName}
@@ -37,41 +36,30 @@ func (a *app) previewSend(c *gin.Context) {
 	p, err := a.svc.Preview(ctx, in, operatorOf(c).ID)
 	if fe, ok := validationErrors(err); ok {
 		a.renderSendFormPreview(c, http.StatusUnprocessableEntity, d, fresh, fe, pv)
-		return
+		return nil
 	}
 	switch {
 	case errors.Is(err, models.ErrQuotaExceeded):
 		a.renderSendFormPreview(c, http.StatusUnprocessableEntity, d, fresh,
 			views.FieldErrors{"preview": "err.preview_quota_exceeded"}, pv)
-		return
+		return nil
 	case err != nil && p.ID == 0: // not recorded: not a refusal by WeChat
-		a.fail(c, err)
-		return
+		return err
 	case err != nil:
 		lang := langOf(c)
 		if p.Errcode != 0 {
-			e := explain(p.Errcode, lang)
-			pv.Refusal, pv.RefusalDo = i18n.T(lang, "preview.refused", p.Errcode, e.what), e.do
+			what, do := errcodeText(lang, p.Errcode)
+			pv.Refusal, pv.RefusalDo = i18n.T(lang, "preview.refused", p.Errcode, what), do
 			a.renderSendFormPreview(c, http.StatusUnprocessableEntity, d, fresh, nil, pv)
-			return
+			return nil
 		}
 		a.renderSendFormPreview(c, http.StatusUnprocessableEntity, d, fresh, views.FieldErrors{"preview": "err.preview_failed"}, pv)
-		return
+		return nil
 	}
 	a.log.Info("preview sent", "draft_id", d.ID, "preview_id", p.ID, "msg_id", p.MsgID, "operator_id", operatorOf(c).ID)
 	a.flash(c, "flash.preview_sent", p.Recipient())
 	a.redirect(c, fmt.Sprintf("/drafts/%d/send#preview", d.ID))
-}
-
-// explanation is a WeChat errcode's meaning and remedy in one language.
-type explanation struct{ what, do string }
-
-func explain(code int, lang string) explanation {
-	e := wechat.Explain(code)
-	if lang == "en" {
-		return explanation{e.EN, e.ActionEN}
-	}
-	return explanation{e.ZH, e.ActionZH}
+	return nil
 }
 
 // recentPreviews is the draft's recent previews as the send form shows them. A failure to read
@@ -88,7 +76,7 @@ func (a *app) recentPreviews(c *gin.Context, draftID uint) []views.PreviewRow {
 		r := views.PreviewRow{At: p.At, Recipient: p.Recipient(), ByWXName: p.ToWXName != "", OK: p.OK(),
 			MsgID: p.MsgID, Errcode: p.Errcode}
 		if p.Errcode != 0 {
-			r.Reason = explain(p.Errcode, lang).what
+			r.Reason, _ = errcodeText(lang, p.Errcode)
 		}
 		rows = append(rows, r)
 	}

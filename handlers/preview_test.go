@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"qunfa/models"
+	"qunfa/views/i18n"
 	"qunfa/wechat"
 	"qunfa/wechat/protocol"
 )
@@ -165,9 +166,8 @@ func TestPreviewWeChatRefusalIsExplained(t *testing.T) {
 		t.Fatalf("%d, want 422\n%s", r.status, r.body)
 	}
 	d := r.doc(t)
-	want := wechat.Explain(protocol.CodeAPIUnauthorized)
 	if got := d.Find(`[data-testid=preview-error]`).Text(); !strings.Contains(got, "48001") ||
-		!strings.Contains(got, want.ZH) || !strings.Contains(got, want.ActionZH) {
+		!strings.Contains(got, i18n.T("zh", "errcode.48001")) || !strings.Contains(got, i18n.T("zh", "errcode.48001.action")) {
 		t.Fatalf("explanation = %q", got)
 	}
 	row := d.Find(`tr[data-testid=preview-row]`)

@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -71,8 +72,9 @@ func (a *app) render(c *gin.Context, status int, page templ.Component) {
 	}
 }
 
-// renderError shows an error page in the visitor's language.
-func (a *app) renderError(c *gin.Context, status int, messageKey string) {
+// renderError shows an error page in the visitor's language: a message and, for a validation
+// error, the field messages (catalogue keys).
+func (a *app) renderError(c *gin.Context, status int, messageKey string, details ...string) {
 	l := views.Layout{
 		Lang:  langOf(c),
 		Title: "error.title",
@@ -86,7 +88,7 @@ func (a *app) renderError(c *gin.Context, status int, messageKey string) {
 	if hasSession(c.Request) {
 		l.CSRF = a.csrfToken(c)
 	}
-	a.render(c, status, views.Error(views.ErrorPage{Layout: l, Status: status, Message: messageKey}))
+	a.render(c, status, views.Error(views.ErrorPage{Layout: l, Status: status, Message: messageKey, Details: details}))
 }
 
 // writeBareError is renderError for plain net/http code outside gin.
@@ -103,43 +105,31 @@ func (a *app) writeBareError(w http.ResponseWriter, r *http.Request, status int,
 	}
 }
 
-func (a *app) notFound(c *gin.Context) {
-	a.renderError(c, http.StatusNotFound, "err.not_found")
-}
+// notFound answers the 404 page (unknown routes, missing static files).
+func (a *app) notFound(c *gin.Context) { a.fail(c, models.ErrNotFound) }
 
-// serverError logs the cause and shows the operator a safe message.
-func (a *app) serverError(c *gin.Context, err error) {
-	a.log.Error("request failed", "method", c.Request.Method, "path", c.Request.URL.Path, "err", err)
-	a.renderError(c, http.StatusInternalServerError, "err.internal")
-}
-
-// fail maps a models error to a page: not found → 404, anything else → 500.
-func (a *app) fail(c *gin.Context, err error) {
-	if errors.Is(err, models.ErrNotFound) {
-		a.notFound(c)
-		return
-	}
-	a.serverError(c, err)
-}
-
-// idParam reads a positive numeric :id; false (and a 404 page) otherwise.
-func (a *app) idParam(c *gin.Context) (uint, bool) {
+// idParam reads a positive numeric :id; anything else is not found.
+func (a *app) idParam(c *gin.Context) (uint, error) {
 	id, err := strconv.ParseUint(c.Param("id"), 10, 32)
 	if err != nil || id == 0 {
-		a.notFound(c)
-		return 0, false
+		return 0, fmt.Errorf("id %q: %w", c.Param("id"), models.ErrNotFound)
 	}
-	return uint(id), true
+	return uint(id), nil
 }
 
-// draftParam loads the draft named by the :id parameter, answering 404 (or
-// the error page) itself when there is none.
-func (a *app) draftParam(c *gin.Context) (models.Draft, bool) {
-	id, ok := a.idParam(c)
-	if !ok {
-		return models.Draft{}, false
+// loadDraft loads the draft named by the :id parameter.
+func (a *app) loadDraft(c *gin.Context) (models.Draft, error) {
+	id, err := a.idParam(c)
+	if err != nil {
+		return models.Draft{}, err
 	}
-	d, err := a.svc.Draft(c.Request.Context(), id)
+	return a.svc.Draft(c.Request.Context(), id)
+}
+
+// draftParam is loadDraft for the send actions that answer their errors themselves: the error
+// page has gone out (through fail) when it reports false.
+func (a *app) draftParam(c *gin.Context) (models.Draft, bool) {
+	d, err := a.loadDraft(c)
 	if err != nil {
 		a.fail(c, err)
 		return models.Draft{}, false

@@ -6,12 +6,13 @@ import (
 	"github.com/gin-gonic/gin"
 )
 
-// Route is one entry of the route table. Public routes need no session.
+// Route is one entry of the route table. Public routes need no session. An action returns
+// its error; fail (errors.go) turns it into the response.
 type Route struct {
 	Method string
 	Path   string
 	Public bool
-	handle func(*app, *gin.Context)
+	handle func(*app, *gin.Context) error
 }
 
 // routes is the whole surface of the application, on one screen.
@@ -66,6 +67,12 @@ func Routes() []Route {
 	return append([]Route(nil), routes...)
 }
 
-func (a *app) healthz(c *gin.Context) { c.String(http.StatusOK, "ok") }
+func (a *app) healthz(c *gin.Context) error {
+	c.String(http.StatusOK, "ok")
+	return nil
+}
 
-func (a *app) home(c *gin.Context) { c.Redirect(http.StatusSeeOther, "/drafts") }
+func (a *app) home(c *gin.Context) error {
+	a.redirect(c, "/drafts")
+	return nil
+}

@@ -12,16 +12,17 @@ import (
 
 // sendConfirm shows the plan (calls, quota, recipients, OpenID problems)
 // before anything is sent.
-func (a *app) sendConfirm(c *gin.Context) {
+func (a *app) sendConfirm(c *gin.Context) error {
 	d, ok := a.draftParam(c)
 	if !ok {
-		return
+		return nil
 	}
 	f := sendFields(c)
 	if f.Key == "" {
 		f.Key = randomToken()
 	}
 	a.planAndConfirm(c, d, f, http.StatusOK, nil)
+	return nil
 }
 
 // planAndConfirm plans the send and renders the confirm page, or the send
@@ -51,6 +52,7 @@ func (a *app) renderConfirm(c *gin.Context, status int, d models.Draft, f views.
 		Batches:       plan.Batches,
 		Everyone:      plan.Everyone || f.Target == string(models.TargetAll),
 		GroupName:     plan.GroupName,
+		ByTag:         a.audienceByTag(c),
 		QuotaExceeded: exceeded || plan.CallsNeeded > plan.QuotaLeft,
 		Errors:        errs,
 		MonthlyCap:    plan.MonthlyCap,

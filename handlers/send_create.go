@@ -13,10 +13,10 @@ import (
 
 // sendCreate starts the send the operator confirmed. Sending to everyone
 // needs the second, explicit confirm_all checkbox.
-func (a *app) sendCreate(c *gin.Context) {
+func (a *app) sendCreate(c *gin.Context) error {
 	d, ok := a.draftParam(c)
 	if !ok {
-		return
+		return nil
 	}
 	ctx := c.Request.Context()
 	f := sendFields(c)
@@ -24,26 +24,27 @@ func (a *app) sendCreate(c *gin.Context) {
 		// Without a key a retry could not be recognised: plan again.
 		f.Key = randomToken()
 		a.planAndConfirm(c, d, f, http.StatusUnprocessableEntity, nil)
-		return
+		return nil
 	}
 	if f.Target == string(models.TargetAll) && c.PostForm("confirm_all") != "1" {
 		a.planAndConfirm(c, d, f, http.StatusUnprocessableEntity, views.FieldErrors{"confirm_all": "err.confirm_all"})
-		return
+		return nil
 	}
 	send, err := a.svc.StartSend(ctx, sendInput(d.ID, f), operatorOf(c).ID)
 	if fe, ok := validationErrors(err); ok {
 		a.renderSendForm(c, http.StatusUnprocessableEntity, d, f, fe)
-		return
+		return nil
 	}
 	if errors.Is(err, models.ErrQuotaExceeded) {
 		a.planAndConfirm(c, d, f, http.StatusUnprocessableEntity, nil)
-		return
+		return nil
 	}
 	if err != nil {
 		a.fail(c, err)
-		return
+		return nil
 	}
 	a.log.Info("send started", "send_id", send.ID, "draft_id", d.ID, "target", string(send.Target), "operator_id", operatorOf(c).ID)
 	a.flash(c, "flash.send_started")
 	a.redirect(c, fmt.Sprintf("/sends/%d", send.ID))
+	return nil
 }

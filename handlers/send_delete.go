@@ -12,24 +12,24 @@ import (
 )
 
 // sendDeleteConfirm is the second step before message/mass/delete.
-func (a *app) sendDeleteConfirm(c *gin.Context) {
-	id, ok := a.idParam(c)
-	if !ok {
-		return
+func (a *app) sendDeleteConfirm(c *gin.Context) error {
+	id, err := a.idParam(c)
+	if err != nil {
+		return err
 	}
 	s, err := a.svc.Send(c.Request.Context(), id)
 	if err != nil {
-		a.fail(c, err)
-		return
+		return err
 	}
 	if !s.Deletable() {
 		a.flash(c, deleteRefusal(s.State))
 		a.redirect(c, fmt.Sprintf("/sends/%d", id))
-		return
+		return nil
 	}
 	l := a.layout(c, "delete.title")
 	l.Nav = "sends"
 	a.render(c, http.StatusOK, views.DeleteConfirm(views.DeleteConfirmPage{Layout: l, Send: sendView(s, l.Lang), Calls: s.DeleteCalls()}))
+	return nil
 }
 
 func deleteRefusal(state models.SendState) string {
@@ -39,12 +39,12 @@ func deleteRefusal(state models.SendState) string {
 	return "err.not_finished"
 }
 
-func (a *app) sendDelete(c *gin.Context) {
-	id, ok := a.idParam(c)
-	if !ok {
-		return
+func (a *app) sendDelete(c *gin.Context) error {
+	id, err := a.idParam(c)
+	if err != nil {
+		return err
 	}
-	err := a.svc.DeleteSend(c.Request.Context(), id, operatorOf(c).ID)
+	err = a.svc.DeleteSend(c.Request.Context(), id, operatorOf(c).ID)
 	switch {
 	case errors.Is(err, models.ErrNotFinished):
 		a.flash(c, "err.not_finished")
@@ -56,13 +56,13 @@ func (a *app) sendDelete(c *gin.Context) {
 		a.log.Warn("delete refused by wechat", "send_id", id, "err", err)
 		a.flash(c, "err.delete_failed")
 	case err != nil:
-		a.fail(c, err)
-		return
+		return err
 	default:
 		a.log.Info("send deleted", "send_id", id, "operator_id", operatorOf(c).ID)
 		a.flash(c, "flash.send_deleted")
 	}
 	a.redirect(c, fmt.Sprintf("/sends/%d", id))
+	return nil
 }
 
 func isAPIError(err error) bool {

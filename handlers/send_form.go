@@ -39,14 +39,15 @@ func draftTitle(d models.Draft) string {
 	return ""
 }
 
-func (a *app) sendForm(c *gin.Context) {
+func (a *app) sendForm(c *gin.Context) error {
 	d, ok := a.draftParam(c)
 	if !ok {
-		return
+		return nil
 	}
 	// A fresh idempotency key per visit: a double click or a resubmitted
 	// confirm page carries the same key and never sends twice.
 	a.renderSendForm(c, http.StatusOK, d, views.SendFields{Target: "group", Key: randomToken()}, nil)
+	return nil
 }
 
 func (a *app) renderSendForm(c *gin.Context, status int, d models.Draft, f views.SendFields, errs views.FieldErrors) {

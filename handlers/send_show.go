@@ -8,17 +8,17 @@ import (
 	"qunfa/views"
 )
 
-func (a *app) sendShow(c *gin.Context) {
-	id, ok := a.idParam(c)
-	if !ok {
-		return
+func (a *app) sendShow(c *gin.Context) error {
+	id, err := a.idParam(c)
+	if err != nil {
+		return err
 	}
 	s, err := a.svc.Send(c.Request.Context(), id)
 	if err != nil {
-		a.fail(c, err)
-		return
+		return err
 	}
 	l := a.layout(c, "sends.title")
 	l.Nav = "sends"
 	a.render(c, http.StatusOK, views.SendShow(views.SendPage{Layout: l, Send: sendView(s, l.Lang)}))
+	return nil
 }

@@ -5,7 +5,10 @@ import (
 
 	"qunfa/models"
 	"qunfa/views"
+	"qunfa/views/i18n"
 	"qunfa/wechat"
+
+	"github.com/gin-gonic/gin"
 )
 
 // sendView turns a models.Send into what its page shows, with the
@@ -35,11 +38,7 @@ func sendView(s models.Send, lang string) views.SendView {
 		v.StatusReason = statusReason(s.Status, lang)
 	}
 	if s.Errcode != 0 {
-		e := wechat.Explain(s.Errcode)
-		v.Explain, v.ExplainDo = e.ZH, e.ActionZH
-		if lang == "en" {
-			v.Explain, v.ExplainDo = e.EN, e.ActionEN
-		}
+		v.Explain, v.ExplainDo = errcodeText(lang, s.Errcode)
 	}
 	for _, b := range s.Batches {
 		if b.MsgID != 0 {
@@ -73,12 +72,16 @@ func sendView(s models.Send, lang string) views.SendView {
 	return v
 }
 
+// statusReason is a MASSSENDJOBFINISH Status in words.
 func statusReason(status, lang string) string {
-	zh, en := wechat.StatusReason(status)
-	if lang == "en" {
-		return en
-	}
-	return zh
+	key, args := wechat.StatusKey(status)
+	return i18n.T(lang, key, args...)
+}
+
+// errcodeText is what a WeChat errcode means and what to do about it, in lang.
+func errcodeText(lang string, code int) (what, do string) {
+	key, args := wechat.ErrcodeKey(code)
+	return i18n.T(lang, key, args...), i18n.T(lang, key+".action", args...)
 }
 
 // sendRow is the history-list line of a send.
@@ -98,4 +101,14 @@ func sendRow(s models.Send) views.SendRow {
 		}
 	}
 	return r
+}
+
+// audienceByTag reports whether a send now targets tags (the API profile), so the confirmation
+// names the audience as the form did. Unreadable, it is logged and the page says groups.
+func (a *app) audienceByTag(c *gin.Context) bool {
+	byTag, err := a.svc.AudienceByTag(c.Request.Context())
+	if err != nil {
+		a.log.Error("read the API profile", "err", err)
+	}
+	return byTag
 }

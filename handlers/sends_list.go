@@ -8,11 +8,10 @@ import (
 	"qunfa/views"
 )
 
-func (a *app) sendsList(c *gin.Context) {
+func (a *app) sendsList(c *gin.Context) error {
 	list, err := a.svc.ListSends(c.Request.Context())
 	if err != nil {
-		a.serverError(c, err)
-		return
+		return err
 	}
 	rows := make([]views.SendRow, len(list))
 	for i, s := range list {
@@ -21,4 +20,5 @@ func (a *app) sendsList(c *gin.Context) {
 	l := a.layout(c, "sends.title")
 	l.Nav = "sends"
 	a.render(c, http.StatusOK, views.Sends(views.SendsPage{Layout: l, Sends: rows}))
+	return nil
 }

@@ -51,18 +51,18 @@ const (
 )
 
 // settingsForm shows the account and the API profile (GET /settings).
-func (a *app) settingsForm(c *gin.Context) {
-	stored, err := a.svc.Store().Settings(c.Request.Context())
+func (a *app) settingsForm(c *gin.Context) error {
+	stored, err := a.svc.Settings(c.Request.Context())
 	if err != nil {
-		a.serverError(c, err)
-		return
+		return err
 	}
 	a.renderSettings(c, http.StatusOK, stored, stored, nil, "")
+	return nil
 }
 
 // settingsSave stores the settings (POST /settings): on a real account new credentials are
 // checked with WeChat first and applied at once; in sandbox mode they wait for the next start.
-func (a *app) settingsSave(c *gin.Context) {
+func (a *app) settingsSave(c *gin.Context) error {
 	ctx := c.Request.Context()
 	acct := a.accountControl()
 	in, clearKey := parseSettingsForm(c)
@@ -78,20 +78,19 @@ func (a *app) settingsSave(c *gin.Context) {
 			a.flash(c, "flash.settings_saved")
 		}
 		a.redirect(c, "/settings")
-		return
+		return nil
 	}
 
-	stored, serr := a.svc.Store().Settings(ctx)
+	stored, serr := a.svc.Settings(ctx)
 	if serr != nil {
-		a.serverError(c, serr)
-		return
+		return serr
 	}
 	// What the operator typed, secrets excepted: they are never echoed back.
 	shown := in
 	shown.AppSecret, shown.Token, shown.EncodingAESKey = "", "", ""
 	if errs, ok := validationErrors(err); ok {
 		a.renderSettings(c, http.StatusUnprocessableEntity, stored, shown, errs, "")
-		return
+		return nil
 	}
 	var verr *models.VerifyError
 	if errors.As(err, &verr) {
@@ -99,9 +98,9 @@ func (a *app) settingsSave(c *gin.Context) {
 		// explanation in the operator's language.
 		a.log.Warn("settings: new WeChat credentials refused", "appid", in.Overlay(ch.Env).AppID, "err", err)
 		a.renderSettings(c, http.StatusUnprocessableEntity, stored, shown, nil, a.verifyMessage(c, err))
-		return
+		return nil
 	}
-	a.serverError(c, err)
+	return err
 }
 
 // parseSettingsForm reads the form. A chosen preset sets the three profile fields.
@@ -137,11 +136,7 @@ func (a *app) verifyMessage(c *gin.Context, err error) string {
 	if !ok {
 		return views.Layout{Lang: lang}.T("err.settings_unreachable")
 	}
-	e := wechat.Explain(we.Code)
-	meaning, action := e.ZH, e.ActionZH
-	if lang == "en" {
-		meaning, action = e.EN, e.ActionEN
-	}
+	meaning, action := errcodeText(lang, we.Code)
 	return views.Layout{Lang: lang}.T("settings.verify_failed", we.Code, meaning, action)
 }
 

@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -13,6 +14,7 @@ import (
 
 	"qunfa/models"
 	"qunfa/static"
+	"qunfa/views/i18n"
 	"qunfa/wechat"
 	"qunfa/wechat/protocol"
 )
@@ -129,7 +131,7 @@ func TestSettingsRequiresCSRF(t *testing.T) {
 	if r.status != http.StatusForbidden {
 		t.Fatalf("POST without the CSRF token: %d, want 403", r.status)
 	}
-	if s, _ := ta.svc.Store().Settings(context.Background()); s.AppID != "" {
+	if s, _ := ta.svc.Settings(context.Background()); s.AppID != "" {
 		t.Fatal("a forged post was stored")
 	}
 }
@@ -177,7 +179,7 @@ func TestSettingsSaveInSandboxStoresForNextStart(t *testing.T) {
 	if r.status != http.StatusSeeOther || r.location != "/settings" {
 		t.Fatalf("save: %d %q\n%s", r.status, r.location, r.body)
 	}
-	s, _ := ta.svc.Store().Settings(context.Background())
+	s, _ := ta.svc.Settings(context.Background())
 	want := models.Settings{AppID: setAppID, AppSecret: setSecret, Token: setToken, EncodingAESKey: setAESKey,
 		MaxArticles: 8, Audience: "tags", UploadPath: "draft"}
 	if s != want {
@@ -215,7 +217,7 @@ func TestSettingsSaveInSandboxStoresForNextStart(t *testing.T) {
 	if r.status != http.StatusSeeOther {
 		t.Fatalf("second save: %d", r.status)
 	}
-	s, _ = ta.svc.Store().Settings(context.Background())
+	s, _ = ta.svc.Settings(context.Background())
 	want.MaxArticles, want.Audience, want.UploadPath = 10, "groups", "uploadnews" // the preset wins
 	if s != want {
 		t.Fatalf("after a save with blank secrets and the seed preset: %v, want %v", s, want)
@@ -250,7 +252,7 @@ func TestSettingsInvalidRerendersAtFieldsWithoutEchoingSecrets(t *testing.T) {
 	}
 	assertNoSecrets(t, "the 422 page", r.body, badSecret, badAES, setToken)
 	assertNoSecrets(t, "the log", logs.String(), badSecret, badAES, setToken)
-	if s, _ := ta.svc.Store().Settings(context.Background()); s.AppID != "" {
+	if s, _ := ta.svc.Settings(context.Background()); s.AppID != "" {
 		t.Fatal("an invalid form was stored")
 	}
 }
@@ -269,11 +271,11 @@ func TestSettingsLiveVerifiesAndApplies(t *testing.T) {
 		t.Fatalf("refused credentials: %d, want 422", r.status)
 	}
 	msg := r.doc(t).Find(`[data-testid=verify-error]`).Text()
-	if want := wechat.Explain(protocol.CodeInvalidAppSecret).ZH; !strings.Contains(msg, want) || !strings.Contains(msg, "40125") {
+	if want := i18n.T("zh", "errcode.40125"); !strings.Contains(msg, want) || !strings.Contains(msg, "40125") {
 		t.Fatalf("verify error %q does not explain 40125 (%q)", msg, want)
 	}
 	assertNoSecrets(t, "the refusal page", r.body, setSecret, setToken, setAESKey)
-	if s, _ := ta.svc.Store().Settings(context.Background()); s.AppID != "" {
+	if s, _ := ta.svc.Settings(context.Background()); s.AppID != "" {
 		t.Fatal("refused credentials were stored")
 	}
 	if len(acct.applied) != 0 {
@@ -286,7 +288,7 @@ func TestSettingsLiveVerifiesAndApplies(t *testing.T) {
 	ta.client.Jar.SetCookies(u, []*http.Cookie{en})
 	acct.verifyErr = &wechat.Error{Code: protocol.CodeIPNotWhitelisted, Msg: "not in whitelist rid: 2"}
 	r = ta.post("/settings", settingsForm(ta.csrf("/settings")))
-	if msg := r.doc(t).Find(`[data-testid=verify-error]`).Text(); !strings.Contains(msg, wechat.Explain(protocol.CodeIPNotWhitelisted).EN) {
+	if msg := r.doc(t).Find(`[data-testid=verify-error]`).Text(); !strings.Contains(msg, i18n.T("en", fmt.Sprintf("errcode.%d", protocol.CodeIPNotWhitelisted))) {
 		t.Fatalf("English verify error %q", msg)
 	}
 	// A network failure is not a crash either.
@@ -363,7 +365,7 @@ func TestSettingsEnvironmentValuesAreReadOnly(t *testing.T) {
 	if r.status != http.StatusSeeOther {
 		t.Fatalf("save: %d\n%s", r.status, r.body)
 	}
-	s, _ := ta.svc.Store().Settings(context.Background())
+	s, _ := ta.svc.Settings(context.Background())
 	if s.AppID != "" || s.AppSecret != "" || s.Token != "" || s.EncodingAESKey != setAESKey {
 		t.Fatalf("stored %v: env-set fields must stay unstored, the key must be saved", s)
 	}

@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
 
 	"github.com/gin-gonic/gin"
@@ -10,41 +11,34 @@ import (
 	"qunfa/views"
 )
 
-// setupOpen reports whether the first-run page is still available: only
-// while no operator exists.
-func (a *app) setupOpen(c *gin.Context) (bool, error) {
-	n, err := a.svc.Store().OperatorCount(c.Request.Context())
-	return n == 0, err
-}
+// errSetupClosed: the first-run page exists only while no operator does.
+var errSetupClosed = fmt.Errorf("setup: an operator exists: %w", models.ErrNotFound)
 
-func (a *app) setupForm(c *gin.Context) {
-	open, err := a.setupOpen(c)
+func (a *app) setupForm(c *gin.Context) error {
+	open, err := a.svc.SetupOpen(c.Request.Context())
 	if err != nil {
-		a.serverError(c, err)
-		return
+		return err
 	}
 	if !open {
 		a.redirect(c, "/login")
-		return
+		return nil
 	}
 	a.render(c, http.StatusOK, views.Setup(views.SetupPage{Layout: a.layout(c, "setup.title")}))
+	return nil
 }
 
-func (a *app) setup(c *gin.Context) {
-	open, err := a.setupOpen(c)
+func (a *app) setup(c *gin.Context) error {
+	open, err := a.svc.SetupOpen(c.Request.Context())
 	if err != nil {
-		a.serverError(c, err)
-		return
+		return err
 	}
 	if !open {
-		a.notFound(c)
-		return
+		return errSetupClosed
 	}
 	username := c.PostForm("username")
-	op, err := a.svc.Store().CreateFirstOperator(c.Request.Context(), username, c.PostForm("password"))
+	op, err := a.svc.CreateFirstOperator(c.Request.Context(), username, c.PostForm("password"))
 	if errors.Is(err, models.ErrSetupDone) {
-		a.notFound(c)
-		return
+		return errSetupClosed
 	}
 	if errs, ok := validationErrors(err); ok {
 		a.render(c, http.StatusUnprocessableEntity, views.Setup(views.SetupPage{
@@ -52,17 +46,16 @@ func (a *app) setup(c *gin.Context) {
 			Username: username,
 			Errors:   errs,
 		}))
-		return
+		return nil
 	}
 	if err != nil {
-		a.serverError(c, err)
-		return
+		return err
 	}
 	if err := a.startSession(c, op); err != nil {
-		a.serverError(c, err)
-		return
+		return err
 	}
 	a.log.Info("first operator created", "operator_id", op.ID)
 	a.flash(c, "flash.setup_done")
 	a.redirect(c, "/drafts")
+	return nil
 }

@@ -1,24 +1,25 @@
 package handlers
 
 import (
+	"fmt"
 	"io/fs"
 	"net/http"
 	"strings"
 
 	"github.com/gin-gonic/gin"
+
+	"qunfa/models"
 )
 
 // serveStatic serves the embedded files. URLs carrying a content hash
 // (?v=…, see views.Asset) are cached for a year; others must revalidate.
-func (a *app) serveStatic(c *gin.Context) {
+func (a *app) serveStatic(c *gin.Context) error {
 	name := strings.TrimPrefix(c.Param("filepath"), "/")
 	if a.static == nil || name == "" || strings.HasSuffix(name, "/") || strings.HasSuffix(name, ".go") {
-		a.notFound(c)
-		return
+		return fmt.Errorf("static %q: %w", name, models.ErrNotFound)
 	}
 	if st, err := fs.Stat(a.static, name); err != nil || st.IsDir() {
-		a.notFound(c)
-		return
+		return fmt.Errorf("static %q: %w", name, models.ErrNotFound)
 	}
 	if c.Query("v") != "" {
 		c.Header("Cache-Control", "public, max-age=31536000, immutable")
@@ -26,4 +27,5 @@ func (a *app) serveStatic(c *gin.Context) {
 		c.Header("Cache-Control", "no-cache")
 	}
 	http.ServeFileFS(c.Writer, c.Request, a.static, name)
+	return nil
 }

@@ -83,9 +83,6 @@ func NewService(store *Store, wx WeChat, rules Rules, log *slog.Logger) *Service
 	}
 }
 
-// Store returns the underlying store (operators, sessions).
-func (s *Service) Store() *Store { return s.store }
-
 // Rules returns the effective rules (defaults filled in).
 func (s *Service) Rules() Rules { return s.rules }
 

@@ -153,23 +153,6 @@ func (s *Store) UseDefaultProfile(ctx context.Context, sandbox bool) error {
 	return s.putSettings(ctx, map[string]string{keyProfileDefaults: v})
 }
 
-// SaveSettings validates and stores in. A blank AppSecret, Token or EncodingAESKey keeps the
-// stored one; a blank AppID removes the stored account. Problems come back as a
-// *ValidationError whose keys are the form's field names.
-func (s *Store) SaveSettings(ctx context.Context, in Settings) error {
-	return s.inTx(ctx, func(ctx context.Context) error {
-		cur, err := s.Settings(ctx)
-		if err != nil {
-			return err
-		}
-		next, fe := resolveSettings(cur, SettingsChange{Settings: in})
-		if err := fe.orNil(); err != nil {
-			return err
-		}
-		return s.storeSettings(ctx, next)
-	})
-}
-
 // AccountSwitcher is what saving the account needs from the WeChat side while Qunfa runs against
 // a real account; main implements it over the live API client and callback codec.
 type AccountSwitcher interface {

@@ -50,7 +50,7 @@ func TestSettingsDefaultsFollowTheRecordedMode(t *testing.T) {
 	}
 	// Once saved, the profile no longer follows the mode.
 	in := Settings{MaxArticles: 6, Audience: AudienceGroups, UploadPath: UploadDraft}
-	if err := f.store.SaveSettings(ctx, in); err != nil {
+	if err := f.saveSettings(ctx, in); err != nil {
 		t.Fatal(err)
 	}
 	if err := f.store.UseDefaultProfile(ctx, true); err != nil {
@@ -98,7 +98,7 @@ func TestSaveSettingsValidation(t *testing.T) {
 			f := newFixture(t)
 			in := validSettings()
 			tt.edit(&in)
-			err := f.store.SaveSettings(context.Background(), in)
+			err := f.saveSettings(context.Background(), in)
 			if tt.fields == nil {
 				if err != nil {
 					t.Fatalf("SaveSettings: %v", err)
@@ -128,7 +128,7 @@ func TestSaveSettingsRoundTripAndBlankSecretsKeepStored(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
 	in := validSettings()
-	if err := f.store.SaveSettings(ctx, in); err != nil {
+	if err := f.saveSettings(ctx, in); err != nil {
 		t.Fatal(err)
 	}
 	got, err := f.store.Settings(ctx)
@@ -140,7 +140,7 @@ func TestSaveSettingsRoundTripAndBlankSecretsKeepStored(t *testing.T) {
 	edit := in
 	edit.AppSecret, edit.Token, edit.EncodingAESKey = "", "", ""
 	edit.MaxArticles, edit.Audience = 5, AudienceGroups
-	if err := f.store.SaveSettings(ctx, edit); err != nil {
+	if err := f.saveSettings(ctx, edit); err != nil {
 		t.Fatal(err)
 	}
 	got, _ = f.store.Settings(ctx)
@@ -152,7 +152,7 @@ func TestSaveSettingsRoundTripAndBlankSecretsKeepStored(t *testing.T) {
 
 	// A new secret replaces the old one.
 	edit.AppSecret = tSecret2
-	if err := f.store.SaveSettings(ctx, edit); err != nil {
+	if err := f.saveSettings(ctx, edit); err != nil {
 		t.Fatal(err)
 	}
 	if got, _ = f.store.Settings(ctx); got.AppSecret != tSecret2 || got.Token != tToken {
@@ -160,7 +160,7 @@ func TestSaveSettingsRoundTripAndBlankSecretsKeepStored(t *testing.T) {
 	}
 
 	// A blank AppID removes the account, secrets included.
-	if err := f.store.SaveSettings(ctx, in.Profile()); err != nil {
+	if err := f.saveSettings(ctx, in.Profile()); err != nil {
 		t.Fatal(err)
 	}
 	if got, _ = f.store.Settings(ctx); got.AppID != "" || got.AppSecret != "" || got.Token != "" || got.EncodingAESKey != "" {
@@ -171,13 +171,13 @@ func TestSaveSettingsRoundTripAndBlankSecretsKeepStored(t *testing.T) {
 func TestSaveSettingsNewAppIDNeedsItsSecret(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
-	if err := f.store.SaveSettings(ctx, validSettings()); err != nil {
+	if err := f.saveSettings(ctx, validSettings()); err != nil {
 		t.Fatal(err)
 	}
 	in := validSettings()
 	in.AppID, in.AppSecret = "wxfedcba9876543210", ""
 	var ve *ValidationError
-	if err := f.store.SaveSettings(ctx, in); !errors.As(err, &ve) || ve.Fields[FieldAppSecret] != "err.settings_appsecret_new_account" {
+	if err := f.saveSettings(ctx, in); !errors.As(err, &ve) || ve.Fields[FieldAppSecret] != "err.settings_appsecret_new_account" {
 		t.Fatalf("another AppID with the old secret: %v", err)
 	}
 }
@@ -213,7 +213,7 @@ func (s *switcher) Apply(a Settings) { s.applied = append(s.applied, a) }
 func TestUpdateSettingsVerifiesThenStoresThenApplies(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
-	if err := f.store.SaveSettings(ctx, validSettings()); err != nil {
+	if err := f.saveSettings(ctx, validSettings()); err != nil {
 		t.Fatal(err)
 	}
 
@@ -279,7 +279,7 @@ func TestUpdateSettingsEnvironmentWins(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
 	stored := validSettings()
-	if err := f.store.SaveSettings(ctx, stored); err != nil {
+	if err := f.saveSettings(ctx, stored); err != nil {
 		t.Fatal(err)
 	}
 	env := Settings{AppID: "wxeeeeeeeeeeeeeeee", AppSecret: "from-env-not-validated-here"}
@@ -318,7 +318,7 @@ func TestUpdateSettingsEnvironmentWins(t *testing.T) {
 func TestClearEncodingAESKey(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
-	if err := f.store.SaveSettings(ctx, validSettings()); err != nil {
+	if err := f.saveSettings(ctx, validSettings()); err != nil {
 		t.Fatal(err)
 	}
 	in := validSettings()
@@ -328,5 +328,22 @@ func TestClearEncodingAESKey(t *testing.T) {
 	}
 	if got, _ := f.store.Settings(ctx); got.EncodingAESKey != "" || got.AppSecret != tSecret {
 		t.Fatalf("after clearing the key: %v", got)
+	}
+}
+
+// saveSettings stores in through the one checked write path, as the settings page does in
+// sandbox mode (no live account to verify with).
+func (f *fixture) saveSettings(ctx context.Context, in Settings) error {
+	_, err := f.svc.UpdateSettings(ctx, SettingsChange{Settings: in})
+	return err
+}
+
+// Settings are written only by UpdateSettings, which checks new credentials on a live account;
+// the Store has no second, unchecked way in.
+func TestStoreHasNoUncheckedSettingsWrite(t *testing.T) {
+	for _, name := range []string{"SaveSettings", "StoreSettings"} {
+		if _, ok := reflect.TypeOf(&Store{}).MethodByName(name); ok {
+			t.Errorf("Store.%s exists: settings must be written through Service.UpdateSettings", name)
+		}
 	}
 }

@@ -34,12 +34,7 @@ type Layout struct {
 func (l Layout) T(key string, args ...any) string { return i18n.T(l.Lang, key, args...) }
 
 // HTMLLang is the value of <html lang>.
-func (l Layout) HTMLLang() string {
-	if l.Lang == "en" {
-		return "en"
-	}
-	return "zh-CN"
-}
+func (l Layout) HTMLLang() string { return l.T("html.lang") }
 
 // Asset returns the URL of an embedded static file with a content hash
 // appended, so it can be cached "forever" and still change on upgrade.
@@ -187,6 +182,7 @@ type SendConfirmPage struct {
 	Batches        int
 	Everyone       bool
 	GroupName      string
+	ByTag          bool // the group is a tag (the API profile's audience)
 	OpenIDProblems []OpenIDProblem
 	QuotaExceeded  bool
 	Errors         FieldErrors
@@ -304,9 +300,10 @@ type DeleteConfirmPage struct {
 	Calls  int // message/mass/delete calls it will make (each uses today's quota)
 }
 
-// ErrorPage is a 403/404/500 page.
+// ErrorPage is a 400/403/404/422/500/503 page.
 type ErrorPage struct {
 	Layout  Layout
 	Status  int
-	Message string // catalogue key
+	Message string   // catalogue key
+	Details []string // catalogue keys (a validation error's field messages)
 }

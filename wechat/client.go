@@ -380,7 +380,8 @@ type redactedError struct {
 func (e *redactedError) Error() string { return e.msg }
 func (e *redactedError) Is(target error) bool {
 	return target == context.Canceled && errors.Is(e.cause, context.Canceled) ||
-		target == context.DeadlineExceeded && errors.Is(e.cause, context.DeadlineExceeded)
+		target == context.DeadlineExceeded && errors.Is(e.cause, context.DeadlineExceeded) ||
+		target == ErrUnreachable && Unreachable(e.cause)
 }
 
 // flexInt64 decodes a JSON number or a string holding a number (WeChat uses both for msg_id).

@@ -20,9 +20,6 @@ func (e *Error) Errcode() int { return e.Code }
 // ExistingMsgID returns the msg_id WeChat reported with a 45065 (clientmsgid exist) answer, else 0.
 func (e *Error) ExistingMsgID() int64 { return e.MsgID }
 
-// Explanation returns the bilingual explanation of the errcode.
-func (e *Error) Explanation() Explanation { return Explain(e.Code) }
-
 // Sentinel errors of the callback codec. Returned errors wrap one of them (use errors.Is).
 var (
 	ErrSignature = errors.New("wechat: callback signature mismatch")

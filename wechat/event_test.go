@@ -2,7 +2,9 @@ package wechat
 
 import (
 	"errors"
+	"fmt"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -95,34 +97,32 @@ func TestEventXMLRoundTrip(t *testing.T) {
 	}
 }
 
-func TestStatusReason(t *testing.T) {
-	tests := []struct{ status, zh, en string }{
-		{"send success", "发送成功", "sent"},
-		{"sendsuccess", "发送成功", "sent"},
-		{"SEND_SUCCESS", "发送成功", "sent"},
-		{"send fail", "发送失败", "send failed"},
-		{"err(10001)", "涉嫌广告", "advertising"},
-		{"err(20001)", "政治", "political"},
-		{"err(20004)", "社会", "social"},
-		{"err(20002)", "色情", "pornography"},
-		{"err(20006)", "违法犯罪", "crime"},
-		{"err(20008)", "欺诈", "fraud"},
-		{"err(20013)", "版权", "copyright"},
-		{"err(22000)", "互推", "mutual promotion"},
-		{"err(21000)", "其他", "other"},
-		{"err(30001)", "系统错误", "system error"},
-		{"err(30002)", "不允许群发", "not allowed"},
-		{"err(30003)", "转载", "reprint"},
-		{"err(40001)", "管理员拒绝", "rejected"},
-		{"err(40002)", "30 分钟", "30 minutes"},
-		{"err(20431)", "20431", "20431"},
-		{"err(12345)", "12345", "12345"},
-		{"weird", "weird", "weird"},
+// The statuses' catalogue keys; their words are checked in views/i18n (TestStatusWords).
+func TestStatusKey(t *testing.T) {
+	tests := []struct {
+		status, key string
+		args        []any
+	}{
+		{"send success", "status.send_success", nil},
+		{"sendsuccess", "status.send_success", nil},
+		{"SEND_SUCCESS", "status.send_success", nil},
+		{"send fail", "status.send_fail", nil},
+		{"SENDING", "status.sending", nil},
+		{"DELETE", "status.deleted", nil},
+		{" ", "status.none", nil},
+		{"err(10001)", "status.err.10001", nil},
+		{"err(20431)", "status.err.20431", nil},
+		{"ERR( 40002 )", "status.err.40002", nil},
+		{"err(12345)", "status.err_unknown", []any{12345}},
+		{"weird", "status.unknown", []any{"weird"}},
 	}
 	for _, tt := range tests {
-		zh, en := StatusReason(tt.status)
-		if !strings.Contains(zh, tt.zh) || !strings.Contains(en, tt.en) {
-			t.Errorf("StatusReason(%q) = %q, %q", tt.status, zh, en)
+		key, args := StatusKey(tt.status)
+		if key != tt.key || fmt.Sprint(args) != fmt.Sprint(tt.args) {
+			t.Errorf("StatusKey(%q) = %q %v, want %q %v", tt.status, key, args, tt.key, tt.args)
+		}
+		if !slices.Contains(StatusKeys(), key) {
+			t.Errorf("StatusKeys lacks %q", key)
 		}
 	}
 }

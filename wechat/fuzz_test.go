@@ -61,6 +61,6 @@ func FuzzParseEvent(f *testing.F) {
 		if _, err := ParseEvent(ev.XML()); err != nil {
 			t.Fatalf("XML() of a parsed event does not parse: %v\n%s", err, ev.XML())
 		}
-		_, _ = StatusReason(ev.Status)
+		_, _ = StatusKey(ev.Status)
 	})
 }

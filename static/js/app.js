@@ -48,18 +48,9 @@
       // the message; fetch keeps it.
       customUploadFunction: function (data, progress) {
         if (progress) progress(10);
-        return fetch('/images', {
-          method: 'POST',
-          body: data,
-          credentials: 'same-origin',
-          headers: { 'X-CSRF-Token': csrf, 'Accept': 'application/json' }
-        }).then(function (res) {
-          return res.json().catch(function () { return { success: false }; });
-        }, function () {
-          return { success: false };
-        }).then(function (json) {
+        return postFile('/images', data).then(function (r) {
           if (progress) progress(100);
-          return json;
+          return r.json;
         });
       },
       isSuccess: function (resp) { return !!(resp && resp.success); },
@@ -71,6 +62,24 @@
       }
     }
   };
+
+  // postFile is the one upload request (a cover, an image in the content): multipart field
+  // "file", the CSRF header, a JSON answer. It resolves, never rejects, to {ok, json}; json is
+  // {} when the answer is not JSON (an expired session's login page) or none came at all.
+  function postFile(url, data) {
+    return fetch(url, {
+      method: 'POST',
+      body: data,
+      credentials: 'same-origin',
+      headers: { 'X-CSRF-Token': csrf, 'Accept': 'application/json' }
+    }).then(function (res) {
+      return res.json().catch(function () { return {}; }).then(function (json) {
+        return { ok: res.ok, json: json || {} };
+      });
+    }, function () {
+      return { ok: false, json: {} };
+    });
+  }
 
   // The catalogue's "upload failed" text, which the page carries on each
   // thumbnail field (a non-JSON answer, e.g. an expired session, has none).
@@ -195,21 +204,15 @@
     data.append('file', file, file.name);
     showThumbError(field, '');
     field.classList.add('uploading');
-    fetch('/thumbs', {
-      method: 'POST',
-      body: data,
-      credentials: 'same-origin',
-      headers: { 'X-CSRF-Token': csrf, 'Accept': 'application/json' }
-    }).then(function (res) {
-      return res.json().catch(function () { return {}; }).then(function (json) {
-        if (!res.ok || !json.id) throw new Error(json.message || field.dataset.msgFailed || 'upload failed');
-        field.querySelector('[data-thumb-id]').value = String(json.id);
-        var img = field.querySelector('img[data-testid="thumb-preview"]');
-        img.src = json.url;
-        img.hidden = false;
-        // a server-side "thumb required" error no longer applies
-        field.querySelectorAll('.field-error:not([data-thumb-error])').forEach(function (el) { el.remove(); });
-      });
+    postFile('/thumbs', data).then(function (r) {
+      var json = r.json;
+      if (!r.ok || !json.id) throw new Error(json.message || field.dataset.msgFailed || 'upload failed');
+      field.querySelector('[data-thumb-id]').value = String(json.id);
+      var img = field.querySelector('img[data-testid="thumb-preview"]');
+      img.src = json.url;
+      img.hidden = false;
+      // a server-side "thumb required" error no longer applies
+      field.querySelectorAll('.field-error:not([data-thumb-error])').forEach(function (el) { el.remove(); });
     }).catch(function (e) {
       showThumbError(field, e.message);
     }).then(function () {

@@ -31,12 +31,6 @@ func T(lang, key string, args ...any) string {
 	return fmt.Sprintf(msg, args...)
 }
 
-// Has reports whether key exists in the catalogue.
-func Has(key string) bool {
-	_, ok := zh[key]
-	return ok
-}
-
 var catalogue = map[string]map[string]string{"zh": zh, "en": en}
 
 // add merges one area's strings (kept in a file of its own) into a

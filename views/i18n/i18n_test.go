@@ -91,21 +91,43 @@ func TestEveryKeyUsedInSourceExists(t *testing.T) {
 	if len(used) < 20 {
 		t.Fatalf("found only %d keys in the source; is the scan broken?", len(used))
 	}
-	// state.<state> is built at run time from the send state.
-	for _, s := range []string{"queued", "uploading", "submitting", "submitted", "finished", "failed", "deleted"} {
-		used["state."+s] = append(used["state."+s], "send states")
+	// Keys built at run time: state.<send state>, errcode.*, status.*.
+	for _, k := range dynamicKeys(t) {
+		used[k] = append(used[k], "dynamic keys")
 	}
 	var missing []string
 	for key, where := range used {
 		if key == "state" || strings.HasSuffix(key, "_test") {
 			continue
 		}
-		if !Has(key) {
+		if _, ok := zh[key]; !ok {
 			missing = append(missing, key+" (used in "+where[0]+")")
 		}
 	}
 	sort.Strings(missing)
 	for _, m := range missing {
 		t.Errorf("catalogue lacks %s", m)
+	}
+}
+
+// Words are picked by key, never by branching on the language in handlers or views.
+func TestNoLanguageBranches(t *testing.T) {
+	root := filepath.Join("..", "..")
+	branch := regexp.MustCompile(`(?i)lang\s*[!=]=\s*"(en|zh)"|"(en|zh)"\s*[!=]=`)
+	for _, dir := range []string{"handlers", "views"} {
+		files, _ := filepath.Glob(filepath.Join(root, dir, "*.go"))
+		templs, _ := filepath.Glob(filepath.Join(root, dir, "*.templ"))
+		for _, f := range append(files, templs...) {
+			if strings.HasSuffix(f, "_templ.go") || strings.HasSuffix(f, "_test.go") {
+				continue
+			}
+			b, err := os.ReadFile(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if m := branch.Find(b); m != nil {
+				t.Errorf("%s branches on the language (%s): use a catalogue key", f, m)
+			}
+		}
 	}
 }

@@ -89,8 +89,8 @@ func TestReviewFailure(t *testing.T) {
 	if e := evs[ad]; e.Status != "err(10001)" || e.TotalCount != 0 || e.SentCount != 0 || e.FilterCount != 0 || e.ArticleURLResult.Count != 0 {
 		t.Errorf("review failure event %+v", e)
 	}
-	if zh, _ := wechat.StatusReason(evs[ad].Status); zh == "" || zh[0:3] != "审" {
-		t.Errorf("reason %q", zh)
+	if key, _ := wechat.StatusKey(evs[ad].Status); key != "status.err.10001" { // 审核未通过：涉嫌广告
+		t.Errorf("reason %q", key)
 	}
 	if e := evs[reprint]; e.Status != "err(30003)" || e.CopyrightCheckResult.CheckState != 3 {
 		t.Errorf("reprint event %+v", e)
