@@ -88,13 +88,13 @@ type sendRow struct {
 	IdemKey       string `gorm:"column:idem_key"`
 	DraftID       uint
 	Title         string
-	Target        string
+	Target        TargetKind
 	GroupID       int64
 	GroupName     string
 	Recipients    int
 	ArticlesJSON  string `gorm:"column:articles_json"` // snapshot of the draft at StartSend
 	MediaID       string `gorm:"column:media_id"`
-	State         string
+	State         SendState
 	Errcode       int
 	Errmsg        string
 	OperatorID    uint
@@ -123,7 +123,7 @@ type batchRow struct {
 	ClientMsgID string `gorm:"column:client_msg_id"`
 	OpenIDs     string `gorm:"column:open_ids"` // newline separated; empty for all/group
 	OpenIDCount int    `gorm:"column:open_id_count"`
-	State       string
+	State       SendState
 	MsgID       int64 `gorm:"column:msg_id"`
 	MsgDataID   int64 `gorm:"column:msg_data_id"`
 	Errcode     int

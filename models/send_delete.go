@@ -36,7 +36,7 @@ func (s *Service) DeleteSend(ctx context.Context, id uint, operatorID uint) erro
 
 	var todo []batchRow
 	for _, b := range batches {
-		if b.MsgID != 0 && b.State == string(StateFinished) && b.DeletedAt == nil {
+		if b.MsgID != 0 && b.State == StateFinished && b.DeletedAt == nil {
 			todo = append(todo, b)
 		}
 	}

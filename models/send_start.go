@@ -63,9 +63,9 @@ func (s *Service) StartSend(ctx context.Context, in SendInput, operatorID uint) 
 			title = p.draft.Articles[0].Title
 		}
 		row := sendRow{
-			IdemKey: key, DraftID: p.draft.ID, Title: title, Target: string(p.target), GroupID: in.GroupID,
+			IdemKey: key, DraftID: p.draft.ID, Title: title, Target: p.target, GroupID: in.GroupID,
 			GroupName: p.GroupName, Recipients: p.Recipients, ArticlesJSON: string(arts),
-			State: string(StateQueued), OperatorID: operatorID, CreatedAt: s.now(),
+			State: StateQueued, OperatorID: operatorID, CreatedAt: s.now(),
 			Audience: p.profile.Audience, UploadPath: p.profile.UploadPath,
 		}
 		if p.target != TargetGroup {
@@ -82,7 +82,7 @@ func (s *Service) StartSend(ctx context.Context, in SendInput, operatorID uint) 
 				return err
 			}
 			b := batchRow{SendID: row.ID, BatchIndex: i, ClientMsgID: cmid, OpenIDs: strings.Join(chunk, "\n"),
-				OpenIDCount: len(chunk), State: string(StateQueued)}
+				OpenIDCount: len(chunk), State: StateQueued}
 			if err := db.Create(&b).Error; err != nil {
 				return err
 			}
