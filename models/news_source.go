@@ -46,12 +46,12 @@ func (s *Service) sourceFor(uploadPath string) newsSource {
 // the news by media/uploadnews (3 days; reusable by any number of sends in that time).
 type seedSource struct{ s *Service }
 
-func (seedSource) path() string           { return UploadNews }
-func (seedSource) coverEndpoint() string  { return EndpointUploadThumb }
-func (seedSource) coverCounted() bool     { return true }
-func (seedSource) newsEndpoint() string   { return EndpointUploadNews }
-func (seedSource) consumedOnSend() bool   { return false }
-func (src seedSource) since() time.Time   { return src.s.now().Add(-mediaLifetime) }
+func (seedSource) path() string          { return UploadNews }
+func (seedSource) coverEndpoint() string { return EndpointUploadThumb }
+func (seedSource) coverCounted() bool    { return true }
+func (seedSource) newsEndpoint() string  { return EndpointUploadNews }
+func (seedSource) consumedOnSend() bool  { return false }
+func (src seedSource) since() time.Time  { return src.s.now().Add(-mediaLifetime) }
 func (seedSource) newsCalls(_ int, fresh bool) int {
 	if fresh {
 		return 0
@@ -110,7 +110,9 @@ func (draftSource) newsCalls(batches int, fresh bool) int {
 	return batches
 }
 
-func (draftSource) cover(t thumbRow, _ time.Time) (string, bool) { return t.MaterialID, t.MaterialID != "" }
+func (draftSource) cover(t thumbRow, _ time.Time) (string, bool) {
+	return t.MaterialID, t.MaterialID != ""
+}
 
 func (src draftSource) uploadCover(ctx context.Context, t thumbRow) (string, error) {
 	id, err := src.s.wx.AddThumbMaterial(ctx, t.Filename, t.Data)

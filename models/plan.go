@@ -60,8 +60,8 @@ type snapArticle struct {
 // planned is a Plan plus what StartSend needs to create the send.
 type planned struct {
 	Plan
-	profile   Settings // the API profile the send is planned under
-	draft     Draft
+	profile Settings // the API profile the send is planned under
+	draft   Draft
 	target  TargetKind
 	openIDs []string
 }

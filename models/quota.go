@@ -3,8 +3,8 @@ package models
 import (
 	"context"
 	"errors"
-	"sync"
 	"qunfa/wechat/protocol"
+	"sync"
 	"time"
 )
 
