@@ -14,7 +14,30 @@ const (
 	TargetOpenIDs TargetKind = "openids"
 )
 
-// SendState is where a send (or one of its batches) is in the pipeline.
+// SendState is where a send (or one of its batches) is in the pipeline. This table is the send's
+// state machine, the one place it is written down; every move is a named write of the pipeline's
+// store (pipeline_store.go) or of DeleteSend.
+//
+//	state       what it means                       moves out to, on what                               by
+//	queued      committed by StartSend (quota        uploading: the worker's first pass takes it          worker
+//	            reserved, batches with clientmsgids)
+//	uploading   covers and news being uploaded       submitting: the first batch's intent (MarkSubmitting) worker
+//	                                                 failed: a permanent error, or retries used up        worker
+//	submitting  batches being called, one by one     submitted: every batch has its msg_id               worker
+//	                                                 failed: as above; or a batch left unanswered past    worker
+//	                                                 the 24 h clientmsgid window ("outcome unknown")
+//	submitted   WeChat took every batch              finished: every batch reported (MASSSENDJOBFINISH   callback,
+//	                                                 push, or mass/get for a push that never came)        reconciliation
+//	finished    WeChat reported every batch          deleted: message/mass/delete of every batch          operator
+//	failed      will not be tried again              deleted: only its delivered batches are deleted      operator
+//	deleted     final
+//
+// A batch moves queued → submitting (MarkSubmitting, committed before the call) → submitted
+// (CommitMsgID) → finished (FinishBatch) → deleted (operator); submitting goes back to queued
+// after a 40007 (RequeueRefused: WeChat took nothing), and queued or submitting to failed
+// (FailSend). A retry (ScheduleRetry) keeps the state and sets the time of the next attempt.
+// A send whose article another send's delete removed keeps its state but carries
+// ArticleRemovedBy (see DeleteSend).
 type SendState string
 
 const (
