@@ -21,7 +21,7 @@ func TestDeleteWithNoQuotaLeftExplains(t *testing.T) {
 	ta.setupAndLogin()
 	sendPath, s := ta.submittedGroupSend("配额用尽")
 	ev := wechat.Event{ToUserName: "gh_0123456789ab", FromUserName: "oFromUser0001", CreateTime: ta.now.Unix(),
-		MsgType: "event", Event: "MASSSENDJOBFINISH", MsgID: s.MsgIDs()[0], Status: "send success",
+		MsgType: "event", Event: "MASSSENDJOBFINISH", MsgID: msgIDs(s)[0], Status: "send success",
 		TotalCount: 3, FilterCount: 3, SentCount: 3}
 	if r := ta.callback(ev, ta.now, nil); r.status != http.StatusOK {
 		t.Fatalf("callback: %d", r.status)
@@ -77,4 +77,15 @@ func TestConfirmWarnsAboutMonthlyCap(t *testing.T) {
 	if c.Find(`[data-testid=plan-over-cap]`).Length() != 1 {
 		t.Fatal("no warning that the group is at the monthly cap")
 	}
+}
+
+// msgIDs lists the msg_id of every batch WeChat accepted.
+func msgIDs(s models.Send) []int64 {
+	var ids []int64
+	for _, b := range s.Batches {
+		if b.MsgID != 0 {
+			ids = append(ids, b.MsgID)
+		}
+	}
+	return ids
 }

@@ -88,17 +88,6 @@ type Send struct {
 	History     []HistoryEntry
 }
 
-// MsgIDs lists the msg_id of every batch WeChat accepted.
-func (s Send) MsgIDs() []int64 {
-	var ids []int64
-	for _, b := range s.Batches {
-		if b.MsgID != 0 {
-			ids = append(ids, b.MsgID)
-		}
-	}
-	return ids
-}
-
 // AwaitingWeChat reports whether some batch is still on its way or has not
 // been reported finished: the page keeps listening while this is true.
 func (s Send) AwaitingWeChat() bool {
