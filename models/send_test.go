@@ -759,3 +759,35 @@ func TestIsTransient(t *testing.T) {
 		t.Error("a network error must be transient (the batch keeps its clientmsgid)")
 	}
 }
+
+// twiceSent is the fake WeChat behind a client that sent sendall twice (the first answer lost):
+// it reports two attempts to the hook models put on the ctx.
+type twiceSent struct{ *fakeWeChat }
+
+func (w twiceSent) SendAll(ctx context.Context, filter MassFilter, mediaID, clientMsgID string) (MassResult, error) {
+	if hook := AttemptHook(ctx); hook != nil {
+		hook()
+		hook()
+	}
+	return w.fakeWeChat.SendAll(ctx, filter, mediaID, clientMsgID)
+}
+
+// Each attempt the client reports is one more call of the daily budget: a send whose sendall
+// was retried once uses 2 for it.
+func TestEveryAttemptIsCounted(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	svc := NewService(f.store, twiceSent{f.wx}, Rules{DailyQuota: 10, Now: f.clock.Now}, nil)
+	d := f.draft(t, 1)
+	if _, err := svc.StartSend(ctx, SendInput{DraftID: d.ID, Target: TargetAll, Key: "twice"}, 1); err != nil {
+		t.Fatal(err)
+	}
+	runOnce(t, svc)
+	if left, _ := svc.QuotaLeft(ctx); left != 10-4 { // thumb, news, sendall twice
+		t.Fatalf("quota left = %d, want 6", left)
+	}
+	var rows []quotaCallRow
+	if err := f.store.db(ctx).Where("endpoint = ?", EndpointSendAll).Find(&rows).Error; err != nil || len(rows) != 2 || rows[1].Reserved {
+		t.Fatalf("sendall quota rows = %+v, %v", rows, err)
+	}
+}
