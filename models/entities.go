@@ -112,6 +112,8 @@ type sendRow struct {
 	// The API profile the send was planned under (migration 5).
 	Audience   string // AudienceGroups | AudienceTags
 	UploadPath string // UploadNews | UploadDraft
+	// ArticleRemovedBy is the send whose delete removed this send's article page (migration 7).
+	ArticleRemovedBy uint `gorm:"column:article_removed_by"`
 }
 
 func (sendRow) TableName() string { return "sends" }

@@ -2,6 +2,7 @@ package models
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"gorm.io/gorm"
@@ -59,6 +60,16 @@ type pipelineStore interface {
 	StoredJobEvent(ctx context.Context, msgID int64) (callbackEventRow, bool, error)
 	FinishBatch(ctx context.Context, msgID int64, ev JobFinished, withFigures bool) error
 	MarkChecked(ctx context.Context, batchID uint) error
+
+	// The operator's delete.
+	// SharingArticle lists the other sends (not deleted, not already marked) with a delivered
+	// batch that named a news media id one of this send's delivered batches named.
+	SharingArticle(ctx context.Context, sendID uint) ([]sendRow, error)
+	MarkBatchDeleted(ctx context.Context, batchID uint) error
+	DeleteFailed(ctx context.Context, sendID, operatorID uint, detail string) error
+	// MarkDeleted marks the send deleted and the sends in removed as having lost their article
+	// to its delete (with a history entry on each).
+	MarkDeleted(ctx context.Context, sendID, operatorID uint, detail string, removed []uint) error
 }
 
 // sqlPipeline is pipelineStore on the SQLite store.
@@ -412,4 +423,47 @@ func (p sqlPipeline) settleSend(ctx context.Context, sendID uint) error {
 
 func (p sqlPipeline) MarkChecked(ctx context.Context, batchID uint) error {
 	return p.db(ctx).Model(&batchRow{ID: batchID}).Update("checked_at", p.now()).Error
+}
+
+func (p sqlPipeline) SharingArticle(ctx context.Context, sendID uint) ([]sendRow, error) {
+	var rows []sendRow
+	err := p.db(ctx).Omit("articles_json").
+		Where(`id <> ? AND state <> ? AND article_removed_by = 0 AND id IN (
+			SELECT send_id FROM send_batches WHERE msg_id <> 0 AND media_id <> '' AND media_id IN (
+				SELECT media_id FROM send_batches WHERE send_id = ? AND msg_id <> 0 AND media_id <> ''))`,
+			sendID, StateDeleted, sendID).
+		Order("id").Find(&rows).Error
+	return rows, err
+}
+
+func (p sqlPipeline) MarkBatchDeleted(ctx context.Context, batchID uint) error {
+	now := p.now()
+	return p.db(ctx).Model(&batchRow{ID: batchID}).Select("state", "deleted_at").
+		Updates(batchRow{State: StateDeleted, DeletedAt: &now}).Error
+}
+
+func (p sqlPipeline) DeleteFailed(ctx context.Context, sendID, operatorID uint, detail string) error {
+	return p.addHistory(ctx, sendID, operatorID, HistoryDeleteFailed, detail)
+}
+
+func (p sqlPipeline) MarkDeleted(ctx context.Context, sendID, operatorID uint, detail string, removed []uint) error {
+	now := p.now()
+	return p.st.inTx(ctx, func(ctx context.Context) error {
+		if err := p.db(ctx).Model(&sendRow{ID: sendID}).Select("state", "deleted_at").
+			Updates(sendRow{State: StateDeleted, DeletedAt: &now}).Error; err != nil {
+			return err
+		}
+		if err := p.addHistory(ctx, sendID, operatorID, HistoryDeleted, detail); err != nil {
+			return err
+		}
+		for _, id := range removed {
+			if err := p.db(ctx).Model(&sendRow{ID: id}).Update("article_removed_by", sendID).Error; err != nil {
+				return err
+			}
+			if err := p.addHistory(ctx, id, operatorID, HistoryArticleRemoved, fmt.Sprintf("#%d", sendID)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 }

@@ -3,6 +3,7 @@ package models
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -789,5 +790,49 @@ func TestEveryAttemptIsCounted(t *testing.T) {
 	var rows []quotaCallRow
 	if err := f.store.db(ctx).Where("endpoint = ?", EndpointSendAll).Find(&rows).Error; err != nil || len(rows) != 2 || rows[1].Reserved {
 		t.Fatalf("sendall quota rows = %+v, %v", rows, err)
+	}
+}
+
+// Two sends of the same unchanged draft within 3 days share one uploadnews media id (one quota
+// call, not two), and so one article page: deleting one says which other send shares it, and
+// marks that send afterwards — its article is gone too.
+func TestDeleteMarksSendsSharingTheArticle(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	d := f.draft(t, 1)
+	var sends []Send
+	for _, key := range []string{"first", "second"} {
+		s, err := f.svc.StartSend(ctx, SendInput{DraftID: d.ID, Target: TargetGroup, GroupID: 100, Key: key}, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		runOnce(t, f.svc)
+		s = mustSend(t, f.svc, s.ID)
+		if _, err := f.svc.RecordJobFinished(ctx, JobFinished{MsgID: s.Batches[0].MsgID, Status: "send success"}); err != nil {
+			t.Fatal(err)
+		}
+		sends = append(sends, mustSend(t, f.svc, s.ID))
+	}
+	if f.wx.count(EndpointUploadNews) != 1 {
+		t.Fatalf("uploadnews calls = %d, want 1 (the second send reuses the media id)", f.wx.count(EndpointUploadNews))
+	}
+	first, second := sends[0], sends[1]
+	shared, err := f.svc.SendsSharingArticle(ctx, first.ID)
+	if err != nil || len(shared) != 1 || shared[0].ID != second.ID {
+		t.Fatalf("sharing = %+v, %v; want send %d", shared, err, second.ID)
+	}
+	if err := f.svc.DeleteSend(ctx, first.ID, 1); err != nil {
+		t.Fatal(err)
+	}
+	after := mustSend(t, f.svc, second.ID)
+	if after.ArticleRemovedBy != first.ID || after.State != StateFinished {
+		t.Fatalf("second send after the delete = %+v; want its article marked removed by %d", after, first.ID)
+	}
+	if h := after.History[len(after.History)-1]; h.Action != HistoryArticleRemoved || h.Detail != fmt.Sprintf("#%d", first.ID) {
+		t.Fatalf("last history = %+v", h)
+	}
+	// Marked once: the second send's own delete names nobody (the first is deleted).
+	if shared, _ := f.svc.SendsSharingArticle(ctx, second.ID); len(shared) != 0 {
+		t.Fatalf("sharing after the delete = %+v", shared)
 	}
 }

@@ -59,6 +59,8 @@ const (
 	HistoryRetrying     = "history.retrying"
 	HistoryDeleted      = "history.deleted"
 	HistoryDeleteFailed = "history.delete_failed"
+	// HistoryArticleRemoved: another send's delete removed this send's article (detail "#N").
+	HistoryArticleRemoved = "history.article_removed"
 )
 
 // Send is one mass send as the operator sees it: one draft to one target, in one or more batches.
@@ -86,6 +88,9 @@ type Send struct {
 	Error       int
 	Batches     []Batch
 	History     []HistoryEntry
+	// ArticleRemovedBy is the send whose delete at WeChat removed this send's article page too
+	// (they shared one news media id); 0 when not. The page never shows such a send as live.
+	ArticleRemovedBy uint
 }
 
 // AwaitingWeChat reports whether some batch is still on its way or has not
@@ -224,6 +229,7 @@ func (r sendRow) send() Send {
 		Errmsg: r.Errmsg, OperatorID: r.OperatorID, CreatedAt: r.CreatedAt, SubmittedAt: r.SubmittedAt,
 		FinishedAt: r.FinishedAt, DeletedAt: r.DeletedAt, Status: r.Status, Total: r.TotalCount,
 		Filter: r.FilterCount, Sent: r.SentCount, Error: r.ErrorCount, ByTag: r.Audience == AudienceTags,
+		ArticleRemovedBy: r.ArticleRemovedBy,
 	}
 }
 
