@@ -51,7 +51,8 @@ func (s *Service) RecordJobFinished(ctx context.Context, ev JobFinished) (duplic
 }
 
 // RecordOtherEvent stores any other pushed event once (FromUserName + CreateTime + Event).
-func (s *Service) RecordOtherEvent(ctx context.Context, event, fromUser string, createTime int64, raw []byte) error {
+func (s *Service) RecordOtherEvent(ctx context.Context, event, fromUser string, createTime int64, raw []byte) (err error) {
+	defer wrap(&err, "callback event %s", event)
 	if event == EventMassSendJobFinish {
 		return ErrInvalidArgument
 	}

@@ -236,3 +236,33 @@ func TestPipelineCheckpoints(t *testing.T) {
 		})
 	})
 }
+
+// failingCommit is the pipeline store with a CommitMsgID that fails (a full disk, say).
+type failingCommit struct{ pipelineStore }
+
+func (failingCommit) CommitMsgID(context.Context, uint, uint, MassResult, string) error {
+	return errors.New("disk full")
+}
+
+// Failures name where they happened: the send and the batch of a worker step, the send of a
+// Service method; what callers match (ErrNotFound) still matches.
+func TestErrorsNameTheirOperation(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	if _, err := f.svc.Send(ctx, 999); !errors.Is(err, ErrNotFound) || !strings.HasPrefix(err.Error(), "send 999: ") {
+		t.Errorf("Send(999) = %v", err)
+	}
+	if err := f.svc.DeleteSend(ctx, 999, 1); !errors.Is(err, ErrNotFound) || !strings.HasPrefix(err.Error(), "delete send 999: ") {
+		t.Errorf("DeleteSend(999) = %v", err)
+	}
+	d := f.draft(t, 1)
+	s, err := f.svc.StartSend(ctx, SendInput{DraftID: d.ID, Target: TargetGroup, GroupID: 100, Key: "k"}, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.svc.pipe = failingCommit{f.svc.pipe}
+	err = f.svc.process(ctx, s.ID)
+	if want := fmt.Sprintf("send %d: batch 0: disk full", s.ID); err == nil || err.Error() != want {
+		t.Errorf("process = %v, want %q", err, want)
+	}
+}

@@ -69,7 +69,8 @@ type planned struct {
 // PlanSend checks the target and computes the calls a send needs. It returns *ValidationError when the
 // target is invalid (with the plan's OpenIDProblems filled in), and ErrQuotaExceeded — with the plan —
 // when the calls needed exceed today's quota left.
-func (s *Service) PlanSend(ctx context.Context, in SendInput) (Plan, error) {
+func (s *Service) PlanSend(ctx context.Context, in SendInput) (_ Plan, err error) {
+	defer wrap(&err, "plan send of draft %d", in.DraftID)
 	p, err := s.plan(ctx, in)
 	return p.Plan, err
 }

@@ -110,7 +110,8 @@ func previewRecipient(in PreviewInput) (wxName, openID string, err error) {
 //
 // Every preview that reached WeChat is recorded. When an upload or the preview fails, the
 // recorded preview (its Errcode, if WeChat refused) is returned together with the error.
-func (s *Service) Preview(ctx context.Context, in PreviewInput, operatorID uint) (Preview, error) {
+func (s *Service) Preview(ctx context.Context, in PreviewInput, operatorID uint) (_ Preview, err error) {
+	defer wrap(&err, "preview of draft %d", in.DraftID)
 	wxName, openID, err := previewRecipient(in)
 	if err != nil {
 		return Preview{}, err
@@ -216,7 +217,8 @@ func (s *Service) wxNamePreviewsToday(ctx context.Context) (int, error) {
 }
 
 // Previews lists a draft's recent previews, newest first.
-func (s *Service) Previews(ctx context.Context, draftID uint) ([]Preview, error) {
+func (s *Service) Previews(ctx context.Context, draftID uint) (_ []Preview, err error) {
+	defer wrap(&err, "previews of draft %d", draftID)
 	var rows []previewRow
 	if err := s.store.db(ctx).Where("draft_id = ?", draftID).Order("at DESC, id DESC").
 		Limit(recentPreviews).Find(&rows).Error; err != nil {

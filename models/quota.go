@@ -27,7 +27,8 @@ func beijingDay(t time.Time) string { return protocol.BeijingDay(t) }
 
 // QuotaLeft is today's (Beijing) advanced calls left: the daily quota minus calls made and calls
 // reserved by queued sends.
-func (s *Service) QuotaLeft(ctx context.Context) (int, error) {
+func (s *Service) QuotaLeft(ctx context.Context) (_ int, err error) {
+	defer wrap(&err, "quota left")
 	var n int64
 	if err := s.store.db(ctx).Model(&quotaCallRow{}).Where("day = ?", beijingDay(s.now())).Count(&n).Error; err != nil {
 		return 0, err

@@ -16,7 +16,8 @@ import (
 // returns the send already made for it, whatever else the input says: a double click, a reload or a
 // retried POST never sends twice. The key is bound to what is sent: the same form key with another
 // draft or audience (an operator who went back and chose another group) is a new send, not the old one.
-func (s *Service) StartSend(ctx context.Context, in SendInput, operatorID uint) (Send, error) {
+func (s *Service) StartSend(ctx context.Context, in SendInput, operatorID uint) (_ Send, err error) {
+	defer wrap(&err, "start send of draft %d", in.DraftID)
 	key := normaliseKey(idempotencyKey(in))
 	if id, ok, err := s.sendIDByKey(ctx, key); err != nil {
 		return Send{}, err

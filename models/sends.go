@@ -198,7 +198,8 @@ func (s *Service) ListSends(ctx context.Context) ([]Send, error) {
 }
 
 // Send returns one send with its batches and history.
-func (s *Service) Send(ctx context.Context, id uint) (Send, error) {
+func (s *Service) Send(ctx context.Context, id uint) (_ Send, err error) {
+	defer wrap(&err, "send %d", id)
 	db := s.store.db(ctx)
 	var row sendRow
 	if err := db.Omit("articles_json").Take(&row, id).Error; err != nil {
