@@ -50,13 +50,6 @@ type Plan struct {
 // maxOpenIDsPerCall is WeChat's touser limit for message/mass/send.
 const maxOpenIDsPerCall = 10000
 
-// snapArticle is a draft article frozen at StartSend, so later edits cannot change a queued send.
-type snapArticle struct {
-	Title, Author, Digest, Content, SourceURL string
-	ShowCoverPic                              bool
-	ThumbID                                   uint
-}
-
 // planned is a Plan plus what StartSend needs to create the send.
 type planned struct {
 	Plan
@@ -165,21 +158,25 @@ func sendEndpoint(t TargetKind) string {
 	return EndpointSendAll
 }
 
-func snapshot(d Draft) []snapArticle {
-	out := make([]snapArticle, 0, len(d.Articles))
+// snapshot freezes a draft's articles at StartSend, so later edits cannot change a queued send.
+// It is stored as JSON in sends.articles_json: an ArticleInput's field names are that format
+// (Title, Author, Digest, Content, SourceURL, ShowCoverPic, ThumbID — the thumb by id, 0: none),
+// so rows written before it took this type load unchanged (TestSnapshotFormatIsStable).
+func snapshot(d Draft) []ArticleInput {
+	out := make([]ArticleInput, 0, len(d.Articles))
 	for _, a := range d.Articles {
-		sa := snapArticle{Title: a.Title, Author: a.Author, Digest: a.Digest, Content: a.Content,
+		in := ArticleInput{Title: a.Title, Author: a.Author, Digest: a.Digest, Content: a.Content,
 			SourceURL: a.SourceURL, ShowCoverPic: a.ShowCoverPic}
 		if a.ThumbID != nil {
-			sa.ThumbID = *a.ThumbID
+			in.ThumbID = *a.ThumbID
 		}
-		out = append(out, sa)
+		out = append(out, in)
 	}
 	return out
 }
 
 // distinctThumbs lists the thumb ids of the articles, first use first.
-func distinctThumbs(arts []snapArticle) []uint {
+func distinctThumbs(arts []ArticleInput) []uint {
 	seen := map[uint]bool{}
 	var ids []uint
 	for _, a := range arts {
@@ -208,7 +205,7 @@ func (n uploadNeeds) counted(src newsSource) int {
 
 // uploadsNeeded counts cover uploads (covers without a usable media id from src) and whether a
 // usable news media id exists for exactly this content with these cover ids.
-func (s *Service) uploadsNeeded(ctx context.Context, src newsSource, arts []snapArticle) (uploadNeeds, error) {
+func (s *Service) uploadsNeeded(ctx context.Context, src newsSource, arts []ArticleInput) (uploadNeeds, error) {
 	var needs uploadNeeds
 	now := s.now()
 	mediaIDs := map[uint]string{}
@@ -231,7 +228,7 @@ func (s *Service) uploadsNeeded(ctx context.Context, src newsSource, arts []snap
 	return needs, err
 }
 
-func newsArticles(arts []snapArticle, thumbMedia map[uint]string) []NewsArticle {
+func newsArticles(arts []ArticleInput, thumbMedia map[uint]string) []NewsArticle {
 	out := make([]NewsArticle, 0, len(arts))
 	for _, a := range arts {
 		out = append(out, NewsArticle{ThumbMediaID: thumbMedia[a.ThumbID], Author: a.Author, Title: a.Title,

@@ -187,7 +187,7 @@ func (s *Service) Preview(ctx context.Context, in PreviewInput, operatorID uint)
 }
 
 // previewQuota refuses a preview whose uploads exceed today's quota left (ErrQuotaExceeded).
-func (s *Service) previewQuota(ctx context.Context, src newsSource, arts []snapArticle) error {
+func (s *Service) previewQuota(ctx context.Context, src newsSource, arts []ArticleInput) error {
 	needs, err := s.uploadsNeeded(ctx, src, arts)
 	if err != nil {
 		return err

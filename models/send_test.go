@@ -2,6 +2,7 @@ package models
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -834,5 +835,40 @@ func TestDeleteMarksSendsSharingTheArticle(t *testing.T) {
 	// Marked once: the second send's own delete names nobody (the first is deleted).
 	if shared, _ := f.svc.SendsSharingArticle(ctx, second.ID); len(shared) != 0 {
 		t.Fatalf("sharing after the delete = %+v", shared)
+	}
+}
+
+// legacySnapshot is sends.articles_json as written before the snapshot became []ArticleInput.
+const legacySnapshot = `[{"Title":"旧标题","Author":"作者","Digest":"摘要","Content":"\u003cp\u003e旧正文\u003c/p\u003e","SourceURL":"https://example.com/a","ShowCoverPic":true,"ThumbID":%d}]`
+
+// The snapshot's JSON is the format of sends.articles_json: the same bytes as before, and old
+// rows load and send unchanged.
+func TestSnapshotFormatIsStable(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	d := f.draft(t, 1)
+	thumb := *d.Articles[0].ThumbID
+	d.Articles[0].Title, d.Articles[0].Author, d.Articles[0].Digest = "旧标题", "作者", "摘要"
+	d.Articles[0].Content, d.Articles[0].SourceURL, d.Articles[0].ShowCoverPic = "<p>旧正文</p>", "https://example.com/a", true
+	js, err := json.Marshal(snapshot(d))
+	if err != nil || string(js) != fmt.Sprintf(legacySnapshot, thumb) {
+		t.Fatalf("snapshot JSON = %s, %v\nwant %s", js, err, fmt.Sprintf(legacySnapshot, thumb))
+	}
+
+	s, err := f.svc.StartSend(ctx, SendInput{DraftID: d.ID, Target: TargetAll, Key: "old"}, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.store.db(ctx).Model(&sendRow{ID: s.ID}).Update("articles_json", fmt.Sprintf(legacySnapshot, thumb)).Error; err != nil {
+		t.Fatal(err)
+	}
+	runOnce(t, f.svc)
+	if got := mustSend(t, f.svc, s.ID); got.State != StateSubmitted {
+		t.Fatalf("send of an old row = %s (%s)", got.State, got.Errmsg)
+	}
+	news := f.wx.uploadedNews()
+	if len(news) != 1 || news[0].Title != "旧标题" || news[0].Author != "作者" || news[0].Digest != "摘要" ||
+		news[0].Content != "<p>旧正文</p>" || news[0].SourceURL != "https://example.com/a" || !news[0].ShowCoverPic || news[0].ThumbMediaID == "" {
+		t.Fatalf("news uploaded from the old row = %+v", news)
 	}
 }

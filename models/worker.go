@@ -114,7 +114,7 @@ func asStale(err error, upload bool) error {
 // the seed's path every batch takes the send's one uploadnews media id. On the draft path a mass
 // send takes its draft out of the draft box, so each batch gets a draft of its own (the send's
 // media id is cleared when a batch's msg_id is committed, and the next batch makes a new one).
-func (s *Service) uploadAndSubmit(ctx context.Context, src newsSource, send *sendRow, arts []snapArticle) error {
+func (s *Service) uploadAndSubmit(ctx context.Context, src newsSource, send *sendRow, arts []ArticleInput) error {
 	batches, err := s.pipe.Batches(ctx, send.ID)
 	if err != nil {
 		return err
@@ -174,7 +174,7 @@ func (s *Service) uploadAndSubmit(ctx context.Context, src newsSource, send *sen
 // forgetMedia drops the media ids behind a 40007 (the source's forget), so the next upload makes
 // fresh ones. Batches that were refused go back to the queue (40007 means WeChat did not take
 // them), without their media id. upload: the 40007 answered the news upload, not a mass send.
-func (s *Service) forgetMedia(ctx context.Context, src newsSource, send *sendRow, arts []snapArticle, upload bool) error {
+func (s *Service) forgetMedia(ctx context.Context, src newsSource, send *sendRow, arts []ArticleInput, upload bool) error {
 	return s.store.inTx(ctx, func(ctx context.Context) error {
 		held, err := s.pipe.RequeueRefused(ctx, send.ID)
 		if err != nil {
@@ -202,7 +202,7 @@ type uploadFor struct {
 // upload of this exact content exists), committing each media id as soon as WeChat returns it.
 // Sends and previews share it, and so share what it uploaded: a preview's uploads serve the send
 // after it, and the other way round.
-func (s *Service) uploadContent(ctx context.Context, src newsSource, u uploadFor, arts []snapArticle) (string, error) {
+func (s *Service) uploadContent(ctx context.Context, src newsSource, u uploadFor, arts []ArticleInput) (string, error) {
 	s.uploadMu.Lock()
 	defer s.uploadMu.Unlock()
 	media := map[uint]string{}
@@ -440,8 +440,8 @@ func wrap(err *error, format string, args ...any) {
 }
 
 // decodeSnapshot reads a send's articles as StartSend froze them.
-func decodeSnapshot(js string) ([]snapArticle, error) {
-	var arts []snapArticle
+func decodeSnapshot(js string) ([]ArticleInput, error) {
+	var arts []ArticleInput
 	err := json.Unmarshal([]byte(js), &arts)
 	return arts, err
 }
