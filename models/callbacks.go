@@ -35,7 +35,7 @@ type JobFinished struct {
 // batch commit that msg_id later.
 func (s *Service) RecordJobFinished(ctx context.Context, ev JobFinished) (duplicate bool, err error) {
 	defer wrap(&err, "callback msg_id %d", ev.MsgID)
-	err = s.store.inTx(ctx, func(ctx context.Context) error {
+	err = s.pipe.Tx(ctx, func(ctx context.Context) error {
 		row := callbackEventRow{
 			MsgID: ev.MsgID, Event: EventMassSendJobFinish, FromUser: ev.FromUser, CreateTime: ev.CreateTime,
 			Status: ev.Status, TotalCount: ev.Total, FilterCount: ev.Filter, SentCount: ev.Sent, ErrorCount: ev.Error,

@@ -3,6 +3,7 @@ package models
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"gorm.io/gorm"
@@ -17,7 +18,11 @@ import (
 //
 // A method that writes several rows does so in one transaction (joining the caller's, if any).
 type pipelineStore interface {
+	// Tx runs fn in one transaction carried by its ctx (joining the caller's, if any).
+	Tx(ctx context.Context, fn func(ctx context.Context) error) error
+
 	// Reads.
+	SendIDByKey(ctx context.Context, key string) (uint, bool, error)
 	DueSends(ctx context.Context, now time.Time) ([]uint, error)
 	LoadSend(ctx context.Context, id uint) (sendRow, error)
 	Batches(ctx context.Context, sendID uint) ([]batchRow, error)
@@ -41,6 +46,9 @@ type pipelineStore interface {
 	ForgetCovers(ctx context.Context, thumbIDs []uint, material bool) error
 
 	// Checkpoints: the send and its batches.
+	// EnqueueSend creates a queued send, a batch for each chunk of OpenIDs (each with its own
+	// clientmsgid), the quota reservations of its calls and its created history entry.
+	EnqueueSend(ctx context.Context, row sendRow, chunks [][]string, reserve []PlannedCall, detail string) (uint, error)
 	SetSendState(ctx context.Context, sendID uint, st SendState) error
 	MarkSubmitting(ctx context.Context, sendID, batchID uint, mediaID, endpoint string) error
 	// CommitMsgID records WeChat's answer; consumed names the media id the call took out of the
@@ -81,6 +89,49 @@ type sqlPipeline struct {
 var _ pipelineStore = sqlPipeline{}
 
 func (p sqlPipeline) db(ctx context.Context) *gorm.DB { return p.st.db(ctx) }
+
+func (p sqlPipeline) Tx(ctx context.Context, fn func(ctx context.Context) error) error {
+	return p.st.inTx(ctx, fn)
+}
+
+func (p sqlPipeline) SendIDByKey(ctx context.Context, key string) (uint, bool, error) {
+	var rows []sendRow
+	if err := p.db(ctx).Select("id").Where("idem_key = ?", key).Limit(1).Find(&rows).Error; err != nil || len(rows) == 0 {
+		return 0, false, err
+	}
+	return rows[0].ID, true, nil
+}
+
+func (p sqlPipeline) EnqueueSend(ctx context.Context, row sendRow, chunks [][]string, reserve []PlannedCall, detail string) (uint, error) {
+	err := p.st.inTx(ctx, func(ctx context.Context) error {
+		db := p.db(ctx)
+		if err := db.Create(&row).Error; err != nil {
+			return err
+		}
+		for i, chunk := range chunks {
+			cmid, err := clientMsgID(row.ID, i)
+			if err != nil {
+				return err
+			}
+			b := batchRow{SendID: row.ID, BatchIndex: i, ClientMsgID: cmid, OpenIDs: strings.Join(chunk, "\n"),
+				OpenIDCount: len(chunk), State: StateQueued}
+			if err := db.Create(&b).Error; err != nil {
+				return err
+			}
+		}
+		now := p.now()
+		for _, c := range reserve {
+			for range c.Count {
+				id := row.ID
+				if err := db.Create(&quotaCallRow{Day: beijingDay(now), Endpoint: c.Endpoint, SendID: &id, Reserved: true, At: now}).Error; err != nil {
+					return err
+				}
+			}
+		}
+		return p.addHistory(ctx, row.ID, row.OperatorID, HistoryCreated, detail)
+	})
+	return row.ID, err
+}
 
 func (p sqlPipeline) DueSends(ctx context.Context, now time.Time) ([]uint, error) {
 	var ids []uint

@@ -60,6 +60,14 @@ func (r *recordingPipe) ForgetCovers(ctx context.Context, thumbIDs []uint, mater
 	r.rec("ForgetCovers material=%v", material)
 	return r.pipelineStore.ForgetCovers(ctx, thumbIDs, material)
 }
+func (r *recordingPipe) EnqueueSend(ctx context.Context, row sendRow, chunks [][]string, reserve []PlannedCall, detail string) (uint, error) {
+	n := 0
+	for _, c := range reserve {
+		n += c.Count
+	}
+	r.rec("EnqueueSend %s batches=%d reserved=%d", row.State, len(chunks), n)
+	return r.pipelineStore.EnqueueSend(ctx, row, chunks, reserve, detail)
+}
 func (r *recordingPipe) SetSendState(ctx context.Context, sendID uint, st SendState) error {
 	r.rec("SetSendState %s", st)
 	return r.pipelineStore.SetSendState(ctx, sendID, st)
@@ -137,6 +145,7 @@ func TestPipelineCheckpoints(t *testing.T) {
 			t.Fatal(err)
 		}
 		sameSteps(t, "one batch", rec.take(), []string{
+			"EnqueueSend queued batches=1 reserved=3",
 			"SetSendState uploading",
 			"UseQuota " + EndpointUploadThumb, "SaveCoverMedia thumb-media-1",
 			"UseQuota " + EndpointUploadNews, "SaveNews news-media-2",
@@ -155,6 +164,7 @@ func TestPipelineCheckpoints(t *testing.T) {
 		f.start(t, SendInput{DraftID: d.ID, Target: TargetOpenIDs, OpenIDs: openIDList(10001), Key: "split"})
 		runOnce(t, f.svc)
 		sameSteps(t, "split", rec.take(), []string{
+			"EnqueueSend queued batches=2 reserved=4", // two draft/add, two send; the material uncounted
 			"SetSendState uploading",
 			"SaveCoverMaterial material-1", // not counted: no UseQuota before it
 			"UseQuota " + EndpointAddDraft, "SaveNews draft-media-2",
@@ -196,6 +206,7 @@ func TestPipelineCheckpoints(t *testing.T) {
 		f.clock.Advance(time.Minute)
 		runOnce(t, f.svc)
 		sameSteps(t, "transient", rec.take(), []string{
+			"EnqueueSend queued batches=1 reserved=3",
 			"SetSendState uploading",
 			"UseQuota " + EndpointUploadThumb, "SaveCoverMedia thumb-media-1",
 			"UseQuota " + EndpointUploadNews, "SaveNews news-media-2",
@@ -219,6 +230,7 @@ func TestPipelineCheckpoints(t *testing.T) {
 		groupSend(f, d, "second")
 		runOnce(t, f.svc)
 		sameSteps(t, "40007", rec.take(), []string{
+			"EnqueueSend queued batches=1 reserved=1", // the first send's uploads are fresh: sendall only
 			"SetSendState uploading",
 			`SetSendMedia "news-media-2"`, // the first send's upload, fresh as far as we know
 			"SetSendState submitting",

@@ -40,19 +40,6 @@ func (s *Service) QuotaLeft(ctx context.Context) (_ int, err error) {
 	return left, nil
 }
 
-// reserveQuota records count planned calls of a send (inside StartSend's transaction).
-func (s *Service) reserveQuota(ctx context.Context, sendID uint, endpoint string, count int) error {
-	now := s.now()
-	for i := 0; i < count; i++ {
-		id := sendID
-		row := quotaCallRow{Day: beijingDay(now), Endpoint: endpoint, SendID: &id, Reserved: true, At: now}
-		if err := s.store.db(ctx).Create(&row).Error; err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
 // useQuota records that a call is being made now (see pipelineStore.UseQuota).
 func (s *Service) useQuota(ctx context.Context, sendID uint, endpoint string) error {
 	return s.pipe.UseQuota(ctx, sendID, endpoint)

@@ -242,8 +242,3 @@ func (b batchRow) batch() Batch {
 		ArticleURLs: splitURLs(b.ArticleURLs), CopyrightState: b.CopyrightState,
 	}
 }
-
-// addHistory records one history entry (inside the caller's transaction when ctx carries one).
-func (s *Service) addHistory(ctx context.Context, sendID, operatorID uint, action, detail string) error {
-	return s.store.db(ctx).Create(&historyRow{SendID: sendID, At: s.now(), OperatorID: operatorID, Action: action, Detail: detail}).Error
-}

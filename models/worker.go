@@ -175,7 +175,7 @@ func (s *Service) uploadAndSubmit(ctx context.Context, src newsSource, send *sen
 // fresh ones. Batches that were refused go back to the queue (40007 means WeChat did not take
 // them), without their media id. upload: the 40007 answered the news upload, not a mass send.
 func (s *Service) forgetMedia(ctx context.Context, src newsSource, send *sendRow, arts []ArticleInput, upload bool) error {
-	return s.store.inTx(ctx, func(ctx context.Context) error {
+	return s.pipe.Tx(ctx, func(ctx context.Context) error {
 		held, err := s.pipe.RequeueRefused(ctx, send.ID)
 		if err != nil {
 			return err
@@ -415,7 +415,7 @@ func (s *Service) reconcile(ctx context.Context) (err error) {
 		case "DELETE":
 			wxStatus = "delete"
 		}
-		err = s.store.inTx(ctx, func(ctx context.Context) error {
+		err = s.pipe.Tx(ctx, func(ctx context.Context) error {
 			if wxStatus != "" {
 				if err := s.pipe.FinishBatch(ctx, b.MsgID, JobFinished{MsgID: b.MsgID, Status: wxStatus}, false); err != nil {
 					return err
