@@ -43,7 +43,10 @@ func (s *Service) sourceFor(uploadPath string) newsSource {
 }
 
 // seedSource is the 2014 seed's way: covers as temporary media (media/upload, counted, 3 days),
-// the news by media/uploadnews (3 days; reusable by any number of sends in that time).
+// the news by media/uploadnews (3 days; reusable by any number of sends in that time). Reused on
+// purpose: every upload counts against the daily quota of 10 advanced calls, so an unchanged
+// draft sent again is not uploaded again — at the price that such sends share one article page,
+// which a delete of one removes for all (SendsSharingArticle, protocol §3.4).
 type seedSource struct{ s *Service }
 
 func (seedSource) path() string          { return UploadNews }
