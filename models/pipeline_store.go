@@ -26,7 +26,8 @@ type pipelineStore interface {
 	DueSends(ctx context.Context, now time.Time) ([]uint, error)
 	LoadSend(ctx context.Context, id uint) (sendRow, error)
 	Batches(ctx context.Context, sendID uint) ([]batchRow, error)
-	Thumb(ctx context.Context, id uint) (thumbRow, error)
+	// Thumb is a cover with its media ids, and its bytes when withData (to upload it).
+	Thumb(ctx context.Context, id uint, withData bool) (thumbRow, error)
 	// LatestNews is the newest news upload of this content on this path: uploaded after since
 	// (zero: any time), and when skipHeld not the media id of a batch being called.
 	LatestNews(ctx context.Context, hash, path string, since time.Time, skipHeld bool) (string, bool, error)
@@ -154,9 +155,13 @@ func (p sqlPipeline) Batches(ctx context.Context, sendID uint) ([]batchRow, erro
 	return batches, err
 }
 
-func (p sqlPipeline) Thumb(ctx context.Context, id uint) (thumbRow, error) {
+func (p sqlPipeline) Thumb(ctx context.Context, id uint, withData bool) (thumbRow, error) {
 	var t thumbRow
-	err := p.db(ctx).Take(&t, id).Error
+	q := p.db(ctx)
+	if !withData {
+		q = q.Select("id", "media_id", "media_uploaded_at", "material_id")
+	}
+	err := q.Take(&t, id).Error
 	return t, notFound(err)
 }
 

@@ -210,7 +210,7 @@ func (s *Service) uploadsNeeded(ctx context.Context, src newsSource, arts []Arti
 	now := s.now()
 	mediaIDs := map[uint]string{}
 	for _, id := range distinctThumbs(arts) {
-		t, err := s.pipe.Thumb(ctx, id)
+		t, err := s.pipe.Thumb(ctx, id, false)
 		if err != nil {
 			return needs, fmt.Errorf("models: thumb %d: %w", id, err)
 		}

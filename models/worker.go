@@ -207,7 +207,7 @@ func (s *Service) uploadContent(ctx context.Context, src newsSource, u uploadFor
 	defer s.uploadMu.Unlock()
 	media := map[uint]string{}
 	for _, tid := range distinctThumbs(arts) {
-		t, err := s.pipe.Thumb(ctx, tid)
+		t, err := s.pipe.Thumb(ctx, tid, true)
 		if err != nil {
 			return "", permanentError{fmt.Sprintf("thumb %d: %v", tid, err)}
 		}
