@@ -3,6 +3,7 @@ package models
 import (
 	"context"
 	"errors"
+	"fmt"
 	"regexp"
 	"strings"
 	"time"
@@ -149,7 +150,7 @@ func (s *Service) Preview(ctx context.Context, in PreviewInput, operatorID uint)
 	var mediaID string
 	// As the worker does, one recovery from 40007: WeChat forgot a media id (a restarted
 	// sandbox, an early expiry); forget it too and upload again, if the quota allows.
-	err = s.recover40007(ctx, func() error {
+	err = s.recover40007(ctx, fmt.Sprintf("preview of draft %d", d.ID), func() error {
 		var err error
 		if mediaID, err = s.uploadContent(ctx, src, uploadFor{draftID: d.ID}, arts); err != nil {
 			mediaID = ""

@@ -48,7 +48,7 @@ func (s *Service) process(ctx context.Context, id uint) (err error) {
 		}
 	}
 	src := s.sourceFor(send.UploadPath)
-	err = s.recover40007(ctx, func() error { return s.uploadAndSubmit(ctx, src, &send, arts) },
+	err = s.recover40007(ctx, fmt.Sprintf("send %d", id), func() error { return s.uploadAndSubmit(ctx, src, &send, arts) },
 		func(stale staleMediaError) (bool, error) {
 			return true, s.forgetMedia(ctx, src, &send, arts, stale.upload)
 		})
@@ -65,7 +65,7 @@ func (s *Service) process(ctx context.Context, id uint) (err error) {
 // alike: try; on a 40007 forget what WeChat forgot, and try once more if forget allows. A send or
 // a preview is never failed for a stale id that a fresh upload would fix. The last 40007 is
 // returned as a staleMediaError.
-func (s *Service) recover40007(ctx context.Context, try func() error, forget func(staleMediaError) (retry bool, err error)) error {
+func (s *Service) recover40007(ctx context.Context, what string, try func() error, forget func(staleMediaError) (retry bool, err error)) error {
 	for recovered := false; ; recovered = true {
 		err := try()
 		var stale staleMediaError
@@ -79,7 +79,7 @@ func (s *Service) recover40007(ctx context.Context, try func() error, forget fun
 		if recovered || !retry {
 			return err
 		}
-		s.log.Warn("WeChat no longer knows a media id; uploading again", "err", redact(err.Error()))
+		s.log.Warn("WeChat no longer knows a media id; uploading again", "for", what, "err", redact(err.Error()))
 	}
 }
 
