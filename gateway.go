@@ -11,9 +11,19 @@ import (
 // so models never imports the protocol package.
 type gateway struct{ c *wechat.Client }
 
+// counted passes models' attempt counter (models.AttemptHook) to the client, which calls it for
+// every request it sends, its own retries included: WeChat counts each against the daily quota.
+func counted(ctx context.Context) context.Context {
+	if f := models.AttemptHook(ctx); f != nil {
+		return wechat.WithAttemptHook(ctx, f)
+	}
+	return ctx
+}
+
 var _ models.WeChat = gateway{}
 
 func (g gateway) UploadThumb(ctx context.Context, filename string, data []byte) (string, error) {
+	ctx = counted(ctx)
 	m, err := g.c.UploadMedia(ctx, "thumb", filename, data)
 	return m.MediaID, err
 }
@@ -21,20 +31,24 @@ func (g gateway) UploadThumb(ctx context.Context, filename string, data []byte) 
 // AddThumbMaterial uploads a cover as a permanent material (draft/add takes no other); the
 // material's URL is not needed.
 func (g gateway) AddThumbMaterial(ctx context.Context, filename string, data []byte) (string, error) {
+	ctx = counted(ctx)
 	id, _, err := g.c.AddMaterial(ctx, "thumb", filename, data)
 	return id, err
 }
 
 func (g gateway) UploadImage(ctx context.Context, filename string, data []byte) (string, error) {
+	ctx = counted(ctx)
 	return g.c.UploadImage(ctx, filename, data)
 }
 
 func (g gateway) UploadNews(ctx context.Context, articles []models.NewsArticle) (string, error) {
+	ctx = counted(ctx)
 	m, err := g.c.UploadNews(ctx, wechatArticles(articles))
 	return m.MediaID, err
 }
 
 func (g gateway) AddDraft(ctx context.Context, articles []models.NewsArticle) (string, error) {
+	ctx = counted(ctx)
 	return g.c.AddDraft(ctx, wechatArticles(articles))
 }
 
@@ -59,6 +73,7 @@ func wechatArticles(articles []models.NewsArticle) []wechat.Article {
 }
 
 func (g gateway) SendAll(ctx context.Context, f models.MassFilter, mediaID, clientMsgID string) (models.MassResult, error) {
+	ctx = counted(ctx)
 	r, err := g.c.SendAll(ctx, wechat.SendAllRequest{
 		Filter:      wechat.MassFilter{IsToAll: f.ToAll, GroupID: f.ID, UseTag: f.ByTag},
 		Message:     wechat.MassMessage{MsgType: "mpnews", MediaID: mediaID},
@@ -68,6 +83,7 @@ func (g gateway) SendAll(ctx context.Context, f models.MassFilter, mediaID, clie
 }
 
 func (g gateway) SendToOpenIDs(ctx context.Context, openIDs []string, mediaID, clientMsgID string) (models.MassResult, error) {
+	ctx = counted(ctx)
 	r, err := g.c.Send(ctx, wechat.SendRequest{
 		ToUser:      openIDs,
 		Message:     wechat.MassMessage{MsgType: "mpnews", MediaID: mediaID},
@@ -77,10 +93,12 @@ func (g gateway) SendToOpenIDs(ctx context.Context, openIDs []string, mediaID, c
 }
 
 func (g gateway) DeleteMass(ctx context.Context, msgID int64) error {
+	ctx = counted(ctx)
 	return g.c.DeleteMass(ctx, msgID, 0)
 }
 
 func (g gateway) Preview(ctx context.Context, toWXName, toOpenID, mediaID string) (int64, error) {
+	ctx = counted(ctx)
 	return g.c.Preview(ctx, wechat.PreviewRequest{
 		ToUser:   toOpenID,
 		ToWXName: toWXName,
@@ -89,10 +107,12 @@ func (g gateway) Preview(ctx context.Context, toWXName, toOpenID, mediaID string
 }
 
 func (g gateway) MassStatus(ctx context.Context, msgID int64) (string, error) {
+	ctx = counted(ctx)
 	return g.c.GetMass(ctx, msgID)
 }
 
 func (g gateway) Tags(ctx context.Context) ([]models.Group, error) {
+	ctx = counted(ctx)
 	ts, err := g.c.Tags(ctx)
 	if err != nil {
 		return nil, err
@@ -105,6 +125,7 @@ func (g gateway) Tags(ctx context.Context) ([]models.Group, error) {
 }
 
 func (g gateway) Groups(ctx context.Context) ([]models.Group, error) {
+	ctx = counted(ctx)
 	gs, err := g.c.Groups(ctx)
 	if err != nil {
 		return nil, err

@@ -66,7 +66,7 @@ func TestTodaysProfileOnTheWire(t *testing.T) {
 	if sim.Calls("/cgi-bin/draft/add") != 1 || sim.Calls("/cgi-bin/media/uploadnews") != 0 {
 		t.Fatalf("draft/add %d, uploadnews %d; want 1 and 0", sim.Calls("/cgi-bin/draft/add"), sim.Calls("/cgi-bin/media/uploadnews"))
 	}
-	job, ok := sim.Job(s.MsgIDs()[0])
+	job, ok := sim.Job(msgIDs(s)[0])
 	if !ok || job.MsgType != "mpnews" || job.TotalCount != tag.Count {
 		t.Fatalf("job = %+v (tag %s has %d followers)", job, tag.Name, tag.Count)
 	}
@@ -107,7 +107,7 @@ func TestTodaysProfileOnTheWire(t *testing.T) {
 		}
 	}
 	seen := map[string]bool{job.MediaID: true}
-	for i, id := range big.MsgIDs() {
+	for i, id := range msgIDs(big) {
 		j, ok := sim.Job(id)
 		if !ok || seen[j.MediaID] {
 			t.Fatalf("batch %d: job %+v reuses a draft", i, j)
@@ -121,4 +121,15 @@ func TestTodaysProfileOnTheWire(t *testing.T) {
 	if left, _ := svc.QuotaLeft(ctx); left != 2 || sim.QuotaLeft() != 2 {
 		t.Fatalf("quota left: ours %d, the simulator's %d; want 2 (10 − 4 draft/add − 4 sends)", left, sim.QuotaLeft())
 	}
+}
+
+// msgIDs lists the msg_id of every batch WeChat accepted.
+func msgIDs(s models.Send) []int64 {
+	var ids []int64
+	for _, b := range s.Batches {
+		if b.MsgID != 0 {
+			ids = append(ids, b.MsgID)
+		}
+	}
+	return ids
 }

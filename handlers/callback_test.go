@@ -74,7 +74,7 @@ func (ta *testApp) submittedGroupSend(title string) (string, models.Send) {
 	}
 	id, _ := strconv.ParseUint(strings.TrimPrefix(sendPath, "/sends/"), 10, 32)
 	s, err := ta.svc.Send(context.Background(), uint(id))
-	if err != nil || len(s.MsgIDs()) != 1 {
+	if err != nil || len(msgIDs(s)) != 1 {
 		ta.t.Fatalf("send: %+v %v", s, err)
 	}
 	return sendPath, s
@@ -137,10 +137,10 @@ func TestCallbackStoresJobFinishedOnceAndRefusesForgeries(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(s.MsgIDs()) != 1 {
-		t.Fatalf("send state %s, msg ids %v", s.State, s.MsgIDs())
+	if len(msgIDs(s)) != 1 {
+		t.Fatalf("send state %s, msg ids %v", s.State, msgIDs(s))
 	}
-	msgID := s.MsgIDs()[0]
+	msgID := msgIDs(s)[0]
 	page := ta.get(sendPath).doc(t)
 	if got := page.Find(`[data-testid=send-msgid]`).Text(); got != fmt.Sprint(msgID) {
 		t.Errorf("send-msgid %q, want %d", got, msgID)

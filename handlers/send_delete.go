@@ -26,9 +26,19 @@ func (a *app) sendDeleteConfirm(c *gin.Context) error {
 		a.redirect(c, fmt.Sprintf("/sends/%d", id))
 		return nil
 	}
+	// Sends of the same unchanged draft share one news media id and so one article page: the
+	// operator learns which ones lose their article too before confirming.
+	shared, err := a.svc.SendsSharingArticle(c.Request.Context(), id)
+	if err != nil {
+		return err
+	}
 	l := a.layout(c, "delete.title")
 	l.Nav = "sends"
-	a.render(c, http.StatusOK, views.DeleteConfirm(views.DeleteConfirmPage{Layout: l, Send: sendView(s, l.Lang), Calls: s.DeleteCalls()}))
+	p := views.DeleteConfirmPage{Layout: l, Send: sendView(s, l.Lang), Calls: s.DeleteCalls()}
+	for _, o := range shared {
+		p.Sharing = append(p.Sharing, views.SendRef{ID: o.ID, Title: o.Title})
+	}
+	a.render(c, http.StatusOK, views.DeleteConfirm(p))
 	return nil
 }
 

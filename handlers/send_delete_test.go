@@ -2,8 +2,10 @@ package handlers
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -21,7 +23,7 @@ func TestDeleteWithNoQuotaLeftExplains(t *testing.T) {
 	ta.setupAndLogin()
 	sendPath, s := ta.submittedGroupSend("配额用尽")
 	ev := wechat.Event{ToUserName: "gh_0123456789ab", FromUserName: "oFromUser0001", CreateTime: ta.now.Unix(),
-		MsgType: "event", Event: "MASSSENDJOBFINISH", MsgID: s.MsgIDs()[0], Status: "send success",
+		MsgType: "event", Event: "MASSSENDJOBFINISH", MsgID: msgIDs(s)[0], Status: "send success",
 		TotalCount: 3, FilterCount: 3, SentCount: 3}
 	if r := ta.callback(ev, ta.now, nil); r.status != http.StatusOK {
 		t.Fatalf("callback: %d", r.status)
@@ -77,4 +79,73 @@ func TestConfirmWarnsAboutMonthlyCap(t *testing.T) {
 	if c.Find(`[data-testid=plan-over-cap]`).Length() != 1 {
 		t.Fatal("no warning that the group is at the monthly cap")
 	}
+}
+
+// Two sends of the same draft share one news media id, so one article page: the delete
+// confirmation of the first names the second, and after the delete the second's page says its
+// article is gone (and no longer links to it).
+func TestDeleteConfirmationNamesSendsSharingTheArticle(t *testing.T) {
+	ta := newTestApp(t)
+	ta.setupAndLogin()
+	draft := ta.createDraft("同一素材")
+	var paths []string
+	var sends []models.Send
+	for range 2 {
+		path := ta.startGroupSend(draft)
+		if err := ta.svc.RunOnce(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		id, _ := strconv.ParseUint(strings.TrimPrefix(path, "/sends/"), 10, 32)
+		s, err := ta.svc.Send(context.Background(), uint(id))
+		if err != nil || len(msgIDs(s)) != 1 {
+			t.Fatalf("send: %+v %v", s, err)
+		}
+		ev := wechat.Event{ToUserName: "gh_0123456789ab", FromUserName: "oFromUser0001", CreateTime: ta.now.Unix(),
+			MsgType: "event", Event: "MASSSENDJOBFINISH", MsgID: msgIDs(s)[0], Status: "send success",
+			TotalCount: 3, FilterCount: 3, SentCount: 3, ArticleURLResult: wechat.ArticleURLResult{Count: 1,
+				ResultList: []wechat.ArticleURL{{ArticleIdx: 1, ArticleURL: "https://mp.weixin.qq.com/s/shared"}}}}
+		if r := ta.callback(ev, ta.now, nil); r.status != http.StatusOK {
+			t.Fatalf("callback: %d", r.status)
+		}
+		paths, sends = append(paths, path), append(sends, s)
+	}
+
+	confirm := ta.get(paths[0] + "/delete").doc(t)
+	shared := confirm.Find(`[data-testid=delete-shared-send]`)
+	if id, _ := shared.Attr("data-send-id"); shared.Length() != 1 || id != fmt.Sprint(sends[1].ID) {
+		t.Fatalf("confirmation names %d sends (%q), want send %d", shared.Length(), id, sends[1].ID)
+	}
+	if second := ta.get(paths[1] + "/delete").doc(t); second.Find(`[data-testid=delete-shared-send]`).Length() != 1 {
+		t.Fatal("the second send's confirmation does not name the first")
+	}
+	tok, _ := confirm.Find(`input[name=csrf_token]`).Attr("value")
+	if r := ta.post(paths[0]+"/delete", url.Values{"csrf_token": {tok}}); r.status != http.StatusSeeOther {
+		t.Fatalf("delete: %d", r.status)
+	}
+
+	other := ta.get(paths[1]).doc(t)
+	if other.Find(`[data-testid=article-removed]`).Length() != 1 {
+		t.Fatal("the other send's page does not say its article was removed")
+	}
+	if other.Find(`[data-testid=article-urls] a`).Length() != 0 || other.Find(`[data-testid=article-url-removed]`).Length() != 1 {
+		t.Error("the other send's page still links to the removed article")
+	}
+	if other.Find(`[data-testid=history-row][data-action="history.article_removed"]`).Length() != 1 {
+		t.Error("no history entry on the other send")
+	}
+	s, _ := ta.svc.Send(context.Background(), sends[1].ID)
+	if s.ArticleRemovedBy != sends[0].ID {
+		t.Errorf("ArticleRemovedBy = %d, want %d", s.ArticleRemovedBy, sends[0].ID)
+	}
+}
+
+// msgIDs lists the msg_id of every batch WeChat accepted.
+func msgIDs(s models.Send) []int64 {
+	var ids []int64
+	for _, b := range s.Batches {
+		if b.MsgID != 0 {
+			ids = append(ids, b.MsgID)
+		}
+	}
+	return ids
 }

@@ -20,7 +20,7 @@ func TestSendPageShowsArticleURLsAndCopyright(t *testing.T) {
 		t.Fatal("article links shown before the callback")
 	}
 	ev := wechat.Event{ToUserName: "gh_0123456789ab", FromUserName: "oFromUser0001", CreateTime: ta.now.Unix(),
-		MsgType: "event", Event: "MASSSENDJOBFINISH", MsgID: s.MsgIDs()[0], Status: "send success",
+		MsgType: "event", Event: "MASSSENDJOBFINISH", MsgID: msgIDs(s)[0], Status: "send success",
 		TotalCount: 3, FilterCount: 3, SentCount: 3,
 		CopyrightCheckResult: wechat.CopyrightCheckResult{CheckState: 2},
 		ArticleURLResult: wechat.ArticleURLResult{Count: 2, ResultList: []wechat.ArticleURL{

@@ -33,6 +33,8 @@ func sendView(s models.Send, lang string) views.SendView {
 		// The last call got no answer: WeChat may have sent it.
 		OutcomeUnknown: strings.HasPrefix(s.Errmsg, models.OutcomeUnknown),
 		Awaiting:       s.AwaitingWeChat(),
+		// Another send's delete removed the article: the page says so (send_delete.go).
+		ArticleRemovedBy: s.ArticleRemovedBy,
 	}
 	if s.Status != "" {
 		v.StatusReason = statusReason(s.Status, lang)

@@ -88,13 +88,13 @@ type sendRow struct {
 	IdemKey       string `gorm:"column:idem_key"`
 	DraftID       uint
 	Title         string
-	Target        string
+	Target        TargetKind
 	GroupID       int64
 	GroupName     string
 	Recipients    int
 	ArticlesJSON  string `gorm:"column:articles_json"` // snapshot of the draft at StartSend
 	MediaID       string `gorm:"column:media_id"`
-	State         string
+	State         SendState
 	Errcode       int
 	Errmsg        string
 	OperatorID    uint
@@ -112,6 +112,8 @@ type sendRow struct {
 	// The API profile the send was planned under (migration 5).
 	Audience   string // AudienceGroups | AudienceTags
 	UploadPath string // UploadNews | UploadDraft
+	// ArticleRemovedBy is the send whose delete removed this send's article page (migration 7).
+	ArticleRemovedBy uint `gorm:"column:article_removed_by"`
 }
 
 func (sendRow) TableName() string { return "sends" }
@@ -123,7 +125,7 @@ type batchRow struct {
 	ClientMsgID string `gorm:"column:client_msg_id"`
 	OpenIDs     string `gorm:"column:open_ids"` // newline separated; empty for all/group
 	OpenIDCount int    `gorm:"column:open_id_count"`
-	State       string
+	State       SendState
 	MsgID       int64 `gorm:"column:msg_id"`
 	MsgDataID   int64 `gorm:"column:msg_data_id"`
 	Errcode     int

@@ -50,27 +50,20 @@ type Plan struct {
 // maxOpenIDsPerCall is WeChat's touser limit for message/mass/send.
 const maxOpenIDsPerCall = 10000
 
-// snapArticle is a draft article frozen at StartSend, so later edits cannot change a queued send.
-type snapArticle struct {
-	Title, Author, Digest, Content, SourceURL string
-	ShowCoverPic                              bool
-	ThumbID                                   uint
-}
-
 // planned is a Plan plus what StartSend needs to create the send.
 type planned struct {
 	Plan
-	profile   Settings // the API profile the send is planned under
-	draft     Draft
-	target    TargetKind
-	openIDs   []string
-	recipient int
+	profile Settings // the API profile the send is planned under
+	draft   Draft
+	target  TargetKind
+	openIDs []string
 }
 
 // PlanSend checks the target and computes the calls a send needs. It returns *ValidationError when the
 // target is invalid (with the plan's OpenIDProblems filled in), and ErrQuotaExceeded — with the plan —
 // when the calls needed exceed today's quota left.
-func (s *Service) PlanSend(ctx context.Context, in SendInput) (Plan, error) {
+func (s *Service) PlanSend(ctx context.Context, in SendInput) (_ Plan, err error) {
+	defer wrap(&err, "plan send of draft %d", in.DraftID)
 	p, err := s.plan(ctx, in)
 	return p.Plan, err
 }
@@ -135,31 +128,20 @@ func (s *Service) plan(ctx context.Context, in SendInput) (planned, error) {
 	if err := s.monthlyUse(ctx, &p, in.GroupID); err != nil {
 		return p, err
 	}
-	needs, err := s.uploadsNeeded(ctx, snapshot(d), p.profile.UploadPath)
+	src := s.sourceFor(p.profile.UploadPath)
+	needs, err := s.uploadsNeeded(ctx, src, snapshot(d))
 	if err != nil {
 		return p, err
 	}
-	path := p.profile.UploadPath
 	if needs.thumbs > 0 {
-		p.Calls = append(p.Calls, PlannedCall{Endpoint: thumbEndpoint(path), Count: needs.thumbs, Uncounted: path == UploadDraft})
+		p.Calls = append(p.Calls, PlannedCall{Endpoint: src.coverEndpoint(), Count: needs.thumbs, Uncounted: !src.coverCounted()})
 	}
-	// On the draft path a mass send takes its draft out of the draft box, so every batch needs a
-	// draft of its own; one made before (by a preview, say) and not yet sent serves the first.
-	news := 0
-	switch {
-	case path == UploadDraft:
-		news = p.Batches
-		if needs.fresh {
-			news--
-		}
-	case !needs.fresh:
-		news = 1
-	}
+	news := src.newsCalls(p.Batches, needs.fresh)
 	if news > 0 {
-		p.Calls = append(p.Calls, PlannedCall{Endpoint: newsEndpoint(path), Count: news})
+		p.Calls = append(p.Calls, PlannedCall{Endpoint: src.newsEndpoint(), Count: news})
 	}
 	p.Calls = append(p.Calls, PlannedCall{Endpoint: sendEndpoint(in.Target), Count: p.Batches})
-	p.CallsNeeded = needs.counted(path) + news + p.Batches
+	p.CallsNeeded = needs.counted(src) + news + p.Batches
 	if p.QuotaLeft, err = s.QuotaLeft(ctx); err != nil {
 		return p, err
 	}
@@ -169,23 +151,6 @@ func (s *Service) plan(ctx context.Context, in SendInput) (planned, error) {
 	return p, nil
 }
 
-// thumbEndpoint is the upload of a cover: a temporary media on the seed's path, a permanent
-// material (not counted) on the draft path.
-func thumbEndpoint(uploadPath string) string {
-	if uploadPath == UploadDraft {
-		return EndpointAddMaterial
-	}
-	return EndpointUploadThumb
-}
-
-// newsEndpoint is the call that turns a draft into an mpnews media_id.
-func newsEndpoint(uploadPath string) string {
-	if uploadPath == UploadDraft {
-		return EndpointAddDraft
-	}
-	return EndpointUploadNews
-}
-
 func sendEndpoint(t TargetKind) string {
 	if t == TargetOpenIDs {
 		return EndpointSend
@@ -193,21 +158,25 @@ func sendEndpoint(t TargetKind) string {
 	return EndpointSendAll
 }
 
-func snapshot(d Draft) []snapArticle {
-	out := make([]snapArticle, 0, len(d.Articles))
+// snapshot freezes a draft's articles at StartSend, so later edits cannot change a queued send.
+// It is stored as JSON in sends.articles_json: an ArticleInput's field names are that format
+// (Title, Author, Digest, Content, SourceURL, ShowCoverPic, ThumbID — the thumb by id, 0: none),
+// so rows written before it took this type load unchanged (TestSnapshotFormatIsStable).
+func snapshot(d Draft) []ArticleInput {
+	out := make([]ArticleInput, 0, len(d.Articles))
 	for _, a := range d.Articles {
-		sa := snapArticle{Title: a.Title, Author: a.Author, Digest: a.Digest, Content: a.Content,
+		in := ArticleInput{Title: a.Title, Author: a.Author, Digest: a.Digest, Content: a.Content,
 			SourceURL: a.SourceURL, ShowCoverPic: a.ShowCoverPic}
 		if a.ThumbID != nil {
-			sa.ThumbID = *a.ThumbID
+			in.ThumbID = *a.ThumbID
 		}
-		out = append(out, sa)
+		out = append(out, in)
 	}
 	return out
 }
 
 // distinctThumbs lists the thumb ids of the articles, first use first.
-func distinctThumbs(arts []snapArticle) []uint {
+func distinctThumbs(arts []ArticleInput) []uint {
 	seen := map[uint]bool{}
 	var ids []uint
 	for _, a := range arts {
@@ -227,43 +196,39 @@ type uploadNeeds struct {
 
 // counted is how many of the uploads use the daily quota (the news call aside): a permanent
 // material is not a mass-send call.
-func (n uploadNeeds) counted(uploadPath string) int {
-	if uploadPath == UploadDraft {
+func (n uploadNeeds) counted(src newsSource) int {
+	if !src.coverCounted() {
 		return 0
 	}
 	return n.thumbs
 }
 
-// uploadsNeeded counts cover uploads (thumbs without a fresh media id, or on the draft path
-// without a material) and whether a usable news media id exists for exactly this content with
-// these cover ids.
-func (s *Service) uploadsNeeded(ctx context.Context, arts []snapArticle, uploadPath string) (uploadNeeds, error) {
+// uploadsNeeded counts cover uploads (covers without a usable media id from src) and whether a
+// usable news media id exists for exactly this content with these cover ids.
+func (s *Service) uploadsNeeded(ctx context.Context, src newsSource, arts []ArticleInput) (uploadNeeds, error) {
 	var needs uploadNeeds
 	now := s.now()
 	mediaIDs := map[uint]string{}
 	for _, id := range distinctThumbs(arts) {
-		var t thumbRow
-		if err := s.store.db(ctx).Select("id", "media_id", "media_uploaded_at", "material_id").Take(&t, id).Error; err != nil {
-			return needs, fmt.Errorf("models: thumb %d: %w", id, notFound(err))
+		t, err := s.pipe.Thumb(ctx, id, false)
+		if err != nil {
+			return needs, fmt.Errorf("models: thumb %d: %w", id, err)
 		}
-		switch {
-		case uploadPath == UploadDraft && t.MaterialID != "":
-			mediaIDs[id] = t.MaterialID
-		case uploadPath != UploadDraft && t.MediaID != "" && mediaFresh(t.MediaUploadedAt, now):
-			mediaIDs[id] = t.MediaID
-		default:
+		if mid, ok := src.cover(t, now); ok {
+			mediaIDs[id] = mid
+		} else {
 			needs.thumbs++
 		}
 	}
 	if needs.thumbs > 0 {
 		return needs, nil // new cover media ids make new news content
 	}
-	_, ok, err := s.freshNewsUpload(ctx, newsHash(newsArticles(arts, mediaIDs)), uploadPath)
+	_, ok, err := src.freshNews(ctx, newsHash(newsArticles(arts, mediaIDs)))
 	needs.fresh = ok
 	return needs, err
 }
 
-func newsArticles(arts []snapArticle, thumbMedia map[uint]string) []NewsArticle {
+func newsArticles(arts []ArticleInput, thumbMedia map[uint]string) []NewsArticle {
 	out := make([]NewsArticle, 0, len(arts))
 	for _, a := range arts {
 		out = append(out, NewsArticle{ThumbMediaID: thumbMedia[a.ThumbID], Author: a.Author, Title: a.Title,
@@ -277,27 +242,6 @@ func newsHash(arts []NewsArticle) string {
 	b, _ := json.Marshal(arts) // plain strings and bools: cannot fail
 	sum := sha256.Sum256(b)
 	return hex.EncodeToString(sum[:])
-}
-
-// freshNewsUpload returns a still-valid media id uploaded for this content hash.
-// An uploadnews media_id lives 3 days. A draft-box item (draft/add) does not expire, but a mass
-// send takes it (its row is deleted when the batch's msg_id is committed), and one a batch is
-// being called with (state "submitting") is that batch's alone.
-func (s *Service) freshNewsUpload(ctx context.Context, hash, uploadPath string) (string, bool, error) {
-	var rows []newsUploadRow
-	q := s.store.db(ctx).Where("content_hash = ? AND path = ?", hash, uploadPath)
-	if uploadPath == UploadDraft {
-		q = q.Where("media_id NOT IN (SELECT media_id FROM send_batches WHERE state = ? AND media_id <> '')", string(StateSubmitting))
-	} else {
-		q = q.Where("uploaded_at > ?", s.now().Add(-mediaLifetime))
-	}
-	if err := q.Order("uploaded_at DESC").Limit(1).Find(&rows).Error; err != nil {
-		return "", false, err
-	}
-	if len(rows) == 0 {
-		return "", false, nil
-	}
-	return rows[0].MediaID, true, nil
 }
 
 // redact removes access tokens from text that may end up in logs or the database.

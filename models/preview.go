@@ -3,6 +3,7 @@ package models
 import (
 	"context"
 	"errors"
+	"fmt"
 	"regexp"
 	"strings"
 	"time"
@@ -110,7 +111,8 @@ func previewRecipient(in PreviewInput) (wxName, openID string, err error) {
 //
 // Every preview that reached WeChat is recorded. When an upload or the preview fails, the
 // recorded preview (its Errcode, if WeChat refused) is returned together with the error.
-func (s *Service) Preview(ctx context.Context, in PreviewInput, operatorID uint) (Preview, error) {
+func (s *Service) Preview(ctx context.Context, in PreviewInput, operatorID uint) (_ Preview, err error) {
+	defer wrap(&err, "preview of draft %d", in.DraftID)
 	wxName, openID, err := previewRecipient(in)
 	if err != nil {
 		return Preview{}, err
@@ -127,11 +129,8 @@ func (s *Service) Preview(ctx context.Context, in PreviewInput, operatorID uint)
 		return Preview{}, fieldError("draft", "err.too_many_articles_to_send")
 	}
 
-	// Uploads are the worker's too: one at a time, so a preview and a send never upload the same
-	// thumb twice (and spend the quota twice).
-	s.runMu.Lock()
-	defer s.runMu.Unlock()
-
+	// No worker lock here: a preview never waits for a worker pass. Uploads are serialised by
+	// uploadContent itself (uploadMu), so a preview and a send never upload the same thumb twice.
 	if wxName != "" {
 		n, err := s.wxNamePreviewsToday(ctx)
 		if err != nil {
@@ -142,34 +141,32 @@ func (s *Service) Preview(ctx context.Context, in PreviewInput, operatorID uint)
 		}
 	}
 	arts := snapshot(d)
-	if err := s.previewQuota(ctx, arts, profile.UploadPath); err != nil {
+	src := s.sourceFor(profile.UploadPath)
+	if err := s.previewQuota(ctx, src, arts); err != nil {
 		return Preview{}, err
 	}
 
-	u := uploadFor{draftID: d.ID, path: profile.UploadPath}
 	var msgID int64
+	var mediaID string
 	// As the worker does, one recovery from 40007: WeChat forgot a media id (a restarted
 	// sandbox, an early expiry); forget it too and upload again, if the quota allows.
-	for recovered := false; ; recovered = true {
-		var mediaID string
-		mediaID, err = s.uploadContent(ctx, u, arts)
-		upload := err != nil // a 40007 then answered the uploads, not the preview
-		if err == nil {
-			// A preview does not take a draft out of the draft box: the next send's first batch
-			// uses the same one.
-			msgID, err = s.wx.Preview(ctx, wxName, openID, mediaID)
+	err = s.recover40007(ctx, fmt.Sprintf("preview of draft %d", d.ID), func() error {
+		var err error
+		if mediaID, err = s.uploadContent(ctx, src, uploadFor{draftID: d.ID}, arts); err != nil {
+			mediaID = ""
+			return asStale(err, true)
 		}
-		if recovered || !isStaleMedia(err) {
-			break
+		// A preview does not take a draft out of the draft box: the next send's first batch
+		// uses the same one.
+		msgID, err = s.wx.Preview(ctx, wxName, openID, mediaID)
+		return asStale(err, false)
+	}, func(stale staleMediaError) (bool, error) {
+		if err := src.forget(ctx, []string{mediaID}, distinctThumbs(arts), stale.upload); err != nil {
+			return false, err
 		}
-		if ferr := s.forgetUploads(ctx, mediaID, arts, profile.UploadPath, upload); ferr != nil {
-			return Preview{}, ferr
-		}
-		if s.previewQuota(ctx, arts, profile.UploadPath) != nil {
-			break // report the 40007: the next preview's plan shows the uploads it needs
-		}
-		s.log.Warn("WeChat no longer knows a media id; uploading again for the preview", "draft_id", d.ID, "err", redact(err.Error()))
-	}
+		// Without the quota for the uploads, report the 40007: the next preview's plan shows them.
+		return s.previewQuota(ctx, src, arts) == nil, nil
+	})
 
 	row := previewRow{DraftID: d.ID, ToWXName: wxName, ToOpenID: openID, MsgID: msgID, OperatorID: operatorID, At: s.now()}
 	if err != nil {
@@ -191,12 +188,12 @@ func (s *Service) Preview(ctx context.Context, in PreviewInput, operatorID uint)
 }
 
 // previewQuota refuses a preview whose uploads exceed today's quota left (ErrQuotaExceeded).
-func (s *Service) previewQuota(ctx context.Context, arts []snapArticle, uploadPath string) error {
-	needs, err := s.uploadsNeeded(ctx, arts, uploadPath)
+func (s *Service) previewQuota(ctx context.Context, src newsSource, arts []ArticleInput) error {
+	needs, err := s.uploadsNeeded(ctx, src, arts)
 	if err != nil {
 		return err
 	}
-	calls := needs.counted(uploadPath)
+	calls := needs.counted(src)
 	if !needs.fresh {
 		calls++
 	}
@@ -221,7 +218,8 @@ func (s *Service) wxNamePreviewsToday(ctx context.Context) (int, error) {
 }
 
 // Previews lists a draft's recent previews, newest first.
-func (s *Service) Previews(ctx context.Context, draftID uint) ([]Preview, error) {
+func (s *Service) Previews(ctx context.Context, draftID uint) (_ []Preview, err error) {
+	defer wrap(&err, "previews of draft %d", draftID)
 	var rows []previewRow
 	if err := s.store.db(ctx).Where("draft_id = ?", draftID).Order("at DESC, id DESC").
 		Limit(recentPreviews).Find(&rows).Error; err != nil {

@@ -313,3 +313,61 @@ func TestPreviewWXNameDailyLimit(t *testing.T) {
 		t.Fatalf("the next Beijing day: %v", err)
 	}
 }
+
+// blockingSend is the fake WeChat with a sendall that waits until released, outside the fake's
+// lock: a worker pass stuck in a slow WeChat call.
+type blockingSend struct {
+	*fakeWeChat
+	entered, release chan struct{}
+}
+
+func (b blockingSend) SendAll(ctx context.Context, filter MassFilter, mediaID, clientMsgID string) (MassResult, error) {
+	close(b.entered)
+	<-b.release
+	return b.fakeWeChat.SendAll(ctx, filter, mediaID, clientMsgID)
+}
+
+// A preview does not wait for a worker pass: while the worker is blocked in a mass call, a
+// preview of the same draft goes out (and uses the uploads the send made).
+func TestPreviewFinishesWhileTheWorkerIsInAWeChatCall(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	wx := blockingSend{fakeWeChat: f.wx, entered: make(chan struct{}), release: make(chan struct{})}
+	svc := NewService(f.store, wx, Rules{DailyQuota: 10, Now: f.clock.Now}, nil)
+	d := f.draft(t, 1)
+	if _, err := svc.StartSend(ctx, SendInput{DraftID: d.ID, Target: TargetGroup, GroupID: 100, Key: "slow"}, 1); err != nil {
+		t.Fatal(err)
+	}
+	pass := make(chan error, 1)
+	go func() { pass <- svc.RunOnce(ctx) }()
+	<-wx.entered
+
+	previewed := make(chan error, 1)
+	go func() {
+		p, err := svc.Preview(ctx, PreviewInput{DraftID: d.ID, ToWXName: "qunfa_demo"}, 1)
+		if err == nil && !p.OK() {
+			err = errors.New("preview not OK")
+		}
+		previewed <- err
+	}()
+	waited := false
+	select {
+	case err := <-previewed:
+		if err != nil {
+			t.Errorf("preview during a worker pass: %v", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Error("the preview waited for the worker pass")
+		waited = true
+	}
+	close(wx.release)
+	if err := <-pass; err != nil {
+		t.Fatal(err)
+	}
+	if waited {
+		<-previewed
+	}
+	if f.wx.count(EndpointUploadThumb) != 1 || f.wx.count(EndpointUploadNews) != 1 || f.wx.count(endpointPreview) != 1 {
+		t.Fatalf("calls = %v; want the preview to use the send's uploads", f.wx.calls)
+	}
+}

@@ -2,7 +2,9 @@ package models
 
 import (
 	"context"
+	"errors"
 	"qunfa/wechat/protocol"
+	"sync"
 	"time"
 )
 
@@ -25,7 +27,8 @@ func beijingDay(t time.Time) string { return protocol.BeijingDay(t) }
 
 // QuotaLeft is today's (Beijing) advanced calls left: the daily quota minus calls made and calls
 // reserved by queued sends.
-func (s *Service) QuotaLeft(ctx context.Context) (int, error) {
+func (s *Service) QuotaLeft(ctx context.Context) (_ int, err error) {
+	defer wrap(&err, "quota left")
 	var n int64
 	if err := s.store.db(ctx).Model(&quotaCallRow{}).Where("day = ?", beijingDay(s.now())).Count(&n).Error; err != nil {
 		return 0, err
@@ -37,44 +40,51 @@ func (s *Service) QuotaLeft(ctx context.Context) (int, error) {
 	return left, nil
 }
 
-// reserveQuota records count planned calls of a send (inside StartSend's transaction).
-func (s *Service) reserveQuota(ctx context.Context, sendID uint, endpoint string, count int) error {
-	now := s.now()
-	for i := 0; i < count; i++ {
-		id := sendID
-		row := quotaCallRow{Day: beijingDay(now), Endpoint: endpoint, SendID: &id, Reserved: true, At: now}
-		if err := s.store.db(ctx).Create(&row).Error; err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// useQuota records that a call is being made now: it turns one of the send's reservations for that
-// endpoint into a call (moved to today, should the send run on a later day), or adds a call row when
-// none is left (a retry, a re-upload). sendID 0 means a call outside a send.
+// useQuota records that a call is being made now (see pipelineStore.UseQuota).
 func (s *Service) useQuota(ctx context.Context, sendID uint, endpoint string) error {
-	now := s.now()
-	db := s.store.db(ctx)
-	if sendID != 0 {
-		var r []quotaCallRow
-		if err := db.Where("send_id = ? AND endpoint = ? AND reserved = ?", sendID, endpoint, true).
-			Order("id").Limit(1).Find(&r).Error; err != nil {
-			return err
-		}
-		if len(r) == 1 {
-			return db.Model(&r[0]).Updates(map[string]any{"reserved": false, "day": beijingDay(now), "at": now}).Error
-		}
-	}
-	row := quotaCallRow{Day: beijingDay(now), Endpoint: endpoint, Reserved: false, At: now}
-	if sendID != 0 {
-		id := sendID
-		row.SendID = &id
-	}
-	return db.Create(&row).Error
+	return s.pipe.UseQuota(ctx, sendID, endpoint)
 }
 
-// releaseQuota drops the reservations of calls a send will never make.
-func (s *Service) releaseQuota(ctx context.Context, sendID uint) error {
-	return s.store.db(ctx).Where("send_id = ? AND reserved = ?", sendID, true).Delete(&quotaCallRow{}).Error
+// attemptKey carries the hook that counts the requests one call sends to WeChat.
+type attemptKey struct{}
+
+// AttemptHook is what the adapter of WeChat (gateway in package main) calls once per request it
+// sends to WeChat for the call made with ctx, retries included; nil when nobody counts. The
+// client retries a call after a lost answer on its own, and each of those attempts may have
+// reached WeChat and used its quota.
+func AttemptHook(ctx context.Context) func() {
+	f, _ := ctx.Value(attemptKey{}).(func())
+	return f
+}
+
+// call makes one WeChat call that uses the daily quota at endpoint ("": a call that uses none, made
+// as is). The intent (a quota row) is committed before the call, unless the caller committed it
+// already (committed: with the batch's state); after it, one more row for each further attempt
+// the client made (a call retried after a lost answer reached WeChat twice, and WeChat counted
+// both). Counting is conservative: every attempt sent counts, whatever WeChat answered.
+func (s *Service) call(ctx context.Context, sendID uint, endpoint string, committed bool, fn func(ctx context.Context) error) error {
+	if endpoint == "" {
+		return fn(ctx)
+	}
+	if !committed {
+		if err := s.useQuota(ctx, sendID, endpoint); err != nil {
+			return err
+		}
+	}
+	var mu sync.Mutex
+	n := 0
+	err := fn(context.WithValue(ctx, attemptKey{}, func() { mu.Lock(); n++; mu.Unlock() }))
+	mu.Lock()
+	extra := n - 1
+	mu.Unlock()
+	for range max(extra, 0) {
+		// The attempts were made, answered or not: recorded even during shutdown.
+		if qerr := s.useQuota(context.WithoutCancel(ctx), sendID, endpoint); qerr != nil {
+			return errors.Join(err, qerr)
+		}
+	}
+	if extra > 0 {
+		s.log.Warn("WeChat call retried by the client; each attempt counted", "send_id", sendID, "endpoint", endpoint, "attempts", n)
+	}
+	return err
 }

@@ -16,9 +16,10 @@ import (
 // returns the send already made for it, whatever else the input says: a double click, a reload or a
 // retried POST never sends twice. The key is bound to what is sent: the same form key with another
 // draft or audience (an operator who went back and chose another group) is a new send, not the old one.
-func (s *Service) StartSend(ctx context.Context, in SendInput, operatorID uint) (Send, error) {
+func (s *Service) StartSend(ctx context.Context, in SendInput, operatorID uint) (_ Send, err error) {
+	defer wrap(&err, "start send of draft %d", in.DraftID)
 	key := normaliseKey(idempotencyKey(in))
-	if id, ok, err := s.sendIDByKey(ctx, key); err != nil {
+	if id, ok, err := s.pipe.SendIDByKey(ctx, key); err != nil {
 		return Send{}, err
 	} else if ok {
 		return s.Send(ctx, id)
@@ -40,10 +41,10 @@ func (s *Service) StartSend(ctx context.Context, in SendInput, operatorID uint) 
 
 	var sendID uint
 	existing := false
-	err = s.store.inTx(ctx, func(ctx context.Context) error {
+	err = s.pipe.Tx(ctx, func(ctx context.Context) error {
 		// Checked again inside the (immediate, so exclusive) transaction: two concurrent submits
 		// with one key serialise here and the second finds the first.
-		id, ok, err := s.sendIDByKey(ctx, key)
+		id, ok, err := s.pipe.SendIDByKey(ctx, key)
 		if err != nil {
 			return err
 		}
@@ -63,39 +64,22 @@ func (s *Service) StartSend(ctx context.Context, in SendInput, operatorID uint) 
 			title = p.draft.Articles[0].Title
 		}
 		row := sendRow{
-			IdemKey: key, DraftID: p.draft.ID, Title: title, Target: string(p.target), GroupID: in.GroupID,
+			IdemKey: key, DraftID: p.draft.ID, Title: title, Target: p.target, GroupID: in.GroupID,
 			GroupName: p.GroupName, Recipients: p.Recipients, ArticlesJSON: string(arts),
-			State: string(StateQueued), OperatorID: operatorID, CreatedAt: s.now(),
+			State: StateQueued, OperatorID: operatorID, CreatedAt: s.now(),
 			Audience: p.profile.Audience, UploadPath: p.profile.UploadPath,
 		}
 		if p.target != TargetGroup {
 			row.GroupID = 0
 		}
-		db := s.store.db(ctx)
-		if err := db.Create(&row).Error; err != nil {
-			return err
-		}
-		sendID = row.ID
-		for i, chunk := range batchesOf(p.target, p.openIDs) {
-			cmid, err := clientMsgID(row.ID, i)
-			if err != nil {
-				return err
-			}
-			b := batchRow{SendID: row.ID, BatchIndex: i, ClientMsgID: cmid, OpenIDs: strings.Join(chunk, "\n"),
-				OpenIDCount: len(chunk), State: string(StateQueued)}
-			if err := db.Create(&b).Error; err != nil {
-				return err
-			}
-		}
+		var reserve []PlannedCall
 		for _, c := range p.Calls {
-			if c.Uncounted {
-				continue // a permanent material: no quota to reserve
-			}
-			if err := s.reserveQuota(ctx, row.ID, c.Endpoint, c.Count); err != nil {
-				return err
+			if !c.Uncounted { // a permanent material: no quota to reserve
+				reserve = append(reserve, c)
 			}
 		}
-		return s.addHistory(ctx, row.ID, operatorID, HistoryCreated, describeTarget(p))
+		sendID, err = s.pipe.EnqueueSend(ctx, row, batchesOf(p.target, p.openIDs), reserve, describeTarget(p))
+		return err
 	})
 	if err != nil {
 		return Send{}, err
@@ -105,17 +89,6 @@ func (s *Service) StartSend(ctx context.Context, in SendInput, operatorID uint) 
 		s.notify()
 	}
 	return s.Send(ctx, sendID)
-}
-
-func (s *Service) sendIDByKey(ctx context.Context, key string) (uint, bool, error) {
-	var rows []sendRow
-	if err := s.store.db(ctx).Select("id").Where("idem_key = ?", key).Limit(1).Find(&rows).Error; err != nil {
-		return 0, false, err
-	}
-	if len(rows) == 0 {
-		return 0, false, nil
-	}
-	return rows[0].ID, true, nil
 }
 
 // idempotencyKey joins the form's key with a digest of the draft and audience.

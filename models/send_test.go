@@ -2,7 +2,9 @@ package models
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -757,5 +759,116 @@ func TestIsTransient(t *testing.T) {
 	}
 	if !isTransient(errors.New("dial tcp: i/o timeout")) {
 		t.Error("a network error must be transient (the batch keeps its clientmsgid)")
+	}
+}
+
+// twiceSent is the fake WeChat behind a client that sent sendall twice (the first answer lost):
+// it reports two attempts to the hook models put on the ctx.
+type twiceSent struct{ *fakeWeChat }
+
+func (w twiceSent) SendAll(ctx context.Context, filter MassFilter, mediaID, clientMsgID string) (MassResult, error) {
+	if hook := AttemptHook(ctx); hook != nil {
+		hook()
+		hook()
+	}
+	return w.fakeWeChat.SendAll(ctx, filter, mediaID, clientMsgID)
+}
+
+// Each attempt the client reports is one more call of the daily budget: a send whose sendall
+// was retried once uses 2 for it.
+func TestEveryAttemptIsCounted(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	svc := NewService(f.store, twiceSent{f.wx}, Rules{DailyQuota: 10, Now: f.clock.Now}, nil)
+	d := f.draft(t, 1)
+	if _, err := svc.StartSend(ctx, SendInput{DraftID: d.ID, Target: TargetAll, Key: "twice"}, 1); err != nil {
+		t.Fatal(err)
+	}
+	runOnce(t, svc)
+	if left, _ := svc.QuotaLeft(ctx); left != 10-4 { // thumb, news, sendall twice
+		t.Fatalf("quota left = %d, want 6", left)
+	}
+	var rows []quotaCallRow
+	if err := f.store.db(ctx).Where("endpoint = ?", EndpointSendAll).Find(&rows).Error; err != nil || len(rows) != 2 || rows[1].Reserved {
+		t.Fatalf("sendall quota rows = %+v, %v", rows, err)
+	}
+}
+
+// Two sends of the same unchanged draft within 3 days share one uploadnews media id (one quota
+// call, not two), and so one article page: deleting one says which other send shares it, and
+// marks that send afterwards — its article is gone too.
+func TestDeleteMarksSendsSharingTheArticle(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	d := f.draft(t, 1)
+	var sends []Send
+	for _, key := range []string{"first", "second"} {
+		s, err := f.svc.StartSend(ctx, SendInput{DraftID: d.ID, Target: TargetGroup, GroupID: 100, Key: key}, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		runOnce(t, f.svc)
+		s = mustSend(t, f.svc, s.ID)
+		if _, err := f.svc.RecordJobFinished(ctx, JobFinished{MsgID: s.Batches[0].MsgID, Status: "send success"}); err != nil {
+			t.Fatal(err)
+		}
+		sends = append(sends, mustSend(t, f.svc, s.ID))
+	}
+	if f.wx.count(EndpointUploadNews) != 1 {
+		t.Fatalf("uploadnews calls = %d, want 1 (the second send reuses the media id)", f.wx.count(EndpointUploadNews))
+	}
+	first, second := sends[0], sends[1]
+	shared, err := f.svc.SendsSharingArticle(ctx, first.ID)
+	if err != nil || len(shared) != 1 || shared[0].ID != second.ID {
+		t.Fatalf("sharing = %+v, %v; want send %d", shared, err, second.ID)
+	}
+	if err := f.svc.DeleteSend(ctx, first.ID, 1); err != nil {
+		t.Fatal(err)
+	}
+	after := mustSend(t, f.svc, second.ID)
+	if after.ArticleRemovedBy != first.ID || after.State != StateFinished {
+		t.Fatalf("second send after the delete = %+v; want its article marked removed by %d", after, first.ID)
+	}
+	if h := after.History[len(after.History)-1]; h.Action != HistoryArticleRemoved || h.Detail != fmt.Sprintf("#%d", first.ID) {
+		t.Fatalf("last history = %+v", h)
+	}
+	// Marked once: the second send's own delete names nobody (the first is deleted).
+	if shared, _ := f.svc.SendsSharingArticle(ctx, second.ID); len(shared) != 0 {
+		t.Fatalf("sharing after the delete = %+v", shared)
+	}
+}
+
+// legacySnapshot is sends.articles_json as written before the snapshot became []ArticleInput.
+const legacySnapshot = `[{"Title":"旧标题","Author":"作者","Digest":"摘要","Content":"\u003cp\u003e旧正文\u003c/p\u003e","SourceURL":"https://example.com/a","ShowCoverPic":true,"ThumbID":%d}]`
+
+// The snapshot's JSON is the format of sends.articles_json: the same bytes as before, and old
+// rows load and send unchanged.
+func TestSnapshotFormatIsStable(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	d := f.draft(t, 1)
+	thumb := *d.Articles[0].ThumbID
+	d.Articles[0].Title, d.Articles[0].Author, d.Articles[0].Digest = "旧标题", "作者", "摘要"
+	d.Articles[0].Content, d.Articles[0].SourceURL, d.Articles[0].ShowCoverPic = "<p>旧正文</p>", "https://example.com/a", true
+	js, err := json.Marshal(snapshot(d))
+	if err != nil || string(js) != fmt.Sprintf(legacySnapshot, thumb) {
+		t.Fatalf("snapshot JSON = %s, %v\nwant %s", js, err, fmt.Sprintf(legacySnapshot, thumb))
+	}
+
+	s, err := f.svc.StartSend(ctx, SendInput{DraftID: d.ID, Target: TargetAll, Key: "old"}, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.store.db(ctx).Model(&sendRow{ID: s.ID}).Update("articles_json", fmt.Sprintf(legacySnapshot, thumb)).Error; err != nil {
+		t.Fatal(err)
+	}
+	runOnce(t, f.svc)
+	if got := mustSend(t, f.svc, s.ID); got.State != StateSubmitted {
+		t.Fatalf("send of an old row = %s (%s)", got.State, got.Errmsg)
+	}
+	news := f.wx.uploadedNews()
+	if len(news) != 1 || news[0].Title != "旧标题" || news[0].Author != "作者" || news[0].Digest != "摘要" ||
+		news[0].Content != "<p>旧正文</p>" || news[0].SourceURL != "https://example.com/a" || !news[0].ShowCoverPic || news[0].ThumbMediaID == "" {
+		t.Fatalf("news uploaded from the old row = %+v", news)
 	}
 }

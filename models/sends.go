@@ -14,7 +14,30 @@ const (
 	TargetOpenIDs TargetKind = "openids"
 )
 
-// SendState is where a send (or one of its batches) is in the pipeline.
+// SendState is where a send (or one of its batches) is in the pipeline. This table is the send's
+// state machine, the one place it is written down; every move is a named write of the pipeline's
+// store (pipeline_store.go) or of DeleteSend.
+//
+//	state       what it means                       moves out to, on what                               by
+//	queued      committed by StartSend (quota        uploading: the worker's first pass takes it          worker
+//	            reserved, batches with clientmsgids)
+//	uploading   covers and news being uploaded       submitting: the first batch's intent (MarkSubmitting) worker
+//	                                                 failed: a permanent error, or retries used up        worker
+//	submitting  batches being called, one by one     submitted: every batch has its msg_id               worker
+//	                                                 failed: as above; or a batch left unanswered past    worker
+//	                                                 the 24 h clientmsgid window ("outcome unknown")
+//	submitted   WeChat took every batch              finished: every batch reported (MASSSENDJOBFINISH   callback,
+//	                                                 push, or mass/get for a push that never came)        reconciliation
+//	finished    WeChat reported every batch          deleted: message/mass/delete of every batch          operator
+//	failed      will not be tried again              deleted: only its delivered batches are deleted      operator
+//	deleted     final
+//
+// A batch moves queued → submitting (MarkSubmitting, committed before the call) → submitted
+// (CommitMsgID) → finished (FinishBatch) → deleted (operator); submitting goes back to queued
+// after a 40007 (RequeueRefused: WeChat took nothing), and queued or submitting to failed
+// (FailSend). A retry (ScheduleRetry) keeps the state and sets the time of the next attempt.
+// A send whose article another send's delete removed keeps its state but carries
+// ArticleRemovedBy (see DeleteSend).
 type SendState string
 
 const (
@@ -36,6 +59,8 @@ const (
 	HistoryRetrying     = "history.retrying"
 	HistoryDeleted      = "history.deleted"
 	HistoryDeleteFailed = "history.delete_failed"
+	// HistoryArticleRemoved: another send's delete removed this send's article (detail "#N").
+	HistoryArticleRemoved = "history.article_removed"
 )
 
 // Send is one mass send as the operator sees it: one draft to one target, in one or more batches.
@@ -63,17 +88,9 @@ type Send struct {
 	Error       int
 	Batches     []Batch
 	History     []HistoryEntry
-}
-
-// MsgIDs lists the msg_id of every batch WeChat accepted.
-func (s Send) MsgIDs() []int64 {
-	var ids []int64
-	for _, b := range s.Batches {
-		if b.MsgID != 0 {
-			ids = append(ids, b.MsgID)
-		}
-	}
-	return ids
+	// ArticleRemovedBy is the send whose delete at WeChat removed this send's article page too
+	// (they shared one news media id); 0 when not. The page never shows such a send as live.
+	ArticleRemovedBy uint
 }
 
 // AwaitingWeChat reports whether some batch is still on its way or has not
@@ -181,7 +198,8 @@ func (s *Service) ListSends(ctx context.Context) ([]Send, error) {
 }
 
 // Send returns one send with its batches and history.
-func (s *Service) Send(ctx context.Context, id uint) (Send, error) {
+func (s *Service) Send(ctx context.Context, id uint) (_ Send, err error) {
+	defer wrap(&err, "send %d", id)
 	db := s.store.db(ctx)
 	var row sendRow
 	if err := db.Omit("articles_json").Take(&row, id).Error; err != nil {
@@ -212,6 +230,7 @@ func (r sendRow) send() Send {
 		Errmsg: r.Errmsg, OperatorID: r.OperatorID, CreatedAt: r.CreatedAt, SubmittedAt: r.SubmittedAt,
 		FinishedAt: r.FinishedAt, DeletedAt: r.DeletedAt, Status: r.Status, Total: r.TotalCount,
 		Filter: r.FilterCount, Sent: r.SentCount, Error: r.ErrorCount, ByTag: r.Audience == AudienceTags,
+		ArticleRemovedBy: r.ArticleRemovedBy,
 	}
 }
 
@@ -222,9 +241,4 @@ func (b batchRow) batch() Batch {
 		Status: b.Status, Total: b.TotalCount, Filter: b.FilterCount, Sent: b.SentCount, Error: b.ErrorCount,
 		ArticleURLs: splitURLs(b.ArticleURLs), CopyrightState: b.CopyrightState,
 	}
-}
-
-// addHistory records one history entry (inside the caller's transaction when ctx carries one).
-func (s *Service) addHistory(ctx context.Context, sendID, operatorID uint, action, detail string) error {
-	return s.store.db(ctx).Create(&historyRow{SendID: sendID, At: s.now(), OperatorID: operatorID, Action: action, Detail: detail}).Error
 }

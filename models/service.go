@@ -61,6 +61,9 @@ type Service struct {
 	// runMu makes worker passes exclusive, so RunOnce from a test and the background loop never
 	// process the same send at the same time.
 	runMu sync.Mutex
+	// uploadMu serialises uploads (worker and previews), so no thumb or news is uploaded twice.
+	uploadMu sync.Mutex
+	pipe     pipelineStore // the send pipeline's rows (pipeline_store.go)
 	// deleteMu serialises DeleteSend so two clicks never delete (and spend quota) twice.
 	deleteMu sync.Mutex
 
@@ -74,13 +77,15 @@ func NewService(store *Store, wx WeChat, rules Rules, log *slog.Logger) *Service
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Service{
+	s := &Service{
 		store: store,
 		wx:    wx,
 		rules: rules.withDefaults(),
 		log:   log,
 		wake:  make(chan struct{}, 1),
 	}
+	s.pipe = sqlPipeline{st: store, now: s.now}
+	return s
 }
 
 // Rules returns the effective rules (defaults filled in).

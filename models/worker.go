@@ -8,8 +8,6 @@ import (
 	"qunfa/wechat/protocol"
 	"strings"
 	"time"
-
-	"gorm.io/gorm"
 )
 
 // RunOnce makes one synchronous pass of the worker: every due send is carried as far as it can go,
@@ -17,13 +15,9 @@ import (
 func (s *Service) RunOnce(ctx context.Context) error {
 	s.runMu.Lock()
 	defer s.runMu.Unlock()
-	var ids []uint
-	err := s.store.db(ctx).Model(&sendRow{}).
-		Where("state IN ? AND (next_attempt_at IS NULL OR next_attempt_at <= ?)",
-			[]string{string(StateQueued), string(StateUploading), string(StateSubmitting)}, s.now()).
-		Order("id").Pluck("id", &ids).Error
+	ids, err := s.pipe.DueSends(ctx, s.now())
 	if err != nil {
-		return err
+		return fmt.Errorf("worker: due sends: %w", err)
 	}
 	for _, id := range ids {
 		if err := s.process(ctx, id); err != nil {
@@ -38,37 +32,54 @@ func (s *Service) RunOnce(ctx context.Context) error {
 
 // process carries one send through uploads and batch submission. Each step is committed before
 // the next remote call; a crash at any point resumes from the last commit.
-func (s *Service) process(ctx context.Context, id uint) error {
-	var send sendRow
-	if err := s.store.db(ctx).Take(&send, id).Error; err != nil {
-		return notFound(err)
+func (s *Service) process(ctx context.Context, id uint) (err error) {
+	defer wrap(&err, "send %d", id)
+	send, err := s.pipe.LoadSend(ctx, id)
+	if err != nil {
+		return err
 	}
-	var arts []snapArticle
-	if err := json.Unmarshal([]byte(send.ArticlesJSON), &arts); err != nil {
+	arts, err := decodeSnapshot(send.ArticlesJSON)
+	if err != nil {
 		return s.failSend(ctx, &send, nil, 0, "corrupt article snapshot: "+err.Error())
 	}
-
-	if send.State == string(StateQueued) {
+	if send.State == StateQueued {
 		if err := s.setSendState(ctx, &send, StateUploading); err != nil {
 			return err
 		}
 	}
-	// One recovery from 40007 per pass: forget the media ids WeChat no longer
-	// knows, upload again, and go on (a send is never failed for a stale id
-	// that a fresh upload would fix).
+	src := s.sourceFor(send.UploadPath)
+	err = s.recover40007(ctx, fmt.Sprintf("send %d", id), func() error { return s.uploadAndSubmit(ctx, src, &send, arts) },
+		func(stale staleMediaError) (bool, error) {
+			return true, s.forgetMedia(ctx, src, &send, arts, stale.upload)
+		})
+	var stale staleMediaError
+	if errors.As(err, &stale) {
+		// WeChat forgot the fresh upload too: not something a third try fixes.
+		return s.callFailed(ctx, &send, nil, stale.cause)
+	}
+	return err
+}
+
+// recover40007 is the one recovery from 40007 (WeChat no longer knows a media id: expired early,
+// or issued by a WeChat — or sandbox — that has since forgotten it), for the worker and previews
+// alike: try; on a 40007 forget what WeChat forgot, and try once more if forget allows. A send or
+// a preview is never failed for a stale id that a fresh upload would fix. The last 40007 is
+// returned as a staleMediaError.
+func (s *Service) recover40007(ctx context.Context, what string, try func() error, forget func(staleMediaError) (retry bool, err error)) error {
 	for recovered := false; ; recovered = true {
-		err := s.uploadAndSubmit(ctx, &send, arts)
+		err := try()
 		var stale staleMediaError
 		if !errors.As(err, &stale) {
 			return err
 		}
-		if ferr := s.forgetMedia(ctx, &send, arts, stale.upload); ferr != nil {
+		retry, ferr := forget(stale)
+		if ferr != nil {
 			return ferr
 		}
-		if recovered {
-			return s.callFailed(ctx, &send, nil, errors.Unwrap(err))
+		if recovered || !retry {
+			return err
 		}
-		s.log.Warn("WeChat no longer knows a media id; uploading again", "send_id", send.ID, "err", redact(err.Error()))
+		s.log.Warn("WeChat no longer knows a media id; uploading again", "for", what, "err", redact(err.Error()))
 	}
 }
 
@@ -81,32 +92,36 @@ const OutcomeUnknown = "outcome unknown"
 // same clientmsgid: WeChat de-duplicates for 24 h (protocol §3.1); an hour is kept in hand.
 const clientMsgIDSafeWindow = 23 * time.Hour
 
-// errStaleMedia wraps a 40007 answer so process can upload again once.
-var errStaleMedia = errors.New("stale media id")
-
 // staleMediaError is a 40007; upload is set when it answered the uploads (the news call, which
-// names the covers), not the mass send (which names the news media id).
+// names the covers), not the mass send or the preview (which name the news media id).
 type staleMediaError struct {
 	cause  error
 	upload bool
 }
 
-func (e staleMediaError) Error() string        { return "stale media id: " + e.cause.Error() }
-func (e staleMediaError) Unwrap() error        { return e.cause }
-func (e staleMediaError) Is(target error) bool { return target == errStaleMedia }
+func (e staleMediaError) Error() string { return e.cause.Error() }
+func (e staleMediaError) Unwrap() error { return e.cause }
+
+// asStale turns a 40007 into a staleMediaError and leaves any other error as it is.
+func asStale(err error, upload bool) error {
+	if isStaleMedia(err) {
+		return staleMediaError{cause: err, upload: upload}
+	}
+	return err
+}
 
 // uploadAndSubmit submits the batches still to go, uploading first what the next one needs. On
 // the seed's path every batch takes the send's one uploadnews media id. On the draft path a mass
 // send takes its draft out of the draft box, so each batch gets a draft of its own (the send's
 // media id is cleared when a batch's msg_id is committed, and the next batch makes a new one).
-func (s *Service) uploadAndSubmit(ctx context.Context, send *sendRow, arts []snapArticle) error {
-	var batches []batchRow
-	if err := s.store.db(ctx).Where("send_id = ?", send.ID).Order("batch_index").Find(&batches).Error; err != nil {
+func (s *Service) uploadAndSubmit(ctx context.Context, src newsSource, send *sendRow, arts []ArticleInput) error {
+	batches, err := s.pipe.Batches(ctx, send.ID)
+	if err != nil {
 		return err
 	}
 	for i := range batches {
 		b := &batches[i]
-		if b.State != string(StateQueued) && b.State != string(StateSubmitting) {
+		if b.State != StateQueued && b.State != StateSubmitting {
 			continue
 		}
 		// A batch left "submitting" (a crash, a timeout) is called again with the media id and
@@ -114,191 +129,125 @@ func (s *Service) uploadAndSubmit(ctx context.Context, send *sendRow, arts []sna
 		// 45065 with its msg_id — even though, on the draft path, that call took the draft.
 		// WeChat remembers a clientmsgid for 24 h only: past that a re-call could send twice,
 		// so the batch is left for the operator to check instead.
-		if b.State == string(StateSubmitting) && b.CalledAt != nil && s.now().Sub(*b.CalledAt) >= clientMsgIDSafeWindow {
+		if b.State == StateSubmitting && b.CalledAt != nil && s.now().Sub(*b.CalledAt) >= clientMsgIDSafeWindow {
 			return s.failSend(ctx, send, b, 0, OutcomeUnknown+": first called "+b.CalledAt.In(Beijing).Format("2006-01-02 15:04")+
 				", too long ago to call again safely")
 		}
 		mediaID := b.MediaID
-		if b.State != string(StateSubmitting) || mediaID == "" {
-			if send.MediaID == "" || !s.newsStillFresh(ctx, send.MediaID) {
-				id, err := s.uploadContent(ctx, uploadFor{sendID: send.ID, draftID: send.DraftID, path: send.UploadPath}, arts)
-				if err != nil {
-					if isStaleMedia(err) {
-						return staleMediaError{cause: err, upload: true}
-					}
-					return s.callFailed(ctx, send, nil, err)
-				}
-				send.MediaID = id
-				if err := s.store.db(ctx).Model(send).Update("media_id", id).Error; err != nil {
+		if b.State != StateSubmitting || mediaID == "" {
+			fresh := false
+			if send.MediaID != "" {
+				if fresh, err = src.stillFresh(ctx, send.MediaID); err != nil {
 					return err
 				}
 			}
+			if !fresh {
+				id, err := s.uploadContent(ctx, src, uploadFor{sendID: send.ID, draftID: send.DraftID}, arts)
+				if err != nil {
+					if isStaleMedia(err) {
+						return asStale(err, true)
+					}
+					return s.callFailed(ctx, send, nil, err)
+				}
+				if err := s.pipe.SetSendMedia(ctx, send.ID, id); err != nil {
+					return err
+				}
+				send.MediaID = id
+			}
 			mediaID = send.MediaID
 		}
-		if send.State != string(StateSubmitting) {
+		if send.State != StateSubmitting {
 			if err := s.setSendState(ctx, send, StateSubmitting); err != nil {
 				return err
 			}
 		}
-		if err := s.submitBatch(ctx, send, b, mediaID); err != nil {
+		if err := s.submitBatch(ctx, src, send, b, mediaID); err != nil {
 			return err
 		}
-		if b.State != string(StateSubmitted) {
+		if b.State != StateSubmitted {
 			return nil // failed or waiting for a retry
 		}
 	}
 	return s.markSubmitted(ctx, send, batches)
 }
 
-// forgetMedia drops the media ids behind a 40007 (see forgetUploads), so the next upload makes
+// forgetMedia drops the media ids behind a 40007 (the source's forget), so the next upload makes
 // fresh ones. Batches that were refused go back to the queue (40007 means WeChat did not take
 // them), without their media id. upload: the 40007 answered the news upload, not a mass send.
-func (s *Service) forgetMedia(ctx context.Context, send *sendRow, arts []snapArticle, upload bool) error {
-	return s.store.inTx(ctx, func(ctx context.Context) error {
-		db := s.store.db(ctx)
-		var held []string
-		if err := db.Model(&batchRow{}).Where("send_id = ? AND state = ? AND media_id <> ''", send.ID, string(StateSubmitting)).
-			Pluck("media_id", &held).Error; err != nil {
+func (s *Service) forgetMedia(ctx context.Context, src newsSource, send *sendRow, arts []ArticleInput, upload bool) error {
+	return s.pipe.Tx(ctx, func(ctx context.Context) error {
+		held, err := s.pipe.RequeueRefused(ctx, send.ID)
+		if err != nil {
 			return err
 		}
-		for _, id := range append(held, send.MediaID) {
-			if err := s.forgetUploads(ctx, id, arts, send.UploadPath, upload); err != nil {
-				return err
-			}
+		if err := src.forget(ctx, append(held, send.MediaID), distinctThumbs(arts), upload); err != nil {
+			return err
 		}
-		if err := db.Model(&batchRow{}).Where("send_id = ? AND state = ?", send.ID, string(StateSubmitting)).
-			Updates(map[string]any{"state": string(StateQueued), "media_id": ""}).Error; err != nil {
+		if err := s.pipe.SetSendMedia(ctx, send.ID, ""); err != nil {
 			return err
 		}
 		send.MediaID = ""
-		return db.Model(send).Update("media_id", "").Error
-	})
-}
-
-// forgetUploads drops a news media id WeChat answered 40007 for (none when mediaID is "") and the
-// media ids of the covers the articles use, so the next upload makes fresh ones.
-//
-// On the seed's path a cover's temporary media id always goes: it may have expired early too.
-// On the draft path a cover's permanent material id goes only when the 40007 answered the upload
-// itself (upload set: draft/add names nothing but the covers, so one was deleted in the WeChat
-// backend, say). A 40007 from a mass send or a preview names the draft alone — most often one a
-// mass send already took — and the materials, which do not expire, stay: uploading them again
-// would cost no quota but fill the material library with copies.
-func (s *Service) forgetUploads(ctx context.Context, mediaID string, arts []snapArticle, uploadPath string, upload bool) error {
-	db := s.store.db(ctx)
-	if mediaID != "" {
-		if err := db.Where("media_id = ?", mediaID).Delete(&newsUploadRow{}).Error; err != nil {
-			return err
-		}
-	}
-	thumbs := db.Model(&thumbRow{}).Where("id IN ?", distinctThumbs(arts))
-	if uploadPath != UploadDraft {
-		return thumbs.Updates(map[string]any{"media_id": "", "media_uploaded_at": nil}).Error
-	}
-	if !upload {
 		return nil
-	}
-	return thumbs.Update("material_id", "").Error
+	})
 }
 
 // uploadFor is what an upload serves: a send (sendID: its quota reservations are used and its
 // log lines carry it) or a preview (sendID 0: each call is counted as it is made).
 type uploadFor struct {
 	sendID  uint
-	draftID uint   // recorded with the news upload
-	path    string // UploadNews or UploadDraft: the API profile's source of the media_id
+	draftID uint // recorded with the news upload
 }
 
 // uploadContent uploads the covers without a usable media id, then the news (unless a usable
 // upload of this exact content exists), committing each media id as soon as WeChat returns it.
 // Sends and previews share it, and so share what it uploaded: a preview's uploads serve the send
 // after it, and the other way round.
-func (s *Service) uploadContent(ctx context.Context, u uploadFor, arts []snapArticle) (string, error) {
+func (s *Service) uploadContent(ctx context.Context, src newsSource, u uploadFor, arts []ArticleInput) (string, error) {
+	s.uploadMu.Lock()
+	defer s.uploadMu.Unlock()
 	media := map[uint]string{}
 	for _, tid := range distinctThumbs(arts) {
-		var t thumbRow
-		if err := s.store.db(ctx).Take(&t, tid).Error; err != nil {
-			return "", permanentError{fmt.Sprintf("thumb %d: %v", tid, notFound(err))}
-		}
-		mediaID, err := s.coverMedia(ctx, u, &t)
+		t, err := s.pipe.Thumb(ctx, tid, true)
 		if err != nil {
-			return "", err
+			return "", permanentError{fmt.Sprintf("thumb %d: %v", tid, err)}
 		}
-		media[tid] = mediaID
+		id, ok := src.cover(t, s.now())
+		if !ok {
+			endpoint := ""
+			if src.coverCounted() {
+				endpoint = src.coverEndpoint()
+			}
+			err = s.call(ctx, u.sendID, endpoint, false, func(ctx context.Context) (err error) {
+				id, err = src.uploadCover(ctx, t)
+				return err
+			})
+			if err != nil {
+				return "", err
+			}
+		}
+		media[tid] = id
 	}
 	news := newsArticles(arts, media)
 	// The hash is of the content as stored (with /images/N), as the plan computes it: an image's
 	// uploadimg URL never changes once known, so the same content always makes the same news.
 	hash := newsHash(news)
-	path := u.path
-	if id, ok, err := s.freshNewsUpload(ctx, hash, path); err != nil || ok {
+	if id, ok, err := src.freshNews(ctx, hash); err != nil || ok {
 		return id, err
 	}
 	// Images inside the content go up first (media/uploadimg, no quota) and their URLs replace
-	// /images/N in what WeChat receives; a failure here has not used the uploadnews call.
+	// /images/N in what WeChat receives; a failure here has not used the news call.
 	if err := s.contentForWeChat(ctx, u.sendID, news); err != nil {
 		return "", err
 	}
-	if err := s.useQuota(ctx, u.sendID, newsEndpoint(path)); err != nil {
-		return "", err
-	}
-	upload := s.wx.UploadNews
-	if path == UploadDraft {
-		upload = s.wx.AddDraft
-	}
-	mediaID, err := upload(ctx, news)
+	var mediaID string
+	err := s.call(ctx, u.sendID, src.newsEndpoint(), false, func(ctx context.Context) (err error) {
+		mediaID, err = src.uploadNews(ctx, news)
+		return err
+	})
 	if err != nil {
 		return "", err
 	}
-	row := newsUploadRow{DraftID: u.draftID, ContentHash: hash, MediaID: mediaID, UploadedAt: s.now(), Path: path}
-	if err := s.store.db(ctx).Create(&row).Error; err != nil {
-		return "", err
-	}
-	return mediaID, nil
-}
-
-// coverMedia returns the media id the news call names for a cover, uploading it when needed. On
-// the seed's path: a temporary media (media/upload, counted, 3 days). On the draft path: a
-// permanent material (material/add_material), the only cover draft/add takes — uploaded once,
-// ever, and not counted (no quota row: it is not a mass-send call).
-func (s *Service) coverMedia(ctx context.Context, u uploadFor, t *thumbRow) (string, error) {
-	if u.path == UploadDraft {
-		if t.MaterialID != "" {
-			return t.MaterialID, nil
-		}
-		id, err := s.wx.AddThumbMaterial(ctx, t.Filename, t.Data)
-		if err != nil {
-			return "", err
-		}
-		if err := s.store.db(ctx).Model(t).Update("material_id", id).Error; err != nil {
-			return "", err
-		}
-		s.log.Info("cover uploaded as a permanent material", "thumb_id", t.ID, "send_id", u.sendID)
-		return id, nil
-	}
-	if t.MediaID != "" && mediaFresh(t.MediaUploadedAt, s.now()) {
-		return t.MediaID, nil
-	}
-	if err := s.useQuota(ctx, u.sendID, EndpointUploadThumb); err != nil {
-		return "", err
-	}
-	mediaID, err := s.wx.UploadThumb(ctx, t.Filename, t.Data)
-	if err != nil {
-		return "", err
-	}
-	if err := s.store.db(ctx).Model(t).Updates(map[string]any{"media_id": mediaID, "media_uploaded_at": s.now()}).Error; err != nil {
-		return "", err
-	}
-	return mediaID, nil
-}
-
-// newsStillFresh reports whether the send's news media id can still be used: an uploadnews one
-// under 3 days old, or a draft no mass send has taken (its row is deleted when one does).
-func (s *Service) newsStillFresh(ctx context.Context, mediaID string) bool {
-	var n int64
-	err := s.store.db(ctx).Model(&newsUploadRow{}).
-		Where("media_id = ? AND (path = ? OR uploaded_at > ?)", mediaID, UploadDraft, s.now().Add(-mediaLifetime)).Count(&n).Error
-	return err == nil && n > 0
+	return mediaID, s.pipe.SaveNews(ctx, u.draftID, hash, mediaID, src.path(), s.now())
 }
 
 // submitBatch commits "submitting" with the media id (and the quota call) before calling WeChat
@@ -307,31 +256,28 @@ func (s *Service) newsStillFresh(ctx context.Context, mediaID string) bool {
 // the existing msg_id if the first call got through, which is taken as the answer. On the draft
 // path the commit of the msg_id also records that the mass send took the draft: its news upload
 // is forgotten and the send's media id cleared, so the next batch (or send) makes a new one.
-func (s *Service) submitBatch(ctx context.Context, send *sendRow, b *batchRow, mediaID string) error {
-	endpoint := sendEndpoint(TargetKind(send.Target))
-	err := s.store.inTx(ctx, func(ctx context.Context) error {
-		if err := s.useQuota(ctx, send.ID, endpoint); err != nil {
-			return err
-		}
-		return s.store.db(ctx).Model(b).Updates(map[string]any{"state": string(StateSubmitting), "media_id": mediaID,
-			"called_at": gorm.Expr("COALESCE(called_at, ?)", s.now())}).Error
-	})
-	if err != nil {
+func (s *Service) submitBatch(ctx context.Context, src newsSource, send *sendRow, b *batchRow, mediaID string) (err error) {
+	defer wrap(&err, "batch %d", b.BatchIndex)
+	endpoint := sendEndpoint(send.Target)
+	if err := s.pipe.MarkSubmitting(ctx, send.ID, b.ID, mediaID, endpoint); err != nil {
 		return err
 	}
-	b.State, b.MediaID = string(StateSubmitting), mediaID
+	b.State, b.MediaID = StateSubmitting, mediaID
 	if b.CalledAt == nil {
 		now := s.now()
 		b.CalledAt = &now
 	}
 
 	var res MassResult
-	if TargetKind(send.Target) == TargetOpenIDs {
-		res, err = s.wx.SendToOpenIDs(ctx, strings.Split(b.OpenIDs, "\n"), mediaID, b.ClientMsgID)
-	} else {
-		res, err = s.wx.SendAll(ctx, MassFilter{ToAll: send.Target == string(TargetAll), ID: send.GroupID,
-			ByTag: send.Audience == AudienceTags}, mediaID, b.ClientMsgID)
-	}
+	err = s.call(ctx, send.ID, endpoint, true, func(ctx context.Context) (err error) {
+		if send.Target == TargetOpenIDs {
+			res, err = s.wx.SendToOpenIDs(ctx, strings.Split(b.OpenIDs, "\n"), mediaID, b.ClientMsgID)
+		} else {
+			res, err = s.wx.SendAll(ctx, MassFilter{ToAll: send.Target == TargetAll, ID: send.GroupID,
+				ByTag: send.Audience == AudienceTags}, mediaID, b.ClientMsgID)
+		}
+		return err
+	})
 	if err != nil {
 		if ae, ok := asAPIError(err); ok && ae.Errcode() == protocol.CodeClientMsgIDExist {
 			// Already sent under this clientmsgid: keep the job WeChat already has.
@@ -340,48 +286,26 @@ func (s *Service) submitBatch(ctx context.Context, send *sendRow, b *batchRow, m
 				return s.callFailed(ctx, send, b, err)
 			}
 			s.log.Info("batch already submitted (45065)", "send_id", send.ID, "batch", b.BatchIndex, "msg_id", res.MsgID)
-			err = nil
 		} else if isStaleMedia(err) {
-			return staleMediaError{cause: err}
+			return asStale(err, false)
 		} else {
 			return s.callFailed(ctx, send, b, err)
 		}
 	}
 
-	now := s.now()
-	consumed := send.UploadPath == UploadDraft
+	consumed := ""
+	if src.consumedOnSend() {
+		consumed = mediaID
+	}
 	// WeChat has answered: commit the msg_id even if shutdown began meanwhile.
-	err = s.store.inTx(context.WithoutCancel(ctx), func(ctx context.Context) error {
-		db := s.store.db(ctx)
-		if err := db.Model(b).Updates(map[string]any{
-			"state": string(StateSubmitted), "msg_id": res.MsgID, "msg_data_id": res.MsgDataID,
-			"submitted_at": now, "errcode": 0, "errmsg": "",
-		}).Error; err != nil {
-			return err
-		}
-		// Each batch has its own retries: earlier batches' failures do not count against it.
-		if err := db.Model(send).Updates(map[string]any{"attempts": 0, "next_attempt_at": nil}).Error; err != nil {
-			return err
-		}
-		if consumed {
-			// The draft has left WeChat's draft box: nothing may name it again.
-			if err := db.Where("media_id = ?", mediaID).Delete(&newsUploadRow{}).Error; err != nil {
-				return err
-			}
-			if err := db.Model(&sendRow{}).Where("id = ? AND media_id = ?", send.ID, mediaID).Update("media_id", "").Error; err != nil {
-				return err
-			}
-		}
-		// A push can beat our commit: apply one stored for this msg_id already.
-		return s.applyStoredJobFinished(ctx, res.MsgID)
-	})
-	if err != nil {
+	if err := s.pipe.CommitMsgID(context.WithoutCancel(ctx), send.ID, b.ID, res, consumed); err != nil {
 		return err
 	}
-	if consumed && send.MediaID == mediaID {
+	if consumed != "" && send.MediaID == consumed {
 		send.MediaID = ""
 	}
-	b.State, b.MsgID, b.MsgDataID, b.SubmittedAt = string(StateSubmitted), res.MsgID, res.MsgDataID, &now
+	now := s.now()
+	b.State, b.MsgID, b.MsgDataID, b.SubmittedAt = StateSubmitted, res.MsgID, res.MsgDataID, &now
 	send.Attempts = 0
 	s.log.Info("batch submitted", "send_id", send.ID, "batch", b.BatchIndex, "msg_id", res.MsgID)
 	return nil
@@ -393,30 +317,18 @@ func (s *Service) markSubmitted(ctx context.Context, send *sendRow, batches []ba
 	for _, b := range batches {
 		ids = append(ids, fmt.Sprint(b.MsgID))
 	}
-	now := s.now()
-	return s.store.inTx(ctx, func(ctx context.Context) error {
-		if err := s.store.db(ctx).Model(send).Updates(map[string]any{
-			"state": string(StateSubmitted), "submitted_at": now, "attempts": 0, "next_attempt_at": nil,
-			"errcode": 0, "errmsg": "",
-		}).Error; err != nil {
-			return err
-		}
-		send.State = string(StateSubmitted)
-		if err := s.releaseQuota(ctx, send.ID); err != nil { // e.g. a thumb another send uploaded first
-			return err
-		}
-		if err := s.addHistory(ctx, send.ID, 0, HistorySubmitted, "msg_id "+strings.Join(ids, ", ")); err != nil {
-			return err
-		}
-		return s.settleSend(ctx, send.ID)
-	})
+	if err := s.pipe.MarkSubmitted(ctx, send.ID, "msg_id "+strings.Join(ids, ", ")); err != nil {
+		return err
+	}
+	send.State = StateSubmitted
+	return nil
 }
 
 func (s *Service) setSendState(ctx context.Context, send *sendRow, st SendState) error {
-	if err := s.store.db(ctx).Model(send).Update("state", string(st)).Error; err != nil {
+	if err := s.pipe.SetSendState(ctx, send.ID, st); err != nil {
 		return err
 	}
-	send.State = string(st)
+	send.State = st
 	return nil
 }
 
@@ -450,53 +362,40 @@ func (s *Service) callFailed(ctx context.Context, send *sendRow, b *batchRow, ca
 	}
 	next := s.now().Add(s.rules.RetryBackoff << (attempts - 1))
 	s.log.Warn("WeChat call failed, will retry", "send_id", send.ID, "attempt", attempts, "retry_at", next, "err", msg)
-	return s.store.inTx(ctx, func(ctx context.Context) error {
-		if err := s.store.db(ctx).Model(send).Updates(map[string]any{
-			"attempts": attempts, "next_attempt_at": next, "errcode": code, "errmsg": msg,
-		}).Error; err != nil {
-			return err
-		}
-		send.Attempts = attempts
-		return s.addHistory(ctx, send.ID, 0, HistoryRetrying, fmt.Sprintf("#%d: %s", attempts, msg))
-	})
+	if err := s.pipe.ScheduleRetry(ctx, send.ID, attempts, next, code, msg); err != nil {
+		return err
+	}
+	send.Attempts = attempts
+	return nil
 }
+
+func retryDetail(attempts int, msg string) string { return fmt.Sprintf("#%d: %s", attempts, msg) }
+func failDetail(code int, msg string) string      { return fmt.Sprintf("errcode %d: %s", code, msg) }
 
 // failSend marks the send (and the failing batch, and batches never tried) failed and releases the
 // quota it reserved for calls that will not be made.
 func (s *Service) failSend(ctx context.Context, send *sendRow, b *batchRow, code int, msg string) error {
 	s.log.Error("send failed", "send_id", send.ID, "errcode", code, "errmsg", msg)
-	return s.store.inTx(ctx, func(ctx context.Context) error {
-		db := s.store.db(ctx)
-		if b != nil {
-			if err := db.Model(b).Updates(map[string]any{"state": string(StateFailed), "errcode": code, "errmsg": msg}).Error; err != nil {
-				return err
-			}
-			b.State = string(StateFailed)
-		}
-		if err := db.Model(&batchRow{}).Where("send_id = ? AND state = ?", send.ID, string(StateQueued)).
-			Updates(map[string]any{"state": string(StateFailed), "errmsg": "not sent: an earlier step failed"}).Error; err != nil {
-			return err
-		}
-		if err := db.Model(send).Updates(map[string]any{
-			"state": string(StateFailed), "errcode": code, "errmsg": msg, "next_attempt_at": nil,
-		}).Error; err != nil {
-			return err
-		}
-		send.State = string(StateFailed)
-		if err := s.releaseQuota(ctx, send.ID); err != nil {
-			return err
-		}
-		return s.addHistory(ctx, send.ID, 0, HistoryFailed, fmt.Sprintf("errcode %d: %s", code, msg))
-	})
+	var batchID uint
+	if b != nil {
+		batchID = b.ID
+	}
+	if err := s.pipe.FailSend(ctx, send.ID, batchID, code, msg); err != nil {
+		return err
+	}
+	if b != nil {
+		b.State = StateFailed
+	}
+	send.State = StateFailed
+	return nil
 }
 
 // reconcile asks mass/get about batches submitted a while ago whose callback never came
 // (WeChat does not guarantee delivery). It learns the outcome, not the figures.
-func (s *Service) reconcile(ctx context.Context) error {
-	cutoff := s.now().Add(-s.rules.ReconcileAfter)
-	var batches []batchRow
-	if err := s.store.db(ctx).Where("state = ? AND msg_id <> 0 AND submitted_at <= ? AND (checked_at IS NULL OR checked_at <= ?)",
-		string(StateSubmitted), cutoff, cutoff).Order("id").Find(&batches).Error; err != nil {
+func (s *Service) reconcile(ctx context.Context) (err error) {
+	defer wrap(&err, "reconcile")
+	batches, err := s.pipe.DueReconcile(ctx, s.now().Add(-s.rules.ReconcileAfter))
+	if err != nil {
 		return err
 	}
 	for _, b := range batches {
@@ -516,18 +415,33 @@ func (s *Service) reconcile(ctx context.Context) error {
 		case "DELETE":
 			wxStatus = "delete"
 		}
-		err = s.store.inTx(ctx, func(ctx context.Context) error {
-			if wxStatus == "" {
-				return s.store.db(ctx).Model(&b).Update("checked_at", s.now()).Error
+		err = s.pipe.Tx(ctx, func(ctx context.Context) error {
+			if wxStatus != "" {
+				if err := s.pipe.FinishBatch(ctx, b.MsgID, JobFinished{MsgID: b.MsgID, Status: wxStatus}, false); err != nil {
+					return err
+				}
 			}
-			if err := s.finishBatch(ctx, b.MsgID, JobFinished{MsgID: b.MsgID, Status: wxStatus}, false); err != nil {
-				return err
-			}
-			return s.store.db(ctx).Model(&b).Update("checked_at", s.now()).Error
+			return s.pipe.MarkChecked(ctx, b.ID)
 		})
 		if err != nil {
-			return err
+			return fmt.Errorf("msg_id %d: %w", b.MsgID, err)
 		}
 	}
 	return nil
+}
+
+// wrap names the operation that failed in err (`send 12: batch 3: …`), so a log line says where it
+// happened. Use it deferred: defer wrap(&err, "send %d", id). Errors callers match (ErrNotFound,
+// APIError, context.Canceled) still match through the wrapping.
+func wrap(err *error, format string, args ...any) {
+	if *err != nil {
+		*err = fmt.Errorf(format+": %w", append(args, *err)...)
+	}
+}
+
+// decodeSnapshot reads a send's articles as StartSend froze them.
+func decodeSnapshot(js string) ([]ArticleInput, error) {
+	var arts []ArticleInput
+	err := json.Unmarshal([]byte(js), &arts)
+	return arts, err
 }

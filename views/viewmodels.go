@@ -282,6 +282,8 @@ type SendView struct {
 	// order) and the copyright check's CheckState (0: not reported).
 	ArticleURLs    []string
 	CopyrightState int
+	// ArticleRemovedBy: another send's delete removed this send's article page (0: not).
+	ArticleRemovedBy uint
 }
 
 // Live reports whether the page should keep polling for news.
@@ -298,6 +300,8 @@ type DeleteConfirmPage struct {
 	Layout Layout
 	Send   SendView
 	Calls  int // message/mass/delete calls it will make (each uses today's quota)
+	// Sharing are the other sends whose article page the delete removes too (same news media id).
+	Sharing []SendRef
 }
 
 // ErrorPage is a 400/403/404/422/500/503 page.

@@ -167,6 +167,16 @@ type apiRequest struct {
 	contentType  string
 	body         []byte
 	retry        retryPolicy
+	onAttempt    func() // called before every request sent (WithAttemptHook); nil for token fetches
+}
+
+type attemptHookKey struct{}
+
+// WithAttemptHook returns a ctx under which every request a business call sends to WeChat,
+// each retry included, first calls fn. Each attempt may have reached WeChat and used its quota,
+// so the caller can count what WeChat counts.
+func WithAttemptHook(ctx context.Context, fn func()) context.Context {
+	return context.WithValue(ctx, attemptHookKey{}, fn)
 }
 
 // call performs a business API call with the access_token, refetching the token and retrying once
@@ -185,6 +195,7 @@ func (c *Client) call(ctx context.Context, rq apiRequest, out any) error {
 		q.Set("access_token", token)
 		withToken := rq
 		withToken.query = q
+		withToken.onAttempt, _ = ctx.Value(attemptHookKey{}).(func())
 		raw, err := c.send(ctx, withToken)
 		if err != nil {
 			if e, ok := AsError(err); ok && !refreshed && IsTokenError(e.Code) {
@@ -218,6 +229,9 @@ func (c *Client) callJSON(ctx context.Context, path string, retry retryPolicy, i
 // failures as rq.retry allows, waiting with exponential backoff and jitter.
 func (c *Client) send(ctx context.Context, rq apiRequest) ([]byte, error) {
 	for n := 0; ; n++ {
+		if rq.onAttempt != nil {
+			rq.onAttempt()
+		}
 		raw, ambiguous, err := c.roundTrip(ctx, rq)
 		if err == nil {
 			if err = checkErrcode(rq.path, raw); err == nil {

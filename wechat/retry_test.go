@@ -182,3 +182,22 @@ func TestCallerCancellationStopsRetrying(t *testing.T) {
 		t.Fatalf("%v after %d calls", err, s2.n("/cgi-bin/groups/get"))
 	}
 }
+
+// Every request a business call sends, retries included, is reported to the hook on its ctx
+// (models counts each one against the daily quota); the token fetch is not.
+func TestAttemptHookSeesEveryRetry(t *testing.T) {
+	s := newScripted(t, sendOK, "hang")
+	c, _ := s.client(Config{RequestTimeout: 50 * time.Millisecond})
+	var mu sync.Mutex
+	n := 0
+	ctx := WithAttemptHook(context.Background(), func() { mu.Lock(); n++; mu.Unlock() })
+	text := MassMessage{MsgType: "text", Text: "hi"}
+	if _, err := c.Send(ctx, SendRequest{ToUser: []string{"a", "b"}, Message: text, ClientMsgID: "job-1-0"}); err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if n != 2 || s.n("/cgi-bin/message/mass/send") != 2 {
+		t.Fatalf("hook saw %d attempts, WeChat %d; want 2 and 2", n, s.n("/cgi-bin/message/mass/send"))
+	}
+}
