@@ -88,7 +88,7 @@ func TestQuotaGet(t *testing.T) {
 			t.Fatalf("%s on a fresh day = %d/%d/%d, want 10/0/10", p, l, u, r)
 		}
 	}
-	h.news(1) // media/upload + uploadnews: 2 counted calls
+	h.news(1)                                                                                // media/upload + uploadnews: 2 counted calls
 	wantCode(t, h.post("/cgi-bin/message/mass/sendall", textToGroup(103, "", "bad")), 44004) // refused: not counted
 	wantCode(t, h.post("/cgi-bin/message/mass/sendall", textToGroup(103, "hi", "q1")), 0)
 	for _, p := range counted {
