@@ -10,6 +10,7 @@ import (
 	"qunfa/wechat/protocol"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // Config is everything the operator can set from outside: defaults, then the
@@ -31,6 +32,11 @@ type Config struct {
 	StableToken bool
 	DailyQuota  int
 	MonthlyCap  int
+
+	// sandboxFinishDelay is the embedded sandbox's pause before it pushes MASSSENDJOBFINISH
+	// (0 → its 3 s). For tests only, so browser journeys need not wait: QUNFA_SANDBOX_FINISH_DELAY
+	// (a Go duration), no flag, not in the README.
+	sandboxFinishDelay time.Duration
 }
 
 const defaultWeChatAPI = protocol.DefaultAPIBaseURL
@@ -80,6 +86,13 @@ func LoadConfig(args []string, env func(string) (string, bool), stderr io.Writer
 	}
 	intEnv("QUNFA_DAILY_QUOTA", &cfg.DailyQuota)
 	intEnv("QUNFA_MONTHLY_CAP", &cfg.MonthlyCap)
+	if v, ok := env("QUNFA_SANDBOX_FINISH_DELAY"); ok && v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < 0 {
+			errs = append(errs, fmt.Errorf("QUNFA_SANDBOX_FINISH_DELAY=%q 不是时长 / is not a duration", v))
+		}
+		cfg.sandboxFinishDelay = d
+	}
 
 	// The sandbox defaults to on exactly when no account is configured; an
 	// explicit setting (env or flag) wins.

@@ -2,9 +2,11 @@ package main
 
 import (
 	"context"
+	"fmt"
 
 	"qunfa/models"
 	"qunfa/wechat"
+	"qunfa/wechat/protocol"
 )
 
 // gateway adapts the protocol client to the small interface models declares,
@@ -135,4 +137,17 @@ func (g gateway) Groups(ctx context.Context) ([]models.Group, error) {
 		out[i] = models.Group{ID: x.ID, Name: x.Name, Count: x.Count}
 	}
 	return out, nil
+}
+
+// Quota asks openapi/quota/get about one of models' endpoints. An account that keeps no quota for
+// it (76021) or may not ask (76022) answers models.ErrQuotaUnanswered.
+func (g gateway) Quota(ctx context.Context, endpoint string) (models.QuotaInfo, error) {
+	q, err := g.c.Quota(ctx, models.CGIPath(endpoint))
+	if e, ok := wechat.AsError(err); ok && (e.Code == protocol.CodeQuotaPathNotFound || e.Code == protocol.CodeQuotaNoPermission) {
+		return models.QuotaInfo{}, fmt.Errorf("%w: %w", models.ErrQuotaUnanswered, err)
+	}
+	if err != nil {
+		return models.QuotaInfo{}, err
+	}
+	return models.QuotaInfo{Endpoint: endpoint, DailyLimit: q.DailyLimit, Used: q.Used, Remain: q.Remain}, nil
 }

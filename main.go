@@ -173,6 +173,7 @@ func connectWeChat(cfg Config, baseURL string, store *models.Store, logger *slog
 			CallbackURL:    baseURL + "/wechat/callback",
 			DailyQuota:     cfg.DailyQuota,
 			MonthlyCap:     cfg.MonthlyCap,
+			FinishDelay:    cfg.sandboxFinishDelay, // tests only; 0 → 3 s
 			Logger:         logger.With("component", "sandbox"),
 		})
 		simLn, err := net.Listen("tcp", "127.0.0.1:0")

@@ -3,14 +3,20 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"image"
 	"image/color"
 	"image/jpeg"
 	"io"
+	"log/slog"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"qunfa/wechat"
+	"qunfa/wechat/sandbox"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -45,7 +51,10 @@ func findBrowser(t *testing.T) string {
 func startApp(t *testing.T, extraEnv map[string]string) string {
 	t.Helper()
 	dir := t.TempDir()
-	env := map[string]string{"QUNFA_DB": filepath.Join(dir, "qunfa.db"), "QUNFA_ADDR": "127.0.0.1:0"}
+	// The embedded sandbox pushes MASSSENDJOBFINISH after 1 s instead of 3 s: long enough that a
+	// send's page is drawn before the figures exist, short enough not to slow every journey.
+	env := map[string]string{"QUNFA_DB": filepath.Join(dir, "qunfa.db"), "QUNFA_ADDR": "127.0.0.1:0",
+		"QUNFA_SANDBOX_FINISH_DELAY": "1s"}
 	for k, v := range extraEnv {
 		env[k] = v
 	}
@@ -305,6 +314,12 @@ func journey(t *testing.T, browser string, env map[string]string) {
 	if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`window.__qunfaNoReload = true`)); err != nil {
 		t.Fatal(err)
 	}
+	// Before the callback the chart is drawn, with nothing in it yet.
+	if drawn, err := waitChart(ctx, func(v []int) bool { return len(v) == 4 }, 10*time.Second); err != nil {
+		t.Fatalf("no chart drawn on the send's page: %v", err)
+	} else if drawn[0] != 0 {
+		t.Logf("the callback beat the first drawing (chart %v): the in-place update is not exercised this run", drawn)
+	}
 
 	// The sandbox pushes MASSSENDJOBFINISH a few seconds later; the figures
 	// must appear on this page without a reload.
@@ -326,6 +341,16 @@ func journey(t *testing.T, browser string, env map[string]string) {
 	nt, ns, nf, ne := num(`td[data-testid=stat-total]`), num(`td[data-testid=stat-sent]`), num(`td[data-testid=stat-filter]`), num(`td[data-testid=stat-error]`)
 	if ns == 0 || nf != ns+ne || nf > nt {
 		t.Fatalf("figures inconsistent: total %d filter %d sent %d error %d", nt, nf, ns, ne)
+	}
+	// The chart drew the same figures as the table (total, filter, sent, error, as chartData
+	// orders them), and they are what the sandbox reports for this send.
+	table := []int{nt, nf, ns, ne}
+	drawn, err := waitChart(ctx, func(v []int) bool { return slices.Equal(v, table) }, 10*time.Second)
+	if err != nil {
+		t.Fatalf("the chart drew %v, the table says %v: %v", drawn, table, err)
+	}
+	if want := sandboxFigures(t, 100); !slices.Equal(drawn, want) {
+		t.Fatalf("the chart drew %v, the sandbox reports %v for group 100", drawn, want)
 	}
 	if msgID, err := text(ctx, `[data-testid=send-msgid]`); err != nil || msgID == "" {
 		t.Fatal("the send page shows no msg_id")
@@ -350,6 +375,53 @@ func journey(t *testing.T, browser string, env map[string]string) {
 	do(t, ctx, "history", chromedp.Navigate(base+"/sends"), chromedp.WaitVisible(chromedp.CSS(`tr[data-testid=send-row]`)))
 	shot(t, ctx, "history")
 	t.Logf("journey done: total=%s sent=%d state=%s", total, ns, state)
+}
+
+// chartFigures reads the numbers the send page's Chart.js instance holds (nil before it exists).
+const chartFigures = `(function () {
+	var c = window.Chart && window.Chart.getChart(document.getElementById('stats-chart'));
+	return c ? c.data.datasets[0].data.map(Number) : null;
+})()`
+
+// waitChart polls the chart's figures until ok accepts them, returning the last ones read.
+func waitChart(ctx context.Context, ok func([]int) bool, timeout time.Duration) ([]int, error) {
+	deadline := time.Now().Add(timeout)
+	for {
+		v, err := chromedp.Run(ctx, chromedp.Evaluate[[]int](chartFigures))
+		if err == nil && ok(v) {
+			return v, nil
+		}
+		if time.Now().After(deadline) {
+			if err == nil {
+				err = errors.New("timed out")
+			}
+			return v, err
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// sandboxFigures is what a sandbox with the embedded one's settings reports for a first send to
+// a group — [total, filter, sent, error] — worked out on a twin: the population and its
+// outcomes are deterministic.
+func sandboxFigures(t *testing.T, group int64) []int {
+	t.Helper()
+	sim := sandbox.New(sandbox.Config{AppID: sandboxAccount.AppID, AppSecret: sandboxAccount.Secret,
+		Token: sandboxAccount.Token, FinishDelay: time.Hour, Logger: slog.New(slog.DiscardHandler)})
+	api := httptest.NewServer(sim)
+	defer func() { api.Close(); sim.Close() }()
+	c := wechat.NewClient(wechat.Config{BaseURL: api.URL, AppID: sandboxAccount.AppID, AppSecret: sandboxAccount.Secret})
+	r, err := c.SendAll(context.Background(), wechat.SendAllRequest{Filter: wechat.MassFilter{GroupID: group},
+		Message: wechat.MassMessage{MsgType: "text", Text: "twin"}, ClientMsgID: "twin"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sim.FinishPending()
+	j, ok := sim.Job(r.MsgID)
+	if !ok {
+		t.Fatal("the twin sandbox lost its job")
+	}
+	return []int{j.TotalCount, j.FilterCount, j.SentCount, j.ErrorCount}
 }
 
 // TestBrowserEditorReorderRemove: the editor's add, move and remove keep the

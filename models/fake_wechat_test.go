@@ -61,6 +61,11 @@ type fakeWeChat struct {
 	drafts    map[string]bool // draft/add ids
 	taken     map[string]bool // drafts a mass send took
 	massMedia []string        // the media id of every mass call, in order
+
+	// quotas: what openapi/quota/get answers per endpoint; an endpoint not in it answers
+	// ErrQuotaUnanswered (76021). quotaErr, when set, is answered for every endpoint.
+	quotas   map[string]QuotaInfo
+	quotaErr error
 }
 
 // fakePreview is a message/mass/preview the fake accepted.
@@ -399,4 +404,22 @@ func openIDList(n int) string {
 		fmt.Fprintf(&b, "oOPENID%08d\n", i)
 	}
 	return b.String()
+}
+
+// endpointQuotaGet is how the fake counts openapi/quota/get (not a quota endpoint).
+const endpointQuotaGet = "openapi/quota/get"
+
+func (f *fakeWeChat) Quota(ctx context.Context, endpoint string) (QuotaInfo, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.calls[endpointQuotaGet]++
+	if f.quotaErr != nil {
+		return QuotaInfo{}, f.quotaErr
+	}
+	q, ok := f.quotas[endpoint]
+	if !ok {
+		return QuotaInfo{}, fmt.Errorf("fake quota/get %s: %w", endpoint, ErrQuotaUnanswered)
+	}
+	q.Endpoint = endpoint
+	return q, nil
 }

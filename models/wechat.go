@@ -32,6 +32,9 @@ type WeChat interface {
 	MassStatus(ctx context.Context, msgID int64) (string, error) // SEND_SUCCESS, SENDING, SEND_FAIL, DELETE
 	Groups(ctx context.Context) ([]Group, error)                 // 2014 groups (groups/get)
 	Tags(ctx context.Context) ([]Group, error)                   // today's tags (tags/get)
+	// Quota is openapi/quota/get for one endpoint (an Endpoint… name): WeChat's own count of
+	// that interface today. ErrQuotaUnanswered when the account does not report it (76021/76022).
+	Quota(ctx context.Context, endpoint string) (QuotaInfo, error)
 }
 
 // MassFilter is sendall's audience: everyone, or one group (2014: filter.group_id) or tag

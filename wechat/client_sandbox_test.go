@@ -600,3 +600,23 @@ func TestClientSeesReviewFailureAgainstSandbox(t *testing.T) {
 		t.Errorf("job status %q", j.Status)
 	}
 }
+
+// TestQuotaAgainstSandbox: the client reads the sandbox's shared budget and its 76021.
+func TestQuotaAgainstSandbox(t *testing.T) {
+	ctx := context.Background()
+	c, sb := newSandboxClient(t, sandbox.Config{})
+	if _, err := c.UploadMedia(ctx, "thumb", "a.jpg", tinyJPEG()); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{"/cgi-bin/media/upload", "/cgi-bin/message/mass/sendall"} {
+		q, err := c.Quota(ctx, p)
+		if err != nil || q != (wechat.Quota{DailyLimit: 10, Used: 1, Remain: 9}) {
+			t.Fatalf("Quota(%s) = %+v, %v; want 10/1/9", p, q, err)
+		}
+	}
+	if left := sb.QuotaLeft(); left != 9 {
+		t.Fatalf("sandbox QuotaLeft = %d, want 9 (quota/get is not counted)", left)
+	}
+	_, err := c.Quota(ctx, "/cgi-bin/message/mass/get")
+	wantErrcode(t, err, protocol.CodeQuotaPathNotFound)
+}

@@ -108,6 +108,16 @@
 // POST /cgi-bin/message/mass/speed/set {"speed"} → {"errcode":0,"errmsg":""}. speed missing →
 // 45084; not an integer 0–4 → 45083. Neither is counted.
 //
+// POST /cgi-bin/openapi/quota/get {"cgi_path":"/cgi-bin/message/mass/sendall"} (§7, §16) →
+// {"errcode":0,"errmsg":"ok","quota":{"daily_limit","used","remain"}}. The sandbox answers it for
+// each counted path (media/upload, media/uploadnews, draft/add, message/mass/sendall, send,
+// delete) from the same count that answers 45009: under the seed's rule one budget is shared, so
+// every one of them reports daily_limit DailyQuota, used the counted calls of the Beijing day on
+// all of them together, remain the rest (0 once 45009 is answered). Any other path, or none →
+// 76021. Not counted. Whether the real server answers mass-send paths is UNCONFIRMED (§17.8):
+// the sandbox's choice is that it does; FailNext(path, 76021 or 76022) plays an account that
+// does not.
+//
 // GET /cgi-bin/groups/get → {"groups":[{"id","name","count"}]}.
 // GET /cgi-bin/tags/get → {"tags":[{"id","name","count"}]} (groups 2 and 100+).
 // GET /cgi-bin/user/get?next_openid= → {"total","count","data":{"openid":[...]},"next_openid"}:
@@ -135,6 +145,7 @@
 // Beijing calendar day of Config.Now. Only accepted calls use quota: a call rejected for any
 // reason (including 45009 and 45065) does not, so a client's fix-and-retry costs nothing.
 // No other endpoint is counted: material/add_material, in particular, is not a mass-send call.
+// openapi/quota/get reports this count; QuotaLeft reads it in-process.
 //
 // Demo population: Followers deterministic 28-character OpenIDs ("oV5Crj…", fixed seed) in the
 // 2014 groups 0 未分组, 1 黑名单, 2 星标组, 100 北京用户, 101 上海用户, 102 老客户 and 103 测试组

@@ -66,3 +66,59 @@ func TestQuotaUnderConcurrency(t *testing.T) {
 		t.Errorf("%d accepted and %d refused with 45009, want 10 and 20", ok, limited)
 	}
 }
+
+// TestQuotaGet: openapi/quota/get reports the seed's shared budget for every counted path, from
+// the same count that answers 45009, on the Beijing day; other paths answer 76021.
+func TestQuotaGet(t *testing.T) {
+	h := newHarness(t, Config{})
+	quota := func(path string) (limit, used, remain int64) {
+		t.Helper()
+		r := h.post("/cgi-bin/openapi/quota/get", map[string]any{"cgi_path": path})
+		wantCode(t, r, 0)
+		if r["errmsg"] != "ok" {
+			t.Errorf("errmsg = %v, want ok", r["errmsg"])
+		}
+		q, _ := r["quota"].(map[string]any)
+		return num(q, "daily_limit"), num(q, "used"), num(q, "remain")
+	}
+	counted := []string{"/cgi-bin/media/upload", "/cgi-bin/media/uploadnews", "/cgi-bin/draft/add",
+		"/cgi-bin/message/mass/sendall", "/cgi-bin/message/mass/send", "/cgi-bin/message/mass/delete"}
+	for _, p := range counted {
+		if l, u, r := quota(p); l != 10 || u != 0 || r != 10 {
+			t.Fatalf("%s on a fresh day = %d/%d/%d, want 10/0/10", p, l, u, r)
+		}
+	}
+	h.news(1)                                                                                // media/upload + uploadnews: 2 counted calls
+	wantCode(t, h.post("/cgi-bin/message/mass/sendall", textToGroup(103, "", "bad")), 44004) // refused: not counted
+	wantCode(t, h.post("/cgi-bin/message/mass/sendall", textToGroup(103, "hi", "q1")), 0)
+	for _, p := range counted {
+		if l, u, r := quota(p); l != 10 || u != 3 || r != 7 {
+			t.Fatalf("%s after 3 calls = %d/%d/%d, want 10/3/7 (one shared budget)", p, l, u, r)
+		}
+	}
+	// quota/get itself is not counted.
+	if left := h.s.QuotaLeft(); left != 7 {
+		t.Fatalf("QuotaLeft = %d after quota/get calls, want 7", left)
+	}
+	for i := range 7 {
+		wantCode(t, h.post("/cgi-bin/message/mass/sendall", textToGroup(103, "hi", fmt.Sprint("f", i))), 0)
+	}
+	if _, u, r := quota("/cgi-bin/message/mass/send"); u != 10 || r != 0 {
+		t.Fatalf("spent budget = used %d remain %d, want 10 and 0", u, r)
+	}
+	wantCode(t, h.post("/cgi-bin/message/mass/send", map[string]any{"touser": []string{"a", "b"}}), 45009)
+
+	// The next Beijing day starts afresh.
+	h.clock.Set(time.Date(2014, 3, 10, 16, 0, 0, 0, time.UTC))
+	h.token = h.fetchToken()
+	if _, u, r := quota("/cgi-bin/message/mass/sendall"); u != 0 || r != 10 {
+		t.Fatalf("next day = used %d remain %d, want 0 and 10", u, r)
+	}
+
+	// Paths the sandbox keeps no quota for, and no path at all.
+	for _, p := range []string{"/cgi-bin/message/mass/get", "/cgi-bin/material/add_material", "/cgi-bin/nope", "message/mass/sendall", ""} {
+		wantCode(t, h.post("/cgi-bin/openapi/quota/get", map[string]any{"cgi_path": p}), 76021)
+	}
+	wantCode(t, h.post("/cgi-bin/openapi/quota/get", ""), 44002)
+	wantCode(t, h.get("/cgi-bin/openapi/quota/get", nil), 43002)
+}

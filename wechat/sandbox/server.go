@@ -109,6 +109,7 @@ func New(cfg Config) *Server {
 		"/cgi-bin/groups/get":             {method: http.MethodGet, auth: true, serve: (*Server).groupsGet},
 		"/cgi-bin/tags/get":               {method: http.MethodGet, auth: true, serve: (*Server).tagsGet},
 		"/cgi-bin/user/get":               {method: http.MethodGet, auth: true, serve: (*Server).userGet},
+		"/cgi-bin/openapi/quota/get":      {method: http.MethodPost, auth: true, serve: (*Server).quotaGet},
 	}
 	return s
 }
