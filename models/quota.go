@@ -26,18 +26,15 @@ const EndpointAddMaterial = "material/add_material?type=thumb"
 func beijingDay(t time.Time) string { return protocol.BeijingDay(t) }
 
 // QuotaLeft is today's (Beijing) advanced calls left: the daily quota minus calls made and calls
-// reserved by queued sends.
+// reserved by queued sends, and never more than WeChat itself leaves where it reports its count
+// per interface (openapi/quota/get, stored by SyncQuota) or refused a call with 45009 today.
 func (s *Service) QuotaLeft(ctx context.Context) (_ int, err error) {
 	defer wrap(&err, "quota left")
 	var n int64
 	if err := s.store.db(ctx).Model(&quotaCallRow{}).Where("day = ?", beijingDay(s.now())).Count(&n).Error; err != nil {
 		return 0, err
 	}
-	left := s.rules.DailyQuota - int(n)
-	if left < 0 {
-		left = 0
-	}
-	return left, nil
+	return s.QuotaLeftCombined(ctx, max(s.rules.DailyQuota-int(n), 0))
 }
 
 // useQuota records that a call is being made now (see pipelineStore.UseQuota).
@@ -74,6 +71,12 @@ func (s *Service) call(ctx context.Context, sendID uint, endpoint string, commit
 	var mu sync.Mutex
 	n := 0
 	err := fn(context.WithValue(ctx, attemptKey{}, func() { mu.Lock(); n++; mu.Unlock() }))
+	if ae, ok := asAPIError(err); ok && ae.Errcode() == protocol.CodeDailyQuota {
+		// WeChat's own count says this interface is spent for the day, whatever ours says.
+		if merr := s.MarkBudgetSpent(context.WithoutCancel(ctx), endpoint); merr != nil {
+			err = errors.Join(err, merr)
+		}
+	}
 	mu.Lock()
 	extra := n - 1
 	mu.Unlock()

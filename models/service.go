@@ -123,10 +123,17 @@ func (s *Service) loop(ctx context.Context, done chan struct{}) {
 	defer close(done)
 	t := time.NewTicker(s.rules.PollInterval)
 	defer t.Stop()
-	lastCleanup := time.Time{}
+	lastCleanup, lastQuotaSync := time.Time{}, time.Time{}
 	for {
 		if err := s.RunOnce(ctx); err != nil && ctx.Err() == nil {
 			s.log.Error("send worker pass failed", "err", err)
+		}
+		if time.Since(lastQuotaSync) > quotaSyncInterval {
+			lastQuotaSync = time.Now()
+			// WeChat's own count per interface, where the account reports it (reads, not counted).
+			if _, err := s.SyncQuota(ctx); err != nil && ctx.Err() == nil {
+				s.log.Warn("quota/get failed; the local count stands", "err", redact(err.Error()))
+			}
 		}
 		if time.Since(lastCleanup) > time.Hour {
 			lastCleanup = time.Now()
@@ -149,6 +156,9 @@ func (s *Service) loop(ctx context.Context, done chan struct{}) {
 		}
 	}
 }
+
+// quotaSyncInterval is how often the worker asks WeChat for its count of each interface's quota.
+const quotaSyncInterval = 15 * time.Minute
 
 // notify wakes the worker without blocking.
 func (s *Service) notify() {
