@@ -499,7 +499,9 @@ func TestPermanentErrorFailsSendAndReleasesQuota(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
 	d := f.draft(t, 1)
-	f.wx.failSend = []sendFailure{{err: &fakeAPIError{code: 45009}}}
+	// 48001 (API unauthorised) will not change on a retry. (A 45009 also spends the interface's
+	// budget for the day: TestDailyQuotaAnswerMarksTheBudgetSpent.)
+	f.wx.failSend = []sendFailure{{err: &fakeAPIError{code: 48001}}}
 	s, err := f.svc.StartSend(ctx, SendInput{DraftID: d.ID, Target: TargetOpenIDs, OpenIDs: openIDList(10001), Key: "k"}, 1)
 	if err != nil {
 		t.Fatal(err)
@@ -509,7 +511,7 @@ func TestPermanentErrorFailsSendAndReleasesQuota(t *testing.T) {
 	}
 	runOnce(t, f.svc)
 	s = mustSend(t, f.svc, s.ID)
-	if s.State != StateFailed || s.Errcode != 45009 || s.Batches[0].State != StateFailed || s.Batches[1].State != StateFailed {
+	if s.State != StateFailed || s.Errcode != 48001 || s.Batches[0].State != StateFailed || s.Batches[1].State != StateFailed {
 		t.Fatalf("failed send = %+v", s)
 	}
 	// thumb + news + the failed call were made; the second batch's reservation is released.
