@@ -187,7 +187,24 @@ func (a *app) renderSettings(c *gin.Context, status int, stored, form models.Set
 			p.Preset = pr.Key
 		}
 	}
+	p.Quota = a.quotaTable(c)
 	a.render(c, status, views.Settings(p))
+}
+
+// quotaTable is WeChat's own count of each interface today, where the account reports it; a
+// failure to read it leaves the table out (the nav's meter still stands).
+func (a *app) quotaTable(c *gin.Context) views.QuotaTable {
+	rows, err := a.svc.QuotaByInterface(c.Request.Context())
+	if err != nil {
+		a.log.Error("quota by interface", "err", err)
+		return views.QuotaTable{}
+	}
+	var t views.QuotaTable
+	for _, r := range rows {
+		t.Rows = append(t.Rows, views.QuotaRow{Endpoint: r.Endpoint, DailyLimit: r.DailyLimit, Used: r.Used,
+			Remain: r.Remain, Spent: r.Spent, CheckedAt: r.CheckedAt})
+	}
+	return t
 }
 
 func preset(key, label string, s models.Settings) views.SettingsPreset {

@@ -376,3 +376,19 @@ func TestSettingsEnvironmentValuesAreReadOnly(t *testing.T) {
 		t.Fatalf("applied %v, want the environment's account with the new key", a)
 	}
 }
+
+// TestSettingsShowsWeChatsQuotaPerInterface: where WeChat reported an interface's quota (here a
+// 45009 that spent sendall's budget), the settings page lists it; otherwise no table.
+func TestSettingsShowsWeChatsQuotaPerInterface(t *testing.T) {
+	ta, _ := newSettingsApp(t, &fakeAccount{sandbox: true})
+	if n := ta.get("/settings").doc(t).Find(`[data-testid=quota-by-interface]`).Length(); n != 0 {
+		t.Fatalf("quota table shown with nothing reported (%d)", n)
+	}
+	if err := ta.svc.MarkBudgetSpent(context.Background(), models.EndpointSendAll); err != nil {
+		t.Fatal(err)
+	}
+	row := ta.get("/settings").doc(t).Find(`[data-testid=quota-row][data-endpoint="` + models.EndpointSendAll + `"]`)
+	if row.Length() != 1 || !strings.Contains(row.Text(), "已用完") {
+		t.Fatalf("sendall row %q, want it marked spent", row.Text())
+	}
+}

@@ -20,6 +20,9 @@ type SettingsPage struct {
 	Audience    string // "groups" | "tags"
 	UploadPath  string // "uploadnews" | "draft"
 
+	// Quota is WeChat's count per interface (openapi/quota/get); empty where it reports none.
+	Quota QuotaTable
+
 	Errors FieldErrors
 	// VerifyError is WeChat's refusal of new credentials, already in the page language
 	// ("" for none).
