@@ -232,6 +232,7 @@ type Target struct {
 type SendsPage struct {
 	Layout Layout
 	Sends  []SendRow
+	Pager  HistoryPager // history_viewmodels.go
 }
 
 // BatchView is one WeChat call of a send (OpenID lists over 10,000 are split).
