@@ -19,8 +19,9 @@ import (
 // appOptions varies newTestApp for the tests and benchmarks of issue 6 point 9: a logger to read,
 // rows written straight into the database before the app starts.
 type appOptions struct {
-	log  *slog.Logger
-	seed func(db *sql.DB) error
+	log    *slog.Logger
+	seed   func(db *sql.DB) error
+	dbPath *string // set to the database file's path
 }
 
 // newTestAppWith is newTestApp with options (the store at a path the seed can open).
@@ -32,6 +33,9 @@ func newTestAppWith(tb testing.TB, o appOptions) *testApp {
 		tb.Fatal(err)
 	}
 	tb.Cleanup(func() { st.Close() })
+	if o.dbPath != nil {
+		*o.dbPath = path
+	}
 	if o.seed != nil {
 		db, err := sql.Open("sqlite3", "file:"+path+"?_busy_timeout=5000&_foreign_keys=on")
 		if err != nil {
@@ -101,8 +105,10 @@ func seedSends(n, batches int) func(db *sql.DB) error {
 }
 
 // interleaved runs every case once per round, in turn (so a slow spell of the shared machine
-// lands on all of them), and logs each case's median ns/op and its ratio to the first case.
-func interleaved(b *testing.B, rounds int, names []string, run func(b *testing.B, name string)) {
+// lands on all of them), and logs each case's median ns/op and its ratio to its baseline case.
+//
+// baseOf names the case each case is compared with (nil: the first case).
+func interleaved(b *testing.B, rounds int, names []string, baseOf func(name string) string, run func(b *testing.B, name string)) {
 	b.Helper()
 	perOp := map[string][]float64{}
 	for r := 1; r <= rounds; r++ {
@@ -122,10 +128,13 @@ func interleaved(b *testing.B, rounds int, names []string, run func(b *testing.B
 		return s[len(s)/2]
 	}
 	var sum strings.Builder
-	base := med(perOp[names[0]])
 	for _, name := range names {
-		m := med(perOp[name])
-		fmt.Fprintf(&sum, "\n  %-28s median %9.0f ns/op  %.2fx of %s", name, m, m/base, names[0])
+		base := names[0]
+		if baseOf != nil {
+			base = baseOf(name)
+		}
+		m, bm := med(perOp[name]), med(perOp[base])
+		fmt.Fprintf(&sum, "\n  %-24s median %9.0f ns/op  time %.2fx of %s, throughput %.2fx", name, m, m/bm, base, bm/m)
 	}
 	b.Logf("medians over %d interleaved rounds:%s", rounds, sum.String())
 }

@@ -6,6 +6,7 @@ import (
 	"crypto/subtle"
 	"encoding/base64"
 	"errors"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"strings"
@@ -61,7 +62,11 @@ func (a *app) logRequests(next http.Handler) http.Handler {
 		if rec.status == 0 {
 			rec.status = http.StatusOK
 		}
-		a.log.Info("http request",
+		level := slog.LevelInfo
+		if r.URL.Path == callbackPath {
+			level = slog.LevelDebug // the callback logs each push itself, once (callback.go)
+		}
+		a.log.Log(r.Context(), level, "http request",
 			"method", r.Method,
 			"path", r.URL.Path,
 			"status", rec.status,

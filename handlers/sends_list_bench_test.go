@@ -25,9 +25,9 @@ func BenchmarkHistoryPage(b *testing.B) {
 		apps[name] = ta
 		names = append(names, name)
 	}
-	interleaved(b, 5, names, func(b *testing.B, name string) {
+	interleaved(b, 5, names, nil, func(b *testing.B, name string) {
 		ta := apps[name]
-		for b.Loop() {
+		for i := 0; i < b.N; i++ {
 			if r := ta.get("/sends"); r.status != http.StatusOK || !strings.Contains(r.body, `data-testid="history-older"`) {
 				b.Fatalf("GET /sends: %d", r.status)
 			}
@@ -76,8 +76,8 @@ func BenchmarkSendPage(b *testing.B) {
 	}})
 	ta.setupAndLogin()
 	paths := map[string]string{"one-batch": "/sends/1", "five-batches": "/sends/2"}
-	interleaved(b, 5, []string{"one-batch", "five-batches"}, func(b *testing.B, name string) {
-		for b.Loop() {
+	interleaved(b, 5, []string{"one-batch", "five-batches"}, nil, func(b *testing.B, name string) {
+		for i := 0; i < b.N; i++ {
 			if r := ta.get(paths[name]); r.status != http.StatusOK {
 				b.Fatalf("GET %s: %d", paths[name], r.status)
 			}
