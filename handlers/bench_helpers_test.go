@@ -22,6 +22,7 @@ type appOptions struct {
 	log    *slog.Logger
 	seed   func(db *sql.DB) error
 	dbPath *string // set to the database file's path
+	rules  models.Rules
 }
 
 // newTestAppWith is newTestApp with options (the store at a path the seed can open).
@@ -57,7 +58,8 @@ func newTestAppWith(tb testing.TB, o appOptions) *testApp {
 		log = slog.New(slog.DiscardHandler)
 	}
 	clock := func() time.Time { return ta.now }
-	ta.svc = models.NewService(st, ta.wx, models.Rules{Now: clock}, log)
+	o.rules.Now = clock
+	ta.svc = models.NewService(st, ta.wx, o.rules, log)
 	ta.srv = httptest.NewServer(New(Deps{
 		Service: ta.svc,
 		Codec:   func() wechat.Codec { return ta.codec },

@@ -143,6 +143,11 @@ func (a *app) csrf(c *gin.Context) {
 	if got == "" {
 		got = c.PostForm("csrf_token")
 	}
+	if got == "" && bodyTooLarge(c.Request) { // cut at the limit before the token was read
+		a.tooLarge(c) // send_form.go
+		c.Abort()
+		return
+	}
 	if want == "" || subtle.ConstantTimeCompare([]byte(got), []byte(want)) != 1 {
 		a.log.Warn("csrf token missing or wrong", "path", c.Request.URL.Path, "has_session_token", want != "")
 		a.renderError(c, http.StatusForbidden, "err.csrf")

@@ -19,7 +19,19 @@ func (a *app) sendCreate(c *gin.Context) {
 		return
 	}
 	ctx := c.Request.Context()
-	f := sendFields(c)
+	f, errs := sendFields(c)
+	if errs != nil {
+		a.renderSendForm(c, http.StatusUnprocessableEntity, d, f, errs)
+		return
+	}
+	if listTooLong(f.OpenIDs) {
+		a.listTooLarge(c)
+		return
+	}
+	// The confirm page carries the id of the list it kept, not the list.
+	if !a.resolveList(c, d, &f) {
+		return
+	}
 	if f.Key == "" {
 		// Without a key a retry could not be recognised: plan again.
 		f.Key = randomToken()

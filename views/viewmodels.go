@@ -145,6 +145,7 @@ type SendFields struct {
 	GroupID int64
 	OpenIDs string
 	Key     string // idempotency key: the same key never sends twice
+	ListID  string // the OpenID list kept on the server for the confirm page (models.SavePlanList)
 }
 
 // SendFormPage asks for the recipients.
@@ -187,7 +188,8 @@ type SendConfirmPage struct {
 	Batches        int
 	Everyone       bool
 	GroupName      string
-	OpenIDProblems []OpenIDProblem
+	OpenIDProblems []OpenIDProblem // the first ones (the page lists at most 100)
+	ProblemCount   int             // all of them
 	QuotaExceeded  bool
 	Errors         FieldErrors
 	// Monthly cap, from Qunfa's records: mass messages this audience had this
