@@ -22,7 +22,7 @@ var migrations = []migration{
 	{4, "operator-editable settings", migrateV4},               // migrations_v4.go
 	{5, "API profile per send and per news upload", migrateV5}, // migrations_v5.go
 	{6, "previews of a draft sent to one person", migrateV6},   // migrations_v6.go
-	{8, "OpenID lists kept between confirmation and send", migrateV8}, // migrations_v8.go
+	{8, "OpenID lists kept between confirmation and send", migrateV8},
 }
 
 // migrate applies every migration newer than the recorded version, each in its own transaction
