@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"slices"
+
+	"gorm.io/gorm"
 )
 
 // JobFinishedRecorded returns the MASSSENDJOBFINISH recorded for msgID, if any, with a read only:
@@ -11,7 +13,8 @@ import (
 // The callback handler asks this first and calls RecordJobFinished only for a msg_id not seen.
 func (s *Service) JobFinishedRecorded(ctx context.Context, msgID int64) (JobFinished, bool, error) {
 	var rows []callbackEventRow
-	err := s.store.db(ctx).
+	// A prepared statement: WeChat may push the same job several times a second.
+	err := s.store.db(ctx).Session(&gorm.Session{PrepareStmt: true}).
 		Select("msg_id", "status", "total_count", "filter_count", "sent_count", "error_count", "article_urls", "copyright_state").
 		Where("msg_id = ? AND event = ?", msgID, EventMassSendJobFinish).Limit(1).Find(&rows).Error
 	if err != nil {
