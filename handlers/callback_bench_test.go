@@ -96,7 +96,7 @@ func BenchmarkCallbackJobFinished(b *testing.B) {
 			}
 		}
 	}
-	interleaved(b, 5, names, func(name string) string { return path.Dir(name) + "/sdk" }, func(b *testing.B, name string) {
+	interleaved(b, 7, names, func(name string) string { return path.Dir(name) + "/sdk" }, func(b *testing.B, name string) {
 		var mode, kind, server string
 		fmt.Sscanf(replaceSlashes(name), "%s %s %s", &mode, &kind, &server)
 		base := ta.srv.URL

@@ -25,13 +25,17 @@ func BenchmarkHistoryPage(b *testing.B) {
 		apps[name] = ta
 		names = append(names, name)
 	}
-	interleaved(b, 5, names, nil, func(b *testing.B, name string) {
+	interleaved(b, 7, names, nil, func(b *testing.B, name string) {
 		ta := apps[name]
+		size := 0
 		for i := 0; i < b.N; i++ {
-			if r := ta.get("/sends"); r.status != http.StatusOK || !strings.Contains(r.body, `data-testid="history-older"`) {
+			r := ta.get("/sends")
+			if r.status != http.StatusOK || !strings.Contains(r.body, `data-testid="history-older"`) {
 				b.Fatalf("GET /sends: %d", r.status)
 			}
+			size = len(r.body)
 		}
+		b.ReportMetric(float64(size), "page-bytes")
 	})
 }
 
