@@ -7,13 +7,11 @@ import (
 	"image/color"
 	"image/jpeg"
 	"io"
-	"log/slog"
 	"mime/multipart"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -22,7 +20,6 @@ import (
 	"github.com/PuerkitoBio/goquery"
 
 	"qunfa/models"
-	"qunfa/static"
 	"qunfa/wechat"
 )
 
@@ -138,33 +135,7 @@ func newTestApp(t testing.TB) *testApp {
 // newTestAppWithRules is newTestApp with WeChat's limits set by the test.
 func newTestAppWithRules(t testing.TB, rules models.Rules) *testApp {
 	t.Helper()
-	st, err := models.Open(filepath.Join(t.TempDir(), "qunfa.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	ta := &testApp{
-		t:     t,
-		store: st,
-		now:   time.Date(2024, 5, 20, 10, 0, 0, 0, models.Beijing),
-		codec: wechat.Codec{Token: testToken, AppID: testAppID},
-		wx:    &fakeWeChat{},
-	}
-	log := slog.New(slog.DiscardHandler)
-	clock := func() time.Time { return ta.now }
-	rules.Now = clock
-	ta.svc = models.NewService(st, ta.wx, rules, log)
-	h := New(Deps{
-		Service: ta.svc,
-		Codec:   func() wechat.Codec { return ta.codec },
-		Static:  static.FS,
-		Logger:  log,
-		Now:     clock,
-	})
-	ta.srv = httptest.NewServer(h)
-	t.Cleanup(ta.srv.Close)
-	ta.client = ta.newClient()
-	return ta
+	return newTestAppWith(t, appOptions{rules: rules})
 }
 
 // newClient is a browser-like client: cookies kept, redirects not followed.

@@ -6,6 +6,7 @@ import (
 	"crypto/subtle"
 	"encoding/base64"
 	"errors"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"strings"
@@ -61,7 +62,11 @@ func (a *app) logRequests(next http.Handler) http.Handler {
 		if rec.status == 0 {
 			rec.status = http.StatusOK
 		}
-		a.log.Info("http request",
+		level := slog.LevelInfo
+		if r.URL.Path == callbackPath {
+			level = slog.LevelDebug // the callback logs each push itself, once (callback.go)
+		}
+		a.log.Log(r.Context(), level, "http request",
 			"method", r.Method,
 			"path", r.URL.Path,
 			"status", rec.status,
@@ -137,6 +142,11 @@ func (a *app) csrf(c *gin.Context) {
 	got := c.GetHeader("X-CSRF-Token")
 	if got == "" {
 		got = c.PostForm("csrf_token")
+	}
+	if got == "" && bodyTooLarge(c.Request) { // cut at the limit before the token was read
+		a.tooLarge(c) // send_form.go
+		c.Abort()
+		return
 	}
 	if want == "" || subtle.ConstantTimeCompare([]byte(got), []byte(want)) != 1 {
 		a.log.Warn("csrf token missing or wrong", "path", c.Request.URL.Path, "has_session_token", want != "")

@@ -19,7 +19,19 @@ func (a *app) sendCreate(c *gin.Context) error {
 		return nil
 	}
 	ctx := c.Request.Context()
-	f := sendFields(c)
+	f, errs := sendFields(c)
+	if errs != nil {
+		a.renderSendForm(c, http.StatusUnprocessableEntity, d, f, errs)
+		return nil
+	}
+	if listTooLong(f.OpenIDs) {
+		a.listTooLarge(c)
+		return nil
+	}
+	// The confirm page carries the id of the list it kept, not the list.
+	if !a.resolveList(c, d, &f) {
+		return nil
+	}
 	if f.Key == "" {
 		// Without a key a retry could not be recognised: plan again.
 		f.Key = randomToken()
@@ -40,8 +52,7 @@ func (a *app) sendCreate(c *gin.Context) error {
 		return nil
 	}
 	if err != nil {
-		a.fail(c, err)
-		return nil
+		return err
 	}
 	a.log.Info("send started", "send_id", send.ID, "draft_id", d.ID, "target", string(send.Target), "operator_id", operatorOf(c).ID)
 	a.flash(c, "flash.send_started")

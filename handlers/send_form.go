@@ -1,8 +1,12 @@
 package handlers
 
 import (
+	"errors"
 	"net/http"
 	"strconv"
+	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
 
@@ -10,16 +14,94 @@ import (
 	"qunfa/views"
 )
 
+// maxListLines is the longest OpenID list the send form takes: 200,000 lines of 28-character
+// OpenIDs are about 6.8 MB as a form, inside maxFormBytes; a longer list is answered 413.
+const maxListLines = 200_000
+
+// shownProblems is how many bad lines of a list the confirm page lists (the rest are counted).
+const shownProblems = 100
+
 // sendFields reads the recipient choice shared by the send, confirm and
-// create steps.
-func sendFields(c *gin.Context) views.SendFields {
-	gid, _ := strconv.ParseInt(c.PostForm("group_id"), 10, 64)
-	return views.SendFields{
+// create steps. A group_id that is not a number is a field error (not
+// group 0, which is a real group); a list that is not text is cleared
+// rather than echoed back into the textarea.
+func sendFields(c *gin.Context) (views.SendFields, views.FieldErrors) {
+	f := views.SendFields{
 		Target:  c.PostForm("target"),
-		GroupID: gid,
 		OpenIDs: c.PostForm("openids"),
 		Key:     c.PostForm("key"),
+		ListID:  c.PostForm("list_id"),
 	}
+	errs := views.FieldErrors{}
+	gid, err := strconv.ParseInt(strings.TrimSpace(c.PostForm("group_id")), 10, 64)
+	switch {
+	case err == nil:
+		f.GroupID = gid
+	case f.Target == string(models.TargetGroup):
+		errs["group"] = "err.group_invalid"
+	}
+	if !plainText(f.OpenIDs) {
+		f.OpenIDs = ""
+		errs["openids"] = "err.openids_binary"
+	}
+	if len(errs) == 0 {
+		errs = nil
+	}
+	return f, errs
+}
+
+// plainText reports whether s is text a person pasted: valid UTF-8 without control characters
+// other than tab and line breaks.
+func plainText(s string) bool {
+	if !utf8.ValidString(s) {
+		return false
+	}
+	for _, r := range s {
+		if unicode.IsControl(r) && r != '\n' && r != '\r' && r != '\t' {
+			return false
+		}
+	}
+	return true
+}
+
+// listTooLong reports a list over maxListLines lines.
+func listTooLong(text string) bool {
+	return strings.Count(text, "\n") >= maxListLines
+}
+
+// isSendPost reports whether a POST is one of the send form's (where a body over the limit is
+// an OpenID list too long).
+func isSendPost(path string) bool {
+	return strings.HasPrefix(path, "/drafts/") && (strings.HasSuffix(path, "/send") || strings.HasSuffix(path, "/send/confirm"))
+}
+
+// bodyTooLarge reports whether reading r's form stopped at the body limit (the middleware's
+// http.MaxBytesReader keeps answering its error once it has hit it).
+func bodyTooLarge(r *http.Request) bool {
+	var mbe *http.MaxBytesError
+	_, err := r.Body.Read(make([]byte, 1))
+	return errors.As(err, &mbe)
+}
+
+// tooLarge answers a form body over the limit: on the send form the OpenID list is what made it
+// so, and the page says how long a list may be; elsewhere the generic message.
+func (a *app) tooLarge(c *gin.Context) {
+	a.log.Warn("form body over the limit", "path", c.Request.URL.Path, "limit", maxFormBytes)
+	if !isSendPost(c.Request.URL.Path) {
+		a.renderError(c, http.StatusRequestEntityTooLarge, "err.too_large")
+		return
+	}
+	a.listTooLarge(c)
+}
+
+// listTooLarge is the 413 page of an OpenID list over maxListLines (or over the body limit).
+func (a *app) listTooLarge(c *gin.Context) {
+	l := views.Layout{Lang: langOf(c), Title: "err.list_too_large_title", Path: c.Request.URL.Path}
+	if hasSession(c.Request) {
+		l.CSRF = a.csrfToken(c)
+	}
+	back := strings.TrimSuffix(c.Request.URL.Path, "/confirm")
+	a.render(c, http.StatusRequestEntityTooLarge, views.ListTooLarge(l, maxListLines, back))
 }
 
 func sendInput(draftID uint, f views.SendFields) models.SendInput {

@@ -23,7 +23,8 @@ var migrations = []migration{
 	{5, "API profile per send and per news upload", migrateV5}, // migrations_v5.go
 	{6, "previews of a draft sent to one person", migrateV6},   // migrations_v6.go
 	{7, "article removed by another send's delete", migrateV7}, // migrations_v7.go
-	{9, "WeChat's daily quota per interface", migrateV9},       // migrations_v9.go
+	{8, "OpenID lists kept between confirmation and send", migrateV8},
+	{9, "WeChat's daily quota per interface", migrateV9}, // migrations_v9.go
 }
 
 // migrate applies every migration newer than the recorded version, each in its own transaction

@@ -173,28 +173,11 @@ var batchColumns = []string{"id", "send_id", "batch_index", "client_msg_id", "op
 	"msg_data_id", "errcode", "errmsg", "status", "total_count", "filter_count", "sent_count", "error_count",
 	"article_urls", "copyright_state"}
 
-// ListSends returns every send, newest first, with its batches (for the msg_ids) but not its history.
+// ListSends returns the newest page of sends (HistoryPageSize of them), newest first, with their
+// batches (for the msg_ids) but not their history. HistoryPage pages further (sends_page.go).
 func (s *Service) ListSends(ctx context.Context) ([]Send, error) {
-	db := s.store.db(ctx)
-	var rows []sendRow
-	if err := db.Omit("articles_json").Order("id DESC").Find(&rows).Error; err != nil {
-		return nil, err
-	}
-	var batches []batchRow
-	if err := db.Select(batchColumns).Order("send_id, batch_index").Find(&batches).Error; err != nil {
-		return nil, err
-	}
-	bySend := map[uint][]Batch{}
-	for _, b := range batches {
-		bySend[b.SendID] = append(bySend[b.SendID], b.batch())
-	}
-	out := make([]Send, 0, len(rows))
-	for _, r := range rows {
-		sd := r.send()
-		sd.Batches = bySend[r.ID]
-		out = append(out, sd)
-	}
-	return out, nil
+	p, err := s.HistoryPage(ctx, HistoryCursor{})
+	return p.Sends, err
 }
 
 // Send returns one send with its batches and history.

@@ -140,6 +140,7 @@ type SendFields struct {
 	GroupID int64
 	OpenIDs string
 	Key     string // idempotency key: the same key never sends twice
+	ListID  string // the OpenID list kept on the server for the confirm page (models.SavePlanList)
 }
 
 // SendFormPage asks for the recipients.
@@ -182,8 +183,9 @@ type SendConfirmPage struct {
 	Batches        int
 	Everyone       bool
 	GroupName      string
-	ByTag          bool // the group is a tag (the API profile's audience)
-	OpenIDProblems []OpenIDProblem
+	ByTag          bool            // the group is a tag (the API profile's audience)
+	OpenIDProblems []OpenIDProblem // the first ones (the page lists at most 100)
+	ProblemCount   int             // all of them
 	QuotaExceeded  bool
 	Errors         FieldErrors
 	// Monthly cap, from Qunfa's records: mass messages this audience had this
@@ -228,6 +230,7 @@ type Target struct {
 type SendsPage struct {
 	Layout Layout
 	Sends  []SendRow
+	Pager  HistoryPager // history_viewmodels.go
 }
 
 // BatchView is one WeChat call of a send (OpenID lists over 10,000 are split).
