@@ -127,10 +127,11 @@ func TestStartupTakesTheAccountFromEnvElseSettings(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			env := envOf(tt.env)
-			if _, err := LoadConfig(tt.args, withPlaceholderAccount(env), io.Discard); err != nil {
-				t.Fatalf("first pass: %v", err)
+			parsed, err := ParseConfig(tt.args, env, io.Discard)
+			if err != nil {
+				t.Fatalf("parse: %v", err)
 			}
-			cfg, err := configWithStoredAccount(ctx, tt.args, env, tt.store)
+			cfg, err := completeConfig(ctx, parsed, tt.store)
 			if tt.wantErr {
 				if err == nil {
 					t.Fatal("no error")
@@ -158,7 +159,11 @@ func TestSavedAccountSwitchesTheLiveClientAndCodec(t *testing.T) {
 		t.Fatal(err)
 	}
 	env := envOf(map[string]string{"QUNFA_WECHAT_API": wc.url})
-	cfg, err := configWithStoredAccount(ctx, nil, env, store)
+	parsed, err := ParseConfig(nil, env, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := completeConfig(ctx, parsed, store)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -169,7 +174,7 @@ func TestSavedAccountSwitchesTheLiveClientAndCodec(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer wx.Close()
-	live := newLiveAccount(cfg, wx, accountFromEnv(env), store, logger)
+	live := newLiveAccount(cfg, wx, parsed.EnvAccount(), store, logger)
 	gw := gateway{wx.client}
 	svc := models.NewService(store, gw, models.Rules{}, logger)
 
