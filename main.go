@@ -51,6 +51,13 @@ var sandboxAccount = struct{ AppID, Secret, Token string }{
 // command's); tests swap it to make a Serve fail.
 var listen = net.Listen
 
+// serverHooks let a test wait for the dashboard server's events instead of sleeping: a
+// connection's state changes, and the start of a graceful shutdown.
+var serverHooks struct {
+	connState  func(net.Conn, http.ConnState)
+	onShutdown func()
+}
+
 // run starts the dashboard and blocks until ctx is cancelled. ready, when not nil, receives the
 // dashboard's base URL once it accepts connections. The configuration is read once: flags and
 // environment, then the database (whose path they give), then the account saved in Settings
@@ -130,6 +137,10 @@ func run(ctx context.Context, args []string, env func(string) (string, bool), st
 			Account: live,
 		}),
 		ReadHeaderTimeout: 10 * time.Second,
+		ConnState:         serverHooks.connState,
+	}
+	if serverHooks.onShutdown != nil {
+		srv.RegisterOnShutdown(serverHooks.onShutdown)
 	}
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()
