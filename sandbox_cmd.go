@@ -73,12 +73,18 @@ func runSandbox(ctx context.Context, args []string, stdout, stderr io.Writer, re
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()
 	base := "http://" + reachableAddr(ln.Addr())
-	mode := "plaintext 明文"
+	mode := "startup.sandbox_cmd_plain"
 	if *aesKey != "" {
-		mode = "secure 安全模式 (AES)"
+		mode = "startup.sandbox_cmd_secure"
 	}
-	fmt.Fprintf(stdout, "WeChat sandbox 模拟器 at %s\n  AppID %s, AppSecret and Token as given by -secret/-token; callbacks: %s, %s\n",
-		base, *appID, orNone(*callback), mode)
+	account := func(lang string) string {
+		callbacks := *callback
+		if callbacks == "" {
+			callbacks = i18n.T(lang, "startup.sandbox_cmd_no_callback")
+		}
+		return i18n.T(lang, "startup.sandbox_cmd_account", *appID, callbacks, i18n.T(lang, mode))
+	}
+	fmt.Fprintf(stdout, "%s\n  %s / %s\n", i18n.Both("startup.sandbox_cmd_ready", base), account("zh"), account("en"))
 	if ready != nil {
 		ready <- base
 	}
@@ -94,11 +100,4 @@ func runSandbox(ctx context.Context, args []string, stdout, stderr io.Writer, re
 		return fmt.Errorf("shut down the sandbox server: %w", err)
 	}
 	return nil
-}
-
-func orNone(s string) string {
-	if s == "" {
-		return "none 不推送"
-	}
-	return s
 }
