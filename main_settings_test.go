@@ -454,3 +454,31 @@ func TestApplyKeepsPreviousAESKey(t *testing.T) {
 		t.Fatalf("a save without a key change lost the previous key: %+v", c.Token)
 	}
 }
+
+// The settings page names the variables that set the account as main declares them
+// (config.go), and only those the environment sets.
+func TestSettingsPageNamesTheAccountVariables(t *testing.T) {
+	wc := newTwoWeChats(t, acctA)
+	dbPath := filepath.Join(t.TempDir(), "qunfa.db")
+	st, err := models.Open(dbPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.SaveSettings(context.Background(), acctA); err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	base := startAppWith(t, map[string]string{
+		"QUNFA_DB": dbPath, "QUNFA_ADDR": "127.0.0.1:0", "QUNFA_WECHAT_API": wc.url, EnvToken: "envtoken",
+		"QUNFA_ADMIN_USER": "admin", "QUNFA_ADMIN_PASSWORD": "correct horse",
+	})
+	account := getDoc(t, loggedIn(t, base), base+"/settings").Find(`[data-testid=settings-account]`).Text()
+	if !strings.Contains(account, EnvToken) {
+		t.Errorf("the page does not say the Token comes from %s: %s", EnvToken, account)
+	}
+	for _, v := range []string{EnvAppID, EnvAppSecret, EnvAESKey} {
+		if strings.Contains(account, v) {
+			t.Errorf("the page names %s, which is not set: %s", v, account)
+		}
+	}
+}
