@@ -15,14 +15,15 @@ type migration struct {
 	up      func(tx *gorm.DB) error
 }
 
-// migrations is the schema's history, in order; append one line per new version.
+// migrations is the schema's history, in order: append one line per new version, whose function
+// migrateVN lives in migrations_vN.go.
 var migrations = []migration{
-	{1, "initial schema", migrateV1}, // migrations_v1.go
-	{2, "persisted access token; article URLs and copyright check of a finished job", migrateV2}, // migrations_v2.go
-	{3, "images inside article content", migrateV3},                                              // migrations_v3.go
-	{4, "operator-editable settings", migrateV4},                                                 // migrations_v4.go
-	{5, "API profile per send and per news upload", migrateV5},                                   // migrations_v5.go
-	{6, "previews of a draft sent to one person", migrateV6},                                     // migrations_v6.go
+	{1, "initial schema", migrateV1},
+	{2, "persisted access token; article URLs and copyright check of a finished job", migrateV2},
+	{3, "images inside article content", migrateV3},
+	{4, "operator-editable settings", migrateV4},
+	{5, "API profile per send and per news upload", migrateV5},
+	{6, "previews of a draft sent to one person", migrateV6},
 }
 
 // SchemaTooNewError refuses a database written by a newer Qunfa: its schema has versions this
@@ -61,7 +62,7 @@ func migrateTo(db *gorm.DB, target int) error {
 		if v != nil && *v > latestVersion() {
 			return &SchemaTooNewError{Database: *v, Known: latestVersion()}
 		}
-	} else if err := db.Exec(`CREATE TABLE schema_migrations (
+	} else if err := db.Exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
 		version    INTEGER PRIMARY KEY,
 		applied_at DATETIME NOT NULL
 	)`).Error; err != nil {
