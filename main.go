@@ -81,7 +81,7 @@ func run(ctx context.Context, args []string, env func(string) (string, bool), st
 	}
 	defer func() {
 		if cerr := store.Close(); cerr != nil {
-			err = errors.Join(err, fmt.Errorf("close database %s: %w", cfg.DB, cerr))
+			err = errors.Join(err, fmt.Errorf("%s: %w", i18n.Both("startup.close_db", cfg.DB), cerr))
 		}
 	}()
 	envAccount := cfg.EnvAccount()
@@ -92,7 +92,7 @@ func run(ctx context.Context, args []string, env func(string) (string, bool), st
 	// A profile the operator has not saved follows the mode: the seed's rules in the sandbox,
 	// today's on a real account (models.DefaultProfile).
 	if err := store.UseDefaultProfile(ctx, cfg.Sandbox); err != nil {
-		return fmt.Errorf("default API profile: %w", err)
+		return fmt.Errorf("%s: %w", i18n.Both("startup.default_profile"), err)
 	}
 
 	createdAdmin, err := ensureAdmin(ctx, store, cfg)
@@ -157,7 +157,7 @@ func run(ctx context.Context, args []string, env func(string) (string, bool), st
 	case err := <-serveErr:
 		if !errors.Is(err, http.ErrServerClosed) {
 			logger.Error("the dashboard stopped serving", "err", err)
-			stopped = fmt.Errorf("serve the dashboard on %s: %w", cfg.Addr, err)
+			stopped = fmt.Errorf("%s: %w", i18n.Both("startup.serve", cfg.Addr), err)
 		}
 	case err := <-wx.simErr:
 		logger.Error("the sandbox stopped serving", "err", err)
@@ -275,7 +275,7 @@ func ensureAdmin(ctx context.Context, store *models.Store, cfg Config) (bool, er
 		if errors.As(err, &ve) {
 			return false, errors.New(i18n.Both("startup.admin_invalid", ve.Fields))
 		}
-		return false, fmt.Errorf("create the first admin: %w", err)
+		return false, fmt.Errorf("%s: %w", i18n.Both("startup.create_admin"), err)
 	}
 	return true, nil
 }

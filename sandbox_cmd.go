@@ -97,7 +97,7 @@ func runSandbox(ctx context.Context, args []string, stdout, stderr io.Writer, re
 	shutCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	if err := srv.Shutdown(shutCtx); err != nil {
-		return fmt.Errorf("shut down the sandbox server: %w", err)
+		return fmt.Errorf("%s: %w", i18n.Both("startup.sandbox_shutdown"), err)
 	}
 	return nil
 }
