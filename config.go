@@ -7,14 +7,18 @@ import (
 	"io"
 	"net"
 	"net/url"
-	"qunfa/wechat/protocol"
 	"strconv"
 	"strings"
 	"time"
+
+	"qunfa/models"
+	"qunfa/views/i18n"
+	"qunfa/wechat/protocol"
 )
 
 // Config is everything the operator can set from outside: defaults, then the
-// environment, then flags (DESIGN.md "Contract with the outside").
+// environment, then flags (DESIGN.md "Contract with the outside"), then — for the account
+// fields the environment leaves unset — what the operator saved in Settings (WithStored).
 type Config struct {
 	Addr      string
 	DB        string
@@ -37,17 +41,37 @@ type Config struct {
 	// (0 → its 3 s). For tests only, so browser journeys need not wait: QUNFA_SANDBOX_FINISH_DELAY
 	// (a Go duration), no flag, not in the README.
 	sandboxFinishDelay time.Duration
+	// sandboxSet records an explicit -sandbox / QUNFA_SANDBOX, which wins over the default
+	// (sandbox exactly when no AppID is configured).
+	sandboxSet bool
 }
 
-const defaultWeChatAPI = protocol.DefaultAPIBaseURL
+// The environment variables of the account (DESIGN.md "Contract with the outside"): the one
+// declaration, read here and shown by the settings page (liveAccount.EnvNames).
+const (
+	EnvAppID     = "QUNFA_APPID"
+	EnvAppSecret = "QUNFA_APPSECRET"
+	EnvToken     = "QUNFA_TOKEN"
+	EnvAESKey    = "QUNFA_AESKEY"
+)
 
-// LoadConfig reads env (a lookup function, so tests need not touch the process
-// environment) and then args. Errors name the setting in Chinese and English.
+// LoadConfig is the configuration without a database: ParseConfig, then Validate.
 func LoadConfig(args []string, env func(string) (string, bool), stderr io.Writer) (Config, error) {
+	cfg, err := ParseConfig(args, env, stderr)
+	if err != nil {
+		return cfg, err
+	}
+	return cfg, cfg.Validate()
+}
+
+// ParseConfig reads env (a lookup function, so tests need not touch the process environment)
+// and then args, each once. It only parses: values that are not numbers or booleans are errors
+// here; whether the whole makes sense is Validate's job, once the stored account is overlaid.
+func ParseConfig(args []string, env func(string) (string, bool), stderr io.Writer) (Config, error) {
 	cfg := Config{
 		Addr:       "127.0.0.1:8080",
 		DB:         "qunfa.db",
-		WeChatAPI:  defaultWeChatAPI,
+		WeChatAPI:  protocol.DefaultAPIBaseURL,
 		DailyQuota: 10,
 		MonthlyCap: 4,
 	}
@@ -59,10 +83,10 @@ func LoadConfig(args []string, env func(string) (string, bool), stderr io.Writer
 	str("QUNFA_ADDR", &cfg.Addr)
 	str("QUNFA_DB", &cfg.DB)
 	str("QUNFA_WECHAT_API", &cfg.WeChatAPI)
-	str("QUNFA_APPID", &cfg.AppID)
-	str("QUNFA_APPSECRET", &cfg.AppSecret)
-	str("QUNFA_TOKEN", &cfg.Token)
-	str("QUNFA_AESKEY", &cfg.AESKey)
+	str(EnvAppID, &cfg.AppID)
+	str(EnvAppSecret, &cfg.AppSecret)
+	str(EnvToken, &cfg.Token)
+	str(EnvAESKey, &cfg.AESKey)
 	str("QUNFA_ADMIN_USER", &cfg.AdminUser)
 	str("QUNFA_ADMIN_PASSWORD", &cfg.AdminPass)
 
@@ -71,40 +95,38 @@ func LoadConfig(args []string, env func(string) (string, bool), stderr io.Writer
 		if v, ok := env(key); ok && v != "" {
 			n, err := strconv.Atoi(strings.TrimSpace(v))
 			if err != nil {
-				errs = append(errs, fmt.Errorf("%s=%q 不是整数 / is not an integer", key, v))
+				errs = append(errs, errors.New(i18n.Both("startup.not_integer", key, v)))
 				return
 			}
 			*dst = n
 		}
 	}
-	if v, ok := env("QUNFA_STABLE_TOKEN"); ok && v != "" {
+	boolEnv := func(key string) (b, set bool) {
+		v, ok := env(key)
+		if !ok || v == "" {
+			return false, false
+		}
 		b, err := strconv.ParseBool(v)
 		if err != nil {
-			errs = append(errs, fmt.Errorf("QUNFA_STABLE_TOKEN=%q 应为 true/false / must be true or false", v))
+			errs = append(errs, errors.New(i18n.Both("startup.not_bool", key, v)))
+			return false, false
 		}
-		cfg.StableToken = b
+		return b, true
 	}
+	cfg.StableToken, _ = boolEnv("QUNFA_STABLE_TOKEN")
 	intEnv("QUNFA_DAILY_QUOTA", &cfg.DailyQuota)
 	intEnv("QUNFA_MONTHLY_CAP", &cfg.MonthlyCap)
 	if v, ok := env("QUNFA_SANDBOX_FINISH_DELAY"); ok && v != "" {
 		d, err := time.ParseDuration(v)
 		if err != nil || d < 0 {
-			errs = append(errs, fmt.Errorf("QUNFA_SANDBOX_FINISH_DELAY=%q 不是时长 / is not a duration", v))
+			errs = append(errs, errors.New(i18n.Both("startup.not_duration", "QUNFA_SANDBOX_FINISH_DELAY", v)))
 		}
 		cfg.sandboxFinishDelay = d
 	}
 
 	// The sandbox defaults to on exactly when no account is configured; an
 	// explicit setting (env or flag) wins.
-	sandboxSet := false
-	if v, ok := env("QUNFA_SANDBOX"); ok && v != "" {
-		b, err := strconv.ParseBool(v)
-		if err != nil {
-			errs = append(errs, fmt.Errorf("QUNFA_SANDBOX=%q 应为 true/false / must be true or false", v))
-		} else {
-			cfg.Sandbox, sandboxSet = b, true
-		}
-	}
+	cfg.Sandbox, cfg.sandboxSet = boolEnv("QUNFA_SANDBOX")
 	if len(errs) > 0 {
 		return cfg, errors.Join(errs...)
 	}
@@ -114,7 +136,7 @@ func LoadConfig(args []string, env func(string) (string, bool), stderr io.Writer
 	fs.StringVar(&cfg.Addr, "addr", cfg.Addr, "listen address 监听地址 (QUNFA_ADDR)")
 	fs.StringVar(&cfg.DB, "db", cfg.DB, "SQLite database file 数据库文件 (QUNFA_DB)")
 	fs.StringVar(&cfg.WeChatAPI, "wechat-api", cfg.WeChatAPI, "WeChat API base URL 微信接口地址 (QUNFA_WECHAT_API)")
-	sandboxFlag := fs.Bool("sandbox", cfg.Sandbox, "run the embedded WeChat simulator 使用内置模拟器 (QUNFA_SANDBOX; default: on when no AppID)")
+	fs.BoolVar(&cfg.Sandbox, "sandbox", cfg.Sandbox, "run the embedded WeChat simulator 使用内置模拟器 (QUNFA_SANDBOX; default: on when no AppID)")
 	fs.BoolVar(&cfg.StableToken, "stable-token", cfg.StableToken, "fetch tokens with cgi-bin/stable_token 使用稳定版接口调用凭据 (QUNFA_STABLE_TOKEN)")
 	fs.IntVar(&cfg.DailyQuota, "daily-quota", cfg.DailyQuota, "advanced-API calls per day 每日高级接口调用次数 (QUNFA_DAILY_QUOTA)")
 	fs.IntVar(&cfg.MonthlyCap, "monthly-cap", cfg.MonthlyCap, "mass messages per follower per month 每位粉丝每月群发上限 (QUNFA_MONTHLY_CAP)")
@@ -123,46 +145,70 @@ func LoadConfig(args []string, env func(string) (string, bool), stderr io.Writer
 	}
 	fs.Visit(func(f *flag.Flag) {
 		if f.Name == "sandbox" {
-			sandboxSet = true
+			cfg.sandboxSet = true
 		}
 	})
-	if sandboxSet {
-		cfg.Sandbox = *sandboxFlag
-	} else {
+	if !cfg.sandboxSet {
 		cfg.Sandbox = cfg.AppID == ""
 	}
-	return cfg, cfg.Validate()
+	return cfg, nil
+}
+
+// EnvAccount returns the account fields as the environment set them ("" where it does not).
+// Call it before WithStored, which fills the gaps from Settings.
+func (c Config) EnvAccount() models.Settings {
+	return models.Settings{AppID: c.AppID, AppSecret: c.AppSecret, Token: c.Token, EncodingAESKey: c.AESKey}
+}
+
+// WithStored overlays the account the operator saved in Settings under the environment's: a
+// variable that is set wins, field by field (models.Settings.Overlay, the one place that rule
+// lives). With no AppID anywhere the sandbox runs (as before Settings existed), and an explicit
+// -sandbox / QUNFA_SANDBOX still wins. In sandbox mode the stored account is not used: the
+// simulator plays its own account (or the environment's), and the stored one takes effect at
+// the next start without the sandbox.
+func (c Config) WithStored(stored models.Settings) Config {
+	acct := stored.Overlay(c.EnvAccount())
+	sandbox := c.Sandbox
+	if !c.sandboxSet {
+		sandbox = acct.AppID == ""
+	}
+	if sandbox {
+		c.Sandbox = true
+		return c
+	}
+	c.AppID, c.AppSecret, c.Token, c.AESKey = acct.AppID, acct.AppSecret, acct.Token, acct.EncodingAESKey
+	c.Sandbox = false
+	return c
 }
 
 // Validate reports every bad setting at once.
 func (c Config) Validate() error {
 	var errs []error
 	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
-		errs = append(errs, fmt.Errorf("监听地址无效 / invalid listen address %q: %v", c.Addr, err))
+		errs = append(errs, errors.New(i18n.Both("startup.bad_addr", c.Addr, err)))
 	}
 	if strings.TrimSpace(c.DB) == "" {
-		errs = append(errs, errors.New("数据库路径为空 / database path is empty"))
+		errs = append(errs, errors.New(i18n.Both("startup.db_empty")))
 	}
 	if u, err := url.Parse(c.WeChatAPI); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		errs = append(errs, fmt.Errorf("微信接口地址无效 / invalid WeChat API URL %q", c.WeChatAPI))
+		errs = append(errs, errors.New(i18n.Both("startup.bad_api", c.WeChatAPI)))
 	}
 	if c.DailyQuota < 1 {
-		errs = append(errs, fmt.Errorf("每日调用次数必须 ≥ 1 / daily quota must be at least 1 (got %d)", c.DailyQuota))
+		errs = append(errs, errors.New(i18n.Both("startup.daily_quota", c.DailyQuota)))
 	}
 	if c.MonthlyCap < 1 {
-		errs = append(errs, fmt.Errorf("每月群发上限必须 ≥ 1 / monthly cap must be at least 1 (got %d)", c.MonthlyCap))
+		errs = append(errs, errors.New(i18n.Both("startup.monthly_cap", c.MonthlyCap)))
 	}
 	if !c.Sandbox {
 		if c.AppID == "" || c.AppSecret == "" || c.Token == "" {
-			errs = append(errs, errors.New("未配置公众号：请设置 QUNFA_APPID、QUNFA_APPSECRET、QUNFA_TOKEN，或使用 -sandbox / "+
-				"no account configured: set QUNFA_APPID, QUNFA_APPSECRET and QUNFA_TOKEN, or run with -sandbox"))
+			errs = append(errs, errors.New(i18n.Both("startup.no_account")))
 		}
 	}
 	if c.AESKey != "" && len(c.AESKey) != 43 {
-		errs = append(errs, fmt.Errorf("EncodingAESKey 必须是 43 个字符 / QUNFA_AESKEY must be 43 characters (got %d)", len(c.AESKey)))
+		errs = append(errs, errors.New(i18n.Both("startup.aeskey_length", len(c.AESKey))))
 	}
 	if (c.AdminUser == "") != (c.AdminPass == "") {
-		errs = append(errs, errors.New("QUNFA_ADMIN_USER 与 QUNFA_ADMIN_PASSWORD 需同时设置 / set both QUNFA_ADMIN_USER and QUNFA_ADMIN_PASSWORD"))
+		errs = append(errs, errors.New(i18n.Both("startup.admin_pair")))
 	}
 	return errors.Join(errs...)
 }

@@ -19,6 +19,7 @@ import (
 	"qunfa/handlers"
 	"qunfa/models"
 	"qunfa/static"
+	"qunfa/views/i18n"
 	"qunfa/wechat"
 	"qunfa/wechat/sandbox"
 )
@@ -46,12 +47,23 @@ var sandboxAccount = struct{ AppID, Secret, Token string }{
 	Token:  "qunfasandbox",
 }
 
-// run starts the dashboard and blocks until ctx is cancelled. ready, when not
-// nil, receives the dashboard's base URL once it accepts connections.
-func run(ctx context.Context, args []string, env func(string) (string, bool), stdout, stderr io.Writer, ready chan<- string) error {
-	// Everything but the account first (the account may be in the database, whose path this
-	// yields), then the account: the environment's, else the one saved in Settings.
-	cfg, err := LoadConfig(args, withPlaceholderAccount(env), stderr)
+// listen opens the process's listeners (the dashboard's, the embedded sandbox's, the sandbox
+// command's); tests swap it to make a Serve fail.
+var listen = net.Listen
+
+// serverHooks let a test wait for the dashboard server's events instead of sleeping: a
+// connection's state changes, and the start of a graceful shutdown.
+var serverHooks struct {
+	connState  func(net.Conn, http.ConnState)
+	onShutdown func()
+}
+
+// run starts the dashboard and blocks until ctx is cancelled. ready, when not nil, receives the
+// dashboard's base URL once it accepts connections. The configuration is read once: flags and
+// environment, then the database (whose path they give), then the account saved in Settings
+// under the environment's, then validated as a whole.
+func run(ctx context.Context, args []string, env func(string) (string, bool), stdout, stderr io.Writer, ready chan<- string) (err error) {
+	cfg, err := ParseConfig(args, env, stderr)
 	if err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil
@@ -62,18 +74,25 @@ func run(ctx context.Context, args []string, env func(string) (string, bool), st
 
 	store, err := models.Open(cfg.DB)
 	if err != nil {
-		return fmt.Errorf("打开数据库失败 / open database %s: %w", cfg.DB, err)
+		if tooNew, ok := errors.AsType[*models.SchemaTooNewError](err); ok {
+			return errors.New(i18n.Both("startup.schema_too_new", cfg.DB, tooNew.Database, tooNew.Known))
+		}
+		return fmt.Errorf("%s: %w", i18n.Both("startup.open_db", cfg.DB), err)
 	}
-	defer store.Close()
-	envAccount := accountFromEnv(env)
-	if cfg, err = configWithStoredAccount(ctx, args, env, store); err != nil {
+	defer func() {
+		if cerr := store.Close(); cerr != nil {
+			err = errors.Join(err, fmt.Errorf("%s: %w", i18n.Both("startup.close_db", cfg.DB), cerr))
+		}
+	}()
+	envAccount := cfg.EnvAccount()
+	if cfg, err = completeConfig(ctx, cfg, store); err != nil {
 		return err
 	}
 	logger.Info("starting", "config", cfg.String(), "account", accountSummary(cfg, envAccount))
 	// A profile the operator has not saved follows the mode: the seed's rules in the sandbox,
 	// today's on a real account (models.DefaultProfile).
 	if err := store.UseDefaultProfile(ctx, cfg.Sandbox); err != nil {
-		return err
+		return fmt.Errorf("%s: %w", i18n.Both("startup.default_profile"), err)
 	}
 
 	createdAdmin, err := ensureAdmin(ctx, store, cfg)
@@ -81,9 +100,9 @@ func run(ctx context.Context, args []string, env func(string) (string, bool), st
 		return err
 	}
 
-	ln, err := net.Listen("tcp", cfg.Addr)
+	ln, err := listen("tcp", cfg.Addr)
 	if err != nil {
-		return fmt.Errorf("无法监听 / cannot listen on %s: %w", cfg.Addr, err)
+		return fmt.Errorf("%s: %w", i18n.Both("startup.listen", cfg.Addr), err)
 	}
 	baseURL := "http://" + reachableAddr(ln.Addr())
 
@@ -92,7 +111,11 @@ func run(ctx context.Context, args []string, env func(string) (string, bool), st
 		ln.Close()
 		return err
 	}
-	defer wx.Close()
+	defer func() {
+		if err := wx.Close(); err != nil {
+			logger.Warn("stopping the sandbox", "err", err)
+		}
+	}()
 	live := newLiveAccount(cfg, wx, envAccount, store, logger.With("component", "account"))
 
 	svc := models.NewService(store, gateway{wx.client}, models.Rules{
@@ -114,6 +137,10 @@ func run(ctx context.Context, args []string, env func(string) (string, bool), st
 			Account: live,
 		}),
 		ReadHeaderTimeout: 10 * time.Second,
+		ConnState:         serverHooks.connState,
+	}
+	if serverHooks.onShutdown != nil {
+		srv.RegisterOnShutdown(serverHooks.onShutdown)
 	}
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()
@@ -123,12 +150,18 @@ func run(ctx context.Context, args []string, env func(string) (string, bool), st
 		ready <- baseURL
 	}
 
+	// A server that stops serving on its own stops the process, with its error.
+	var stopped error
 	select {
 	case <-ctx.Done():
 	case err := <-serveErr:
 		if !errors.Is(err, http.ErrServerClosed) {
-			logger.Error("server stopped", "err", err)
+			logger.Error("the dashboard stopped serving", "err", err)
+			stopped = fmt.Errorf("%s: %w", i18n.Both("startup.serve", cfg.Addr), err)
 		}
+	case err := <-wx.simErr:
+		logger.Error("the sandbox stopped serving", "err", err)
+		stopped = fmt.Errorf("%s: %w", i18n.Both("startup.sandbox_serve"), err)
 	}
 
 	// Graceful stop: let in-flight requests finish, then the worker, then the
@@ -137,11 +170,22 @@ func run(ctx context.Context, args []string, env func(string) (string, bool), st
 	shutCtx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
 	if err := srv.Shutdown(shutCtx); err != nil {
-		logger.Warn("shutdown", "err", err)
+		logger.Warn("shutting down the dashboard server", "err", err)
 	}
 	stopSvc()
 	svc.Stop()
-	return nil
+	return stopped
+}
+
+// completeConfig finishes start-up's configuration once the database is open: the account saved
+// in Settings under the environment's (Config.WithStored), then every setting validated at once.
+func completeConfig(ctx context.Context, cfg Config, store *models.Store) (Config, error) {
+	stored, err := store.Settings(ctx)
+	if err != nil {
+		return cfg, fmt.Errorf("%s: %w", i18n.Both("startup.read_settings", cfg.DB), err)
+	}
+	cfg = cfg.WithStored(stored)
+	return cfg, cfg.Validate()
 }
 
 // account is the WeChat side of the process: the API client, the callback
@@ -151,6 +195,7 @@ type account struct {
 	codec  wechat.Codec
 	sim    *sandbox.Server
 	simSrv *http.Server
+	simErr chan error // receives why the sandbox stopped serving before Close; nil without one
 }
 
 // connectWeChat points the client at the configured API, or starts the
@@ -176,14 +221,19 @@ func connectWeChat(cfg Config, baseURL string, store *models.Store, logger *slog
 			FinishDelay:    cfg.sandboxFinishDelay, // tests only; 0 → 3 s
 			Logger:         logger.With("component", "sandbox"),
 		})
-		simLn, err := net.Listen("tcp", "127.0.0.1:0")
+		simLn, err := listen("tcp", "127.0.0.1:0")
 		if err != nil {
 			a.sim.Close()
-			return nil, fmt.Errorf("无法启动模拟器 / cannot start the sandbox: %w", err)
+			return nil, fmt.Errorf("%s: %w", i18n.Both("startup.sandbox_start"), err)
 		}
 		apiBase = "http://" + simLn.Addr().String()
 		a.simSrv = &http.Server{Handler: a.sim, ReadHeaderTimeout: 10 * time.Second}
-		go a.simSrv.Serve(simLn)
+		a.simErr = make(chan error, 1)
+		go func() {
+			if err := a.simSrv.Serve(simLn); !errors.Is(err, http.ErrServerClosed) {
+				a.simErr <- err
+			}
+		}()
 	}
 	a.client = wechat.NewClient(wechat.Config{
 		BaseURL: apiBase, AppID: a.codec.AppID, AppSecret: appSecret,
@@ -196,15 +246,20 @@ func connectWeChat(cfg Config, baseURL string, store *models.Store, logger *slog
 	return a, nil
 }
 
-// Close stops the simulator, if any.
-func (a *account) Close() {
+// Close stops the simulator, if any: its server first (in-flight calls finish), then its
+// pending callbacks.
+func (a *account) Close() error {
 	if a.sim == nil {
-		return
+		return nil
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	a.simSrv.Shutdown(ctx)
+	err := a.simSrv.Shutdown(ctx)
 	a.sim.Close()
+	if err != nil {
+		return fmt.Errorf("shut down the sandbox server: %w", err)
+	}
+	return nil
 }
 
 // ensureAdmin creates the first operator from QUNFA_ADMIN_USER/PASSWORD when
@@ -219,28 +274,28 @@ func ensureAdmin(ctx context.Context, store *models.Store, cfg Config) (bool, er
 		}
 		var ve *models.ValidationError
 		if errors.As(err, &ve) {
-			return false, fmt.Errorf("QUNFA_ADMIN_USER/QUNFA_ADMIN_PASSWORD 无效（用户名 2–32 个字符，密码至少 8 位）/ invalid first admin (username 2–32 characters, password at least 8): %v", ve.Fields)
+			return false, errors.New(i18n.Both("startup.admin_invalid", ve.Fields))
 		}
-		return false, err
+		return false, fmt.Errorf("%s: %w", i18n.Both("startup.create_admin"), err)
 	}
 	return true, nil
 }
 
 func printBanner(ctx context.Context, w io.Writer, cfg Config, baseURL string, createdAdmin bool, store *models.Store) {
-	fmt.Fprintf(w, "\nQunfa 群发 is running at %s\n", baseURL)
+	fmt.Fprintf(w, "\n%s\n", i18n.Both("startup.banner_running", baseURL))
 	if cfg.Sandbox {
-		fmt.Fprintln(w, "  模拟器已启用 / embedded WeChat sandbox: demo followers and groups, callbacks pushed back to this server.")
+		fmt.Fprintf(w, "  %s\n", i18n.Both("startup.banner_sandbox"))
 	} else {
-		fmt.Fprintf(w, "  WeChat API: %s (AppID %s). Callback URL for the WeChat backend: %s/wechat/callback\n", cfg.WeChatAPI, cfg.AppID, baseURL)
+		fmt.Fprintf(w, "  %s\n", i18n.Both("startup.banner_api", cfg.WeChatAPI, cfg.AppID, baseURL))
 	}
-	n, _ := store.OperatorCount(ctx)
+	n, err := store.OperatorCount(ctx)
 	switch {
 	case createdAdmin:
-		fmt.Fprintf(w, "  登录 / log in as %q with the password from QUNFA_ADMIN_PASSWORD.\n", cfg.AdminUser)
-	case n == 0:
-		fmt.Fprintf(w, "  首次使用：打开 %s/setup 创建管理员 / first run: open %s/setup to create the admin account.\n", baseURL, baseURL)
+		fmt.Fprintf(w, "  %s\n", i18n.Both("startup.banner_login_as", cfg.AdminUser))
+	case err == nil && n == 0:
+		fmt.Fprintf(w, "  %s\n", i18n.Both("startup.banner_first_run", baseURL))
 	default:
-		fmt.Fprintf(w, "  登录 / log in at %s/login\n", baseURL)
+		fmt.Fprintf(w, "  %s\n", i18n.Both("startup.banner_login_at", baseURL))
 	}
 	fmt.Fprintln(w)
 }

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"io"
 	"log/slog"
 	"sync"
 	"time"
@@ -12,79 +11,6 @@ import (
 	"qunfa/models"
 	"qunfa/wechat"
 )
-
-// The account's environment variables. Each one set wins over the value stored in Settings.
-var accountEnvVars = struct{ AppID, AppSecret, Token, AESKey string }{
-	"QUNFA_APPID", "QUNFA_APPSECRET", "QUNFA_TOKEN", "QUNFA_AESKEY",
-}
-
-// accountFromEnv returns the account fields the environment sets ("" where it does not).
-func accountFromEnv(env func(string) (string, bool)) models.Settings {
-	get := func(k string) string { v, _ := env(k); return v }
-	return models.Settings{
-		AppID:          get(accountEnvVars.AppID),
-		AppSecret:      get(accountEnvVars.AppSecret),
-		Token:          get(accountEnvVars.Token),
-		EncodingAESKey: get(accountEnvVars.AESKey),
-	}
-}
-
-// withPlaceholderAccount answers for the account variables the environment leaves unset with
-// valid-looking placeholders, so that LoadConfig checks everything else (and yields the database
-// path) before the stored account can be read. The placeholders are never used further.
-func withPlaceholderAccount(env func(string) (string, bool)) func(string) (string, bool) {
-	placeholder := map[string]string{
-		accountEnvVars.AppID:     "wx0000000000000000",
-		accountEnvVars.AppSecret: "placeholder",
-		accountEnvVars.Token:     "placeholder",
-	}
-	return func(k string) (string, bool) {
-		if v, ok := env(k); ok && v != "" {
-			return v, true
-		}
-		if v, ok := placeholder[k]; ok {
-			return v, true
-		}
-		return env(k)
-	}
-}
-
-// withStoredAccount layers the environment over the stored account: a variable that is set
-// wins, else the stored value stands in for it.
-func withStoredAccount(env func(string) (string, bool), stored models.Settings) func(string) (string, bool) {
-	fallback := map[string]string{
-		accountEnvVars.AppID:     stored.AppID,
-		accountEnvVars.AppSecret: stored.AppSecret,
-		accountEnvVars.Token:     stored.Token,
-		accountEnvVars.AESKey:    stored.EncodingAESKey,
-	}
-	return func(k string) (string, bool) {
-		if v, ok := env(k); ok && v != "" {
-			return v, true
-		}
-		if v := fallback[k]; v != "" {
-			return v, true
-		}
-		return env(k)
-	}
-}
-
-// configWithStoredAccount is the start-up configuration once the database is open: the account
-// comes from the environment, else from Settings; with no AppID anywhere the sandbox runs (as
-// before Settings existed), and an explicit -sandbox / QUNFA_SANDBOX still wins. In sandbox mode
-// the stored account is not used: the simulator plays its own account (or the environment's, as
-// before), and the stored one takes effect at the next start without the sandbox.
-func configWithStoredAccount(ctx context.Context, args []string, env func(string) (string, bool), store *models.Store) (Config, error) {
-	stored, err := store.Settings(ctx)
-	if err != nil {
-		return Config{}, err
-	}
-	cfg, err := LoadConfig(args, withStoredAccount(env, stored), io.Discard)
-	if err != nil || !cfg.Sandbox {
-		return cfg, err
-	}
-	return LoadConfig(args, env, io.Discard)
-}
 
 // liveAccount is the account of the running process as the settings page sees it: the
 // environment's fields, the mode, the callback codec (swapped under a lock, read by every
@@ -134,6 +60,11 @@ func (l *liveAccount) Sandbox() bool { return l.sandbox }
 
 // Env returns the account fields the environment sets.
 func (l *liveAccount) Env() models.Settings { return l.env }
+
+// EnvNames returns the environment variables of the account fields (config.go).
+func (l *liveAccount) EnvNames() handlers.EnvNames {
+	return handlers.EnvNames{AppID: EnvAppID, AppSecret: EnvAppSecret, Token: EnvToken, AESKey: EnvAESKey}
+}
 
 // verifyTimeout bounds the credentials check, which the operator waits for.
 const verifyTimeout = 20 * time.Second

@@ -127,10 +127,11 @@ func TestStartupTakesTheAccountFromEnvElseSettings(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			env := envOf(tt.env)
-			if _, err := LoadConfig(tt.args, withPlaceholderAccount(env), io.Discard); err != nil {
-				t.Fatalf("first pass: %v", err)
+			parsed, err := ParseConfig(tt.args, env, io.Discard)
+			if err != nil {
+				t.Fatalf("parse: %v", err)
 			}
-			cfg, err := configWithStoredAccount(ctx, tt.args, env, tt.store)
+			cfg, err := completeConfig(ctx, parsed, tt.store)
 			if tt.wantErr {
 				if err == nil {
 					t.Fatal("no error")
@@ -158,7 +159,11 @@ func TestSavedAccountSwitchesTheLiveClientAndCodec(t *testing.T) {
 		t.Fatal(err)
 	}
 	env := envOf(map[string]string{"QUNFA_WECHAT_API": wc.url})
-	cfg, err := configWithStoredAccount(ctx, nil, env, store)
+	parsed, err := ParseConfig(nil, env, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := completeConfig(ctx, parsed, store)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -169,7 +174,7 @@ func TestSavedAccountSwitchesTheLiveClientAndCodec(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer wx.Close()
-	live := newLiveAccount(cfg, wx, accountFromEnv(env), store, logger)
+	live := newLiveAccount(cfg, wx, parsed.EnvAccount(), store, logger)
 	gw := gateway{wx.client}
 	svc := models.NewService(store, gw, models.Rules{}, logger)
 
@@ -454,4 +459,32 @@ func TestApplyKeepsPreviousAESKey(t *testing.T) {
 func storeSettings(ctx context.Context, st *models.Store, acct models.Settings) error {
 	_, err := models.NewService(st, nil, models.Rules{}, nil).UpdateSettings(ctx, models.SettingsChange{Settings: acct})
 	return err
+}
+
+// The settings page names the variables that set the account as main declares them
+// (config.go), and only those the environment sets.
+func TestSettingsPageNamesTheAccountVariables(t *testing.T) {
+	wc := newTwoWeChats(t, acctA)
+	dbPath := filepath.Join(t.TempDir(), "qunfa.db")
+	st, err := models.Open(dbPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := storeSettings(context.Background(), st, acctA); err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	base := startAppWith(t, map[string]string{
+		"QUNFA_DB": dbPath, "QUNFA_ADDR": "127.0.0.1:0", "QUNFA_WECHAT_API": wc.url, EnvToken: "envtoken",
+		"QUNFA_ADMIN_USER": "admin", "QUNFA_ADMIN_PASSWORD": "correct horse",
+	})
+	account := getDoc(t, loggedIn(t, base), base+"/settings").Find(`[data-testid=settings-account]`).Text()
+	if !strings.Contains(account, EnvToken) {
+		t.Errorf("the page does not say the Token comes from %s: %s", EnvToken, account)
+	}
+	for _, v := range []string{EnvAppID, EnvAppSecret, EnvAESKey} {
+		if strings.Contains(account, v) {
+			t.Errorf("the page names %s, which is not set: %s", v, account)
+		}
+	}
 }

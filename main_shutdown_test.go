@@ -3,10 +3,12 @@ package main
 import (
 	"context"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
 	"strconv"
+	"sync"
 	"testing"
 	"time"
 )
@@ -17,6 +19,16 @@ import (
 func TestShutdownFinishesInFlightRequests(t *testing.T) {
 	dir := t.TempDir()
 	db := filepath.Join(dir, "qunfa.db")
+	// Events instead of sleeps: a connection starts being read; the shutdown has begun.
+	reading, shuttingDown := make(chan struct{}), make(chan struct{})
+	var readingOnce sync.Once
+	serverHooks.connState = func(_ net.Conn, st http.ConnState) {
+		if st == http.StateActive {
+			readingOnce.Do(func() { close(reading) })
+		}
+	}
+	serverHooks.onShutdown = func() { close(shuttingDown) }
+	t.Cleanup(func() { serverHooks.connState, serverHooks.onShutdown = nil, nil })
 	ctx, cancel := context.WithCancel(context.Background())
 	ready := make(chan string, 1)
 	done := make(chan error, 1)
@@ -45,9 +57,9 @@ func TestShutdownFinishesInFlightRequests(t *testing.T) {
 		answered <- res
 	}()
 	pw.Write([]byte("<xml><ToUserName>"))
-	time.Sleep(100 * time.Millisecond) // let the server start reading it
+	waitFor(t, reading, "the server to start reading the request")
 	cancel()
-	time.Sleep(100 * time.Millisecond) // shutdown has begun and waits for the request
+	waitFor(t, shuttingDown, "the shutdown to begin") // it now waits for the request
 	pw.Write([]byte("gh</ToUserName></xml>"))
 	pw.Close()
 
@@ -70,5 +82,14 @@ func TestShutdownFinishesInFlightRequests(t *testing.T) {
 	}
 	if _, err := http.Get(base + "/healthz"); err == nil {
 		t.Error("still serving after shutdown")
+	}
+}
+
+func waitFor(t *testing.T, event <-chan struct{}, what string) {
+	t.Helper()
+	select {
+	case <-event:
+	case <-time.After(10 * time.Second):
+		t.Fatalf("timed out waiting for %s", what)
 	}
 }

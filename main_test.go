@@ -2,11 +2,18 @@ package main
 
 import (
 	"context"
+	"database/sql"
+	"errors"
+	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http/httptest"
 	"path/filepath"
+	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"qunfa/models"
 	"qunfa/wechat/sandbox"
@@ -156,6 +163,113 @@ func TestStableTokenSetting(t *testing.T) {
 		gotPlain := sim.Calls("/cgi-bin/token") - before
 		if (tc.stable && (gotStable != 1 || gotPlain != 0)) || (!tc.stable && (gotStable != 0 || gotPlain != 1)) {
 			t.Fatalf("stable=%v: stable_token %d, token %d", tc.stable, gotStable, gotPlain)
+		}
+	}
+}
+
+// Start-up reads its configuration once: each environment variable is looked up at most once,
+// however the account is then completed from Settings.
+func TestRunReadsEachSettingOnce(t *testing.T) {
+	var mu sync.Mutex
+	lookups := map[string]int{}
+	env := envOf(map[string]string{"QUNFA_DB": filepath.Join(t.TempDir(), "qunfa.db"), "QUNFA_ADDR": "127.0.0.1:0",
+		"QUNFA_TOKEN": "envtok"})
+	counting := func(k string) (string, bool) {
+		mu.Lock()
+		lookups[k]++
+		mu.Unlock()
+		return env(k)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	ready, done := make(chan string, 1), make(chan error, 1)
+	go func() { done <- run(ctx, nil, counting, io.Discard, io.Discard, ready) }()
+	select {
+	case <-ready:
+	case err := <-done:
+		t.Fatalf("run: %v", err)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	for _, k := range []string{"QUNFA_DB", "QUNFA_ADDR", EnvAppID, EnvAppSecret, EnvToken, EnvAESKey, "QUNFA_SANDBOX"} {
+		if lookups[k] != 1 {
+			t.Errorf("%s looked up %d times, want once", k, lookups[k])
+		}
+	}
+}
+
+// failingListener accepts nothing: Serve on it returns at once with its error.
+type failingListener struct{ net.Listener }
+
+func (failingListener) Accept() (net.Conn, error) { return nil, errors.New("simulated accept failure") }
+
+// listenFailingAt makes the n-th listener opened from now on (1-based) fail to accept.
+func listenFailingAt(t *testing.T, n int) {
+	t.Helper()
+	calls := 0
+	listen = func(network, addr string) (net.Listener, error) {
+		ln, err := net.Listen(network, addr)
+		if calls++; calls == n && err == nil {
+			return failingListener{ln}, nil
+		}
+		return ln, err
+	}
+	t.Cleanup(func() { listen = net.Listen })
+}
+
+// A sandbox whose server stops serving is not ignored: the dashboard stops with that error, and
+// so does `qunfa sandbox`, each naming the operation.
+func TestSandboxServeFailureIsReported(t *testing.T) {
+	t.Run("embedded", func(t *testing.T) {
+		listenFailingAt(t, 2) // the dashboard's listener, then the sandbox's
+		env := envOf(map[string]string{"QUNFA_DB": filepath.Join(t.TempDir(), "qunfa.db"), "QUNFA_ADDR": "127.0.0.1:0"})
+		ready := make(chan string, 1)
+		done := make(chan error, 1)
+		go func() { done <- run(context.Background(), nil, env, io.Discard, io.Discard, ready) }()
+		select {
+		case err := <-done:
+			if err == nil || !strings.Contains(err.Error(), "the sandbox stopped serving") || !strings.Contains(err.Error(), "simulated accept failure") {
+				t.Fatalf("run = %v, want the sandbox's serve error", err)
+			}
+		case <-time.After(30 * time.Second):
+			t.Fatal("run went on serving without its sandbox")
+		}
+	})
+	t.Run("command", func(t *testing.T) {
+		listenFailingAt(t, 1)
+		err := runSandbox(context.Background(), []string{"-addr", "127.0.0.1:0"}, io.Discard, io.Discard, nil)
+		if err == nil || !strings.Contains(err.Error(), "模拟器停止服务 / the sandbox stopped serving") {
+			t.Fatalf("runSandbox = %v, want the serve error", err)
+		}
+	})
+}
+
+// A database written by a newer Qunfa stops start-up with a message in both languages naming
+// both versions.
+func TestRunRefusesNewerDatabase(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "qunfa.db")
+	st, err := models.Open(db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	known, _ := st.SchemaVersion(context.Background())
+	st.Close()
+	raw, err := sql.Open("sqlite3", db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := raw.Exec(`INSERT INTO schema_migrations (version, applied_at) VALUES (?, '2030-01-01')`, known+5); err != nil {
+		t.Fatal(err)
+	}
+	raw.Close()
+	err = run(context.Background(), nil, envOf(map[string]string{"QUNFA_DB": db, "QUNFA_ADDR": "127.0.0.1:0"}), io.Discard, io.Discard, nil)
+	want := []string{"比本程序支持的版本", "newer than the", fmt.Sprint(known + 5), fmt.Sprint(known), db}
+	for _, w := range want {
+		if err == nil || !strings.Contains(err.Error(), w) {
+			t.Fatalf("run = %v; want it to say %q", err, w)
 		}
 	}
 }

@@ -7,11 +7,11 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/url"
 	"time"
 
+	"qunfa/views/i18n"
 	"qunfa/wechat"
 	"qunfa/wechat/sandbox"
 )
@@ -50,12 +50,12 @@ func runSandbox(ctx context.Context, args []string, stdout, stderr io.Writer, re
 	}
 	if *callback != "" {
 		if u, err := url.Parse(*callback); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			return fmt.Errorf("回调地址无效 / invalid -callback URL %q", *callback)
+			return errors.New(i18n.Both("startup.bad_callback", *callback))
 		}
 	}
 	if *aesKey != "" {
 		if _, err := wechat.AESKey(*aesKey); err != nil {
-			return fmt.Errorf("EncodingAESKey 无效（43 个字母或数字）/ invalid -aeskey (43 letters or digits): %v", err)
+			return errors.New(i18n.Both("startup.bad_sandbox_aes", err))
 		}
 	}
 	logger := slog.New(slog.NewTextHandler(stderr, nil)).With("component", "sandbox")
@@ -65,31 +65,39 @@ func runSandbox(ctx context.Context, args []string, stdout, stderr io.Writer, re
 		PushJSON: *pushJSON, Logger: logger,
 	})
 	defer sim.Close()
-	ln, err := net.Listen("tcp", *addr)
+	ln, err := listen("tcp", *addr)
 	if err != nil {
-		return fmt.Errorf("无法监听 / cannot listen on %s: %w", *addr, err)
+		return fmt.Errorf("%s: %w", i18n.Both("startup.listen", *addr), err)
 	}
 	srv := &http.Server{Handler: sim, ReadHeaderTimeout: 10 * time.Second}
-	go srv.Serve(ln)
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- srv.Serve(ln) }()
 	base := "http://" + reachableAddr(ln.Addr())
-	mode := "plaintext 明文"
+	mode := "startup.sandbox_cmd_plain"
 	if *aesKey != "" {
-		mode = "secure 安全模式 (AES)"
+		mode = "startup.sandbox_cmd_secure"
 	}
-	fmt.Fprintf(stdout, "WeChat sandbox 模拟器 at %s\n  AppID %s, AppSecret and Token as given by -secret/-token; callbacks: %s, %s\n",
-		base, *appID, orNone(*callback), mode)
+	account := func(lang string) string {
+		callbacks := *callback
+		if callbacks == "" {
+			callbacks = i18n.T(lang, "startup.sandbox_cmd_no_callback")
+		}
+		return i18n.T(lang, "startup.sandbox_cmd_account", *appID, callbacks, i18n.T(lang, mode))
+	}
+	fmt.Fprintf(stdout, "%s\n  %s / %s\n", i18n.Both("startup.sandbox_cmd_ready", base), account("zh"), account("en"))
 	if ready != nil {
 		ready <- base
 	}
-	<-ctx.Done()
+	select {
+	case <-ctx.Done():
+	case err := <-serveErr:
+		// Serve ended on its own (only Shutdown makes it return ErrServerClosed).
+		return fmt.Errorf("%s: %w", i18n.Both("startup.sandbox_serve"), err)
+	}
 	shutCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	return srv.Shutdown(shutCtx)
-}
-
-func orNone(s string) string {
-	if s == "" {
-		return "none 不推送"
+	if err := srv.Shutdown(shutCtx); err != nil {
+		return fmt.Errorf("%s: %w", i18n.Both("startup.sandbox_shutdown"), err)
 	}
-	return s
+	return nil
 }

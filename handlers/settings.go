@@ -22,6 +22,8 @@ type AccountControl interface {
 	Sandbox() bool
 	// Env returns the account fields the environment sets; they win and are read-only here.
 	Env() models.Settings
+	// EnvNames returns the environment variables that set them (declared once, in main).
+	EnvNames() EnvNames
 	// Verify and Apply check new credentials with WeChat and switch to them (real account only).
 	models.AccountSwitcher
 }
@@ -39,16 +41,12 @@ type noAccount struct{}
 
 func (noAccount) Sandbox() bool                                { return true }
 func (noAccount) Env() models.Settings                         { return models.Settings{} }
+func (noAccount) EnvNames() EnvNames                           { return EnvNames{} }
 func (noAccount) Verify(context.Context, string, string) error { return nil }
 func (noAccount) Apply(models.Settings)                        {}
 
-// Environment variables of the account fields (DESIGN.md "Contract with the outside").
-const (
-	envAppID  = "QUNFA_APPID"
-	envSecret = "QUNFA_APPSECRET"
-	envToken  = "QUNFA_TOKEN"
-	envAESKey = "QUNFA_AESKEY"
-)
+// EnvNames are the environment variables of the account fields (DESIGN.md "Contract with the outside").
+type EnvNames struct{ AppID, AppSecret, Token, AESKey string }
 
 // settingsForm shows the account and the API profile (GET /settings).
 func (a *app) settingsForm(c *gin.Context) error {
@@ -144,7 +142,7 @@ func (a *app) verifyMessage(c *gin.Context, err error) string {
 // over it here), form the values to show in the profile fields and the AppID input.
 func (a *app) renderSettings(c *gin.Context, status int, stored, form models.Settings, errs views.FieldErrors, verifyErr string) {
 	acct := a.accountControl()
-	env := acct.Env()
+	env, names := acct.Env(), acct.EnvNames()
 	eff := stored.Overlay(env)
 	l := a.layout(c, "settings.title")
 	l.Nav = "settings"
@@ -162,9 +160,9 @@ func (a *app) renderSettings(c *gin.Context, status int, stored, form models.Set
 		LiveAppID:   eff.AppID,
 		CallbackURL: requestOrigin(c.Request) + callbackPath,
 		AppID:       views.AccountField{Value: form.AppID, Set: eff.AppID != ""},
-		AppSecret:   secret(env.AppSecret, eff.AppSecret, envSecret),
-		Token:       secret(env.Token, eff.Token, envToken),
-		AESKey:      secret(env.EncodingAESKey, eff.EncodingAESKey, envAESKey),
+		AppSecret:   secret(env.AppSecret, eff.AppSecret, names.AppSecret),
+		Token:       secret(env.Token, eff.Token, names.Token),
+		AESKey:      secret(env.EncodingAESKey, eff.EncodingAESKey, names.AESKey),
 		MaxArticles: form.MaxArticles,
 		Audience:    form.Audience,
 		UploadPath:  form.UploadPath,
@@ -172,7 +170,7 @@ func (a *app) renderSettings(c *gin.Context, status int, stored, form models.Set
 		VerifyError: verifyErr,
 	}
 	if env.AppID != "" {
-		p.AppID = views.AccountField{Value: env.AppID, Set: true, EnvVar: envAppID}
+		p.AppID = views.AccountField{Value: env.AppID, Set: true, EnvVar: names.AppID}
 	}
 	if p.Sandbox && env.AppID == "" {
 		p.StoredAppID = stored.AppID

@@ -39,6 +39,9 @@ type fakeAccount struct {
 
 func (f *fakeAccount) Sandbox() bool        { return f.sandbox }
 func (f *fakeAccount) Env() models.Settings { return f.env }
+func (f *fakeAccount) EnvNames() EnvNames {
+	return EnvNames{AppID: "QUNFA_APPID", AppSecret: "QUNFA_APPSECRET", Token: "QUNFA_TOKEN", AESKey: "QUNFA_AESKEY"}
+}
 func (f *fakeAccount) Verify(ctx context.Context, appID, appSecret string) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()

@@ -2,6 +2,7 @@ package models
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"strings"
@@ -10,25 +11,53 @@ import (
 	"gorm.io/driver/sqlite"
 	"gorm.io/gorm"
 	"gorm.io/gorm/logger"
+	"gorm.io/plugin/dbresolver"
 )
 
 // Store is the SQLite database behind named methods. GORM stays inside this package.
+//
+// One writer connection and a small pool of readers: SQLite takes one writer at a time anyway,
+// and in WAL mode readers read the last committed state while a write transaction is open, so a
+// page's queries need not wait behind a callback's write or the worker's transaction.
+// gorm.io/plugin/dbresolver routes every statement: writes, raw statements that are not a
+// SELECT, and everything inside a transaction to the writer; reads to a reader.
 type Store struct {
 	gdb      *gorm.DB
+	readers  *sql.DB // nil with a single connection (openWith(path, 0))
 	sessions *SessionStore
 }
+
+// readerConns is the size of the reader pool: a page's reads, the callback's repeat check and
+// the worker's reads at once, on a small machine.
+const readerConns = 4
 
 // dsn builds a mattn/go-sqlite3 URI. mattn runs busy_timeout before every other pragma, so a
 // second process (or connection) waits instead of failing with "database is locked"; _txlock=immediate
 // takes the write lock at BEGIN so a read-then-write transaction never has to upgrade its lock.
 func dsn(path string) string {
-	// Escape the characters that would end the path part of a URI.
-	esc := strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23").Replace(path)
-	return "file:" + esc + "?_busy_timeout=5000&_journal_mode=WAL&_foreign_keys=on&_synchronous=NORMAL&_txlock=immediate"
+	return "file:" + escapePath(path) + "?_busy_timeout=5000&_journal_mode=WAL&_foreign_keys=on&_synchronous=NORMAL&_txlock=immediate"
+}
+
+// readerDSN is a reader's URI: the same busy timeout and foreign keys, and query_only, so a
+// statement routed to a reader by mistake fails loudly instead of writing outside the writer.
+// The journal mode is the database's (the writer set WAL), so a reader does not set it.
+func readerDSN(path string) string {
+	return "file:" + escapePath(path) + "?_busy_timeout=5000&_foreign_keys=on&_synchronous=NORMAL&_query_only=1"
+}
+
+// escapePath escapes the characters that would end the path part of a URI.
+func escapePath(path string) string {
+	return strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23").Replace(path)
 }
 
 // Open opens (creating if needed) the SQLite database at path and applies pending migrations.
 func Open(path string) (*Store, error) {
+	return openWith(path, readerConns)
+}
+
+// openWith opens the store with that many reader connections beside the writer; 0 keeps one
+// connection for everything (the benchmark's baseline).
+func openWith(path string, readers int) (*Store, error) {
 	if path == "" {
 		return nil, fmt.Errorf("%w: empty database path", ErrInvalidArgument)
 	}
@@ -44,34 +73,61 @@ func Open(path string) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("models: open %s: %w", path, err)
 	}
-	// One connection: SQLite allows one writer anyway, and a single connection means the pragmas
-	// above hold everywhere and no two of our own transactions ever fight for the lock.
+	// One writer connection: SQLite allows one writer anyway, and with one connection the pragmas
+	// above hold for every write and no two of our own transactions ever fight for the lock.
 	sqlDB.SetMaxOpenConns(1)
 	sqlDB.SetMaxIdleConns(1)
 	sqlDB.SetConnMaxLifetime(0)
 
 	s := &Store{gdb: gdb}
 	s.sessions = &SessionStore{store: s, now: time.Now}
+	// Migrations first, on the writer alone: a newer database is refused before a reader opens.
 	if err := s.migrate(context.Background()); err != nil {
 		_ = sqlDB.Close()
 		return nil, err
 	}
+	if readers > 0 {
+		if s.readers, err = sql.Open("sqlite3", readerDSN(path)); err != nil {
+			_ = sqlDB.Close()
+			return nil, fmt.Errorf("models: open readers of %s: %w", path, err)
+		}
+		s.readers.SetMaxOpenConns(readers)
+		s.readers.SetMaxIdleConns(readers)
+		err = gdb.Use(dbresolver.Register(dbresolver.Config{
+			Replicas: []gorm.Dialector{sqlite.New(sqlite.Config{Conn: s.readers})},
+		}))
+		if err != nil {
+			_ = s.Close()
+			return nil, fmt.Errorf("models: open readers of %s: %w", path, err)
+		}
+	}
 	return s, nil
 }
 
-// Close closes the database.
+// Close closes the database: the readers first, then the writer, whose close (the last
+// connection's) folds the WAL back into the database file.
 func (s *Store) Close() error {
-	sqlDB, err := s.gdb.DB()
-	if err != nil {
-		return err
+	var errs []error
+	if s.readers != nil {
+		if err := s.readers.Close(); err != nil {
+			errs = append(errs, fmt.Errorf("models: close readers: %w", err))
+		}
 	}
-	return sqlDB.Close()
+	sqlDB, err := s.gdb.DB()
+	if err == nil {
+		err = sqlDB.Close()
+	}
+	if err != nil {
+		errs = append(errs, fmt.Errorf("models: close: %w", err))
+	}
+	return errors.Join(errs...)
 }
 
 type txKey struct{}
 
-// db returns the transaction carried by ctx, or the pool. With one connection, code running inside a
-// transaction must use this (never s.gdb directly) or it would wait for itself.
+// db returns the transaction carried by ctx, or the store (reads to a reader, writes to the
+// writer). Code running inside a transaction must use this (never s.gdb directly): its reads
+// must see its own writes, and a write outside it would wait for the transaction itself.
 func (s *Store) db(ctx context.Context) *gorm.DB {
 	if tx, ok := ctx.Value(txKey{}).(*gorm.DB); ok {
 		return tx

@@ -2,6 +2,7 @@ package models
 
 import (
 	"context"
+	"fmt"
 	"net/url"
 	"strconv"
 	"strings"
@@ -60,31 +61,53 @@ const (
 	maxSourceURL = 1024
 )
 
-// ListDrafts returns drafts, most recently edited first.
+// ListDrafts returns drafts, most recently edited first, in three queries whatever their number:
+// the drafts, then their articles' count and first title, then their sends.
 func (s *Service) ListDrafts(ctx context.Context) ([]DraftSummary, error) {
 	db := s.store.db(ctx)
 	var drafts []draftRow
 	if err := db.Order("updated_at DESC, id DESC").Find(&drafts).Error; err != nil {
-		return nil, err
+		return nil, fmt.Errorf("list drafts: %w", err)
 	}
-	out := make([]DraftSummary, 0, len(drafts))
-	for _, d := range drafts {
-		sum := DraftSummary{ID: d.ID, UpdatedAt: d.UpdatedAt}
-		var first articleRow
-		if err := db.Where("draft_id = ?", d.ID).Order("position").Limit(1).Find(&first).Error; err != nil {
-			return nil, err
+	if len(drafts) == 0 {
+		return []DraftSummary{}, nil
+	}
+	live := db.Model(&draftRow{}).Select("id") // the drafts listed: not deleted
+	// SQLite takes a bare column (title) from the row that MIN(position) picked: the first article.
+	var arts []struct {
+		DraftID uint
+		Title   string
+		First   int
+		N       int
+	}
+	if err := db.Model(&articleRow{}).
+		Select("draft_id, title, MIN(position) AS first, COUNT(*) AS n").
+		Where("draft_id IN (?)", live).Group("draft_id").Scan(&arts).Error; err != nil {
+		return nil, fmt.Errorf("list drafts: articles: %w", err)
+	}
+	var sent []struct {
+		DraftID uint
+		N       int
+	}
+	if err := db.Model(&sendRow{}).Select("draft_id, COUNT(*) AS n").
+		Where("draft_id IN (?) AND state <> ?", live, string(StateFailed)).Group("draft_id").Scan(&sent).Error; err != nil {
+		return nil, fmt.Errorf("list drafts: sends: %w", err)
+	}
+	byID := make(map[uint]*DraftSummary, len(drafts))
+	out := make([]DraftSummary, len(drafts))
+	for i, d := range drafts {
+		out[i] = DraftSummary{ID: d.ID, UpdatedAt: d.UpdatedAt}
+		byID[d.ID] = &out[i]
+	}
+	for _, a := range arts {
+		if sum := byID[a.DraftID]; sum != nil {
+			sum.Title, sum.Articles = a.Title, a.N
 		}
-		sum.Title = first.Title
-		var n int64
-		if err := db.Model(&articleRow{}).Where("draft_id = ?", d.ID).Count(&n).Error; err != nil {
-			return nil, err
+	}
+	for _, c := range sent {
+		if sum := byID[c.DraftID]; sum != nil {
+			sum.Sent = c.N
 		}
-		sum.Articles = int(n)
-		if err := db.Model(&sendRow{}).Where("draft_id = ? AND state <> ?", d.ID, string(StateFailed)).Count(&n).Error; err != nil {
-			return nil, err
-		}
-		sum.Sent = int(n)
-		out = append(out, sum)
 	}
 	return out, nil
 }
@@ -113,15 +136,17 @@ func (s *Service) Draft(ctx context.Context, id uint) (Draft, error) {
 // SaveDraft validates and stores a draft (id 0 creates one). Content is sanitised first, so what is
 // validated is what is stored.
 func (s *Service) SaveDraft(ctx context.Context, id uint, in DraftInput, operatorID uint) (Draft, error) {
-	articles, fe, err := s.validateDraft(ctx, in)
-	if err != nil {
-		return Draft{}, err
-	}
-	if err := fe.orNil(); err != nil {
-		return Draft{}, err
-	}
 	now := s.now()
-	err = s.store.inTx(ctx, func(ctx context.Context) error {
+	// Validation stores the pasted images it finds (their /images/N is what gets validated), in
+	// the save's transaction: a refused save rolls them back, so only a valid save keeps any.
+	err := s.store.inTx(ctx, func(ctx context.Context) error {
+		articles, fe, err := s.validateDraft(ctx, in)
+		if err != nil {
+			return err
+		}
+		if err := fe.orNil(); err != nil {
+			return err
+		}
 		db := s.store.db(ctx)
 		d := draftRow{OperatorID: operatorID, CreatedAt: now, UpdatedAt: now}
 		if id != 0 {

@@ -6,7 +6,7 @@ import "gorm.io/gorm"
 // The bytes are what lasts; wechat_url is the media/uploadimg URL, which does not expire, so each
 // image is uploaded to WeChat once.
 func migrateV3(tx *gorm.DB) error {
-	stmts := []string{
+	return execAll(tx,
 		`CREATE TABLE images (
 			id           INTEGER PRIMARY KEY AUTOINCREMENT,
 			filename     TEXT NOT NULL DEFAULT '',
@@ -18,11 +18,5 @@ func migrateV3(tx *gorm.DB) error {
 			created_at   DATETIME NOT NULL
 		)`,
 		`CREATE UNIQUE INDEX uq_images_sha256 ON images(sha256)`,
-	}
-	for _, q := range stmts {
-		if err := tx.Exec(q).Error; err != nil {
-			return err
-		}
-	}
-	return nil
+	)
 }

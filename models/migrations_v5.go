@@ -9,7 +9,7 @@ import "gorm.io/gorm"
 // per batch the media id it was called with (on the draft path each batch has its own draft) and
 // when it was first called.
 func migrateV5(tx *gorm.DB) error {
-	for _, q := range []string{
+	return execAll(tx,
 		`ALTER TABLE sends ADD COLUMN audience TEXT NOT NULL DEFAULT 'groups'`,
 		`ALTER TABLE sends ADD COLUMN upload_path TEXT NOT NULL DEFAULT 'uploadnews'`,
 		`ALTER TABLE news_uploads ADD COLUMN path TEXT NOT NULL DEFAULT 'uploadnews'`,
@@ -17,10 +17,5 @@ func migrateV5(tx *gorm.DB) error {
 		`ALTER TABLE send_batches ADD COLUMN media_id TEXT NOT NULL DEFAULT ''`,
 		// when the batch was first called: WeChat remembers a clientmsgid for 24 h only
 		`ALTER TABLE send_batches ADD COLUMN called_at DATETIME`,
-	} {
-		if err := tx.Exec(q).Error; err != nil {
-			return err
-		}
-	}
-	return nil
+	)
 }

@@ -6,7 +6,7 @@ import "gorm.io/gorm"
 // ID (to_wxname) or OpenID (to_openid), with WeChat's answer — msg_id, or the errcode and errmsg
 // of a refusal. Drafts are soft-deleted, so a preview keeps its draft.
 func migrateV6(tx *gorm.DB) error {
-	for _, q := range []string{
+	return execAll(tx,
 		`CREATE TABLE previews (
 			id          INTEGER PRIMARY KEY AUTOINCREMENT,
 			draft_id    INTEGER NOT NULL REFERENCES drafts(id),
@@ -20,10 +20,5 @@ func migrateV6(tx *gorm.DB) error {
 		)`,
 		`CREATE INDEX idx_previews_draft ON previews(draft_id, at)`,
 		`CREATE INDEX idx_previews_at ON previews(at)`,
-	} {
-		if err := tx.Exec(q).Error; err != nil {
-			return err
-		}
-	}
-	return nil
+	)
 }

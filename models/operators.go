@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 	"unicode"
 	"unicode/utf8"
@@ -27,8 +28,17 @@ const (
 	maxPassword = 72 // bcrypt ignores bytes past 72; refuse rather than silently truncate
 )
 
-// dummyHash makes Authenticate spend the same bcrypt time for an unknown user as for a wrong password.
-var dummyHash, _ = bcrypt.GenerateFromPassword([]byte("qunfa-timing-equaliser"), bcrypt.DefaultCost)
+// dummyHash makes Authenticate spend the same bcrypt time for an unknown user as for a wrong
+// password. Made at the first log-in, not at start-up, where it would cost a bcrypt every start.
+var dummyHash = sync.OnceValue(func() []byte {
+	h, _ := hashPassword([]byte("qunfa-timing-equaliser"))
+	return h
+})
+
+// hashPassword is bcrypt at its default cost; a variable so a test can count the hashes.
+var hashPassword = func(password []byte) ([]byte, error) {
+	return bcrypt.GenerateFromPassword(password, bcrypt.DefaultCost)
+}
 
 func validateOperator(username, password string) FieldErrors {
 	fe := FieldErrors{}
@@ -72,7 +82,16 @@ func (s *Store) createOperator(ctx context.Context, username, password string, f
 	if err := validateOperator(username, password).orNil(); err != nil {
 		return Operator{}, err
 	}
-	hash, err := bcrypt.GenerateFromPassword([]byte(password), bcrypt.DefaultCost)
+	if first {
+		// Start-up calls this on every start with QUNFA_ADMIN_PASSWORD: once an operator exists,
+		// answer before spending a bcrypt on a hash nobody stores. The transaction below checks again.
+		if n, err := s.OperatorCount(ctx); err != nil {
+			return Operator{}, fmt.Errorf("models: count operators: %w", err)
+		} else if n > 0 {
+			return Operator{}, ErrSetupDone
+		}
+	}
+	hash, err := hashPassword([]byte(password))
 	if err != nil {
 		return Operator{}, fmt.Errorf("models: hash password: %w", err)
 	}
@@ -107,7 +126,7 @@ func (s *Store) Authenticate(ctx context.Context, username, password string) (Op
 	var row operatorRow
 	err := s.db(ctx).Where("username = ?", strings.TrimSpace(username)).Take(&row).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
-		_ = bcrypt.CompareHashAndPassword(dummyHash, []byte(password))
+		_ = bcrypt.CompareHashAndPassword(dummyHash(), []byte(password))
 		return Operator{}, ErrBadCredentials
 	}
 	if err != nil {

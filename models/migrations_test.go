@@ -1,0 +1,236 @@
+package models
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"gorm.io/driver/sqlite"
+	"gorm.io/gorm"
+	"gorm.io/gorm/logger"
+)
+
+// openAt builds the schema of version v at path by running the real migrations up to v (not a
+// copy of their SQL), and returns the raw database to put that version's data in.
+func openAt(t *testing.T, path string, v int) *gorm.DB {
+	t.Helper()
+	gdb, err := gorm.Open(sqlite.Open(dsn(path)), &gorm.Config{Logger: logger.Default.LogMode(logger.Silent)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := migrateTo(gdb, v); err != nil {
+		t.Fatalf("build version %d: %v", v, err)
+	}
+	return gdb
+}
+
+func closeRaw(t *testing.T, gdb *gorm.DB) {
+	t.Helper()
+	sqlDB, err := gdb.DB()
+	if err == nil {
+		err = sqlDB.Close()
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// versionData is what a database holds from version `version` on: rows written with that
+// version's schema, and what must be true of them once migrated to the newest. A version that
+// adds tables or columns worth keeping adds an entry here.
+var versionData = []struct {
+	version int
+	seed    []string
+	check   func(t *testing.T, st *Store, from int)
+}{
+	{1, []string{
+		`INSERT INTO operators (id, username, password_hash, created_at) VALUES (1, 'admin', 'hash-v1', '2024-01-02 03:04:05')`,
+		`INSERT INTO thumbs (id, filename, data, sha256, media_id, created_at) VALUES (1, 'c.jpg', x'FFD8FF', 'abc', 'THUMB_MEDIA', '2024-01-02 03:04:05')`,
+		`INSERT INTO drafts (id, operator_id, created_at, updated_at) VALUES (1, 1, '2024-01-02 03:04:05', '2024-01-02 03:04:05')`,
+		`INSERT INTO articles (draft_id, position, title, content, thumb_id) VALUES (1, 0, '第一篇', '<p>正文</p>', 1)`,
+		`INSERT INTO articles (draft_id, position, title, content, thumb_id) VALUES (1, 1, '第二篇', '<p>二</p>', 1)`,
+		`INSERT INTO sends (id, idem_key, draft_id, title, target, group_id, articles_json, media_id, state, operator_id, created_at, status, sent_count)
+			VALUES (1, 'key-1', 1, '第一篇', 'group', 100, '[]', 'MEDIA_1', 'done', 1, '2024-01-02 03:04:05', 'send success', 42)`,
+		`INSERT INTO send_batches (send_id, batch_index, client_msg_id, state, msg_id) VALUES (1, 0, 'cmid-1', 'done', 1000001)`,
+		`INSERT INTO send_history (send_id, at, operator_id, action) VALUES (1, '2024-01-02 03:04:05', 1, 'created')`,
+	}, func(t *testing.T, st *Store, from int) {
+		ctx := context.Background()
+		op, err := st.Operator(ctx, 1)
+		if err != nil || op.Username != "admin" {
+			t.Errorf("operator: %+v %v", op, err)
+		}
+		d, err := NewService(st, nil, Rules{}, nil).Draft(ctx, 1)
+		if err != nil || len(d.Articles) != 2 || d.Articles[0].Title != "第一篇" || d.Articles[1].Content != "<p>二</p>" {
+			t.Errorf("draft: %+v %v", d, err)
+		}
+		var s struct {
+			Title, State, MediaID, Audience, UploadPath string
+			SentCount                                   int
+			MsgID                                       int64
+		}
+		if err := st.gdb.Raw(`SELECT s.title, s.state, s.media_id, s.audience, s.upload_path, s.sent_count, b.msg_id
+			FROM sends s JOIN send_batches b ON b.send_id = s.id WHERE s.id = 1`).Scan(&s).Error; err != nil {
+			t.Fatal(err)
+		}
+		// Sends made before migration 5 were made under the seed's profile.
+		if s.Title != "第一篇" || s.State != "done" || s.MediaID != "MEDIA_1" || s.SentCount != 42 || s.MsgID != 1000001 ||
+			s.Audience != AudienceGroups || s.UploadPath != UploadNews {
+			t.Errorf("send of version %d after migration: %+v", from, s)
+		}
+	}},
+	{2, []string{
+		`INSERT INTO access_tokens (app_id, token, expires_at, updated_at) VALUES ('wxOLD', 'TOKEN-V2', '2030-01-01 00:00:00', '2024-01-02 03:04:05')`,
+		`UPDATE send_batches SET article_urls = 'https://mp.weixin.qq.com/s/x' WHERE send_id = 1`,
+	}, func(t *testing.T, st *Store, from int) {
+		if tok, _, err := st.AccessTokens("wxOLD").Load(context.Background()); err != nil || tok != "TOKEN-V2" {
+			t.Errorf("access token: %q %v", tok, err)
+		}
+		var urls string
+		st.gdb.Raw(`SELECT article_urls FROM send_batches WHERE send_id = 1`).Scan(&urls)
+		if urls != "https://mp.weixin.qq.com/s/x" {
+			t.Errorf("article urls: %q", urls)
+		}
+	}},
+	{3, []string{
+		`INSERT INTO images (id, filename, content_type, data, sha256, wechat_url, created_at) VALUES (1, 'p.png', 'image/png', x'89504E47', 'def', 'https://mmbiz.qpic.cn/x', '2024-01-02 03:04:05')`,
+	}, func(t *testing.T, st *Store, from int) {
+		img, err := NewService(st, nil, Rules{}, nil).Image(context.Background(), 1)
+		if err != nil || img.ContentType != "image/png" || !bytes.Equal(img.Data, []byte{0x89, 'P', 'N', 'G'}) {
+			t.Errorf("image: %+v %v", img, err)
+		}
+	}},
+	{4, []string{
+		`INSERT INTO settings (key, value, updated_at) VALUES ('appid', 'wxSTORED', '2024-01-02 03:04:05'), ('max_articles', '6', '2024-01-02 03:04:05')`,
+	}, func(t *testing.T, st *Store, from int) {
+		s, err := st.Settings(context.Background())
+		if err != nil || s.AppID != "wxSTORED" || s.MaxArticles != 6 {
+			t.Errorf("settings: %v %v", s, err)
+		}
+	}},
+	{5, []string{
+		`INSERT INTO sends (id, idem_key, draft_id, title, target, group_id, articles_json, state, created_at, audience, upload_path)
+			VALUES (2, 'key-2', 1, 'by tag', 'group', 7, '[]', 'done', '2024-01-02 03:04:05', 'tags', 'draft')`,
+	}, func(t *testing.T, st *Store, from int) {
+		var s struct{ Audience, UploadPath string }
+		st.gdb.Raw(`SELECT audience, upload_path FROM sends WHERE id = 2`).Scan(&s)
+		if s.Audience != AudienceTags || s.UploadPath != UploadDraft {
+			t.Errorf("send of version 5's profile: %+v", s)
+		}
+	}},
+	{6, []string{
+		`INSERT INTO previews (draft_id, to_wxname, msg_id, at) VALUES (1, 'someone', 77, '2024-01-02 03:04:05')`,
+	}, func(t *testing.T, st *Store, from int) {
+		var msgID int64
+		st.gdb.Raw(`SELECT msg_id FROM previews WHERE draft_id = 1 AND to_wxname = 'someone'`).Scan(&msgID)
+		if msgID != 77 {
+			t.Errorf("preview: msg_id %d", msgID)
+		}
+	}},
+}
+
+// A database of every version the binary knows, with data in it, migrates to the newest and
+// keeps its data; its schema then is the one a new database gets.
+func TestMigrateEveryEarlierVersionKeepsItsData(t *testing.T) {
+	fresh := schemaOf(t, openAt(t, filepath.Join(t.TempDir(), "fresh.db"), latestVersion()))
+	for _, m := range migrations {
+		t.Run(fmt.Sprintf("from_v%d", m.version), func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "old.db")
+			old := openAt(t, path, m.version)
+			for _, d := range versionData {
+				if d.version > m.version {
+					break
+				}
+				for _, q := range d.seed {
+					if err := old.Exec(q).Error; err != nil {
+						t.Fatalf("seed of version %d on a version-%d database: %v", d.version, m.version, err)
+					}
+				}
+			}
+			closeRaw(t, old)
+
+			st, err := Open(path)
+			if err != nil {
+				t.Fatalf("migrate from version %d: %v", m.version, err)
+			}
+			defer st.Close()
+			if v, err := st.SchemaVersion(context.Background()); err != nil || v != latestVersion() {
+				t.Fatalf("version after migration = %d, %v; want %d", v, err, latestVersion())
+			}
+			for _, d := range versionData {
+				if d.version <= m.version {
+					d.check(t, st, m.version)
+				}
+			}
+			if got := schemaOf(t, st.gdb); got != fresh {
+				t.Errorf("schema migrated from version %d differs from a new database's:\n%s\nwant\n%s", m.version, got, fresh)
+			}
+		})
+	}
+}
+
+func schemaOf(t *testing.T, gdb *gorm.DB) string {
+	t.Helper()
+	var stmts []string
+	if err := gdb.Raw(`SELECT sql FROM sqlite_master WHERE sql IS NOT NULL ORDER BY type, name`).Scan(&stmts).Error; err != nil {
+		t.Fatal(err)
+	}
+	var b bytes.Buffer
+	for _, s := range stmts {
+		b.WriteString(s)
+		b.WriteString(";\n")
+	}
+	return b.String()
+}
+
+// Every version of the list is there, in order, once: the slice is the schema's history.
+func TestMigrationsAreNumberedInOrder(t *testing.T) {
+	for i, m := range migrations {
+		if m.version != i+1 || m.up == nil || m.name == "" {
+			t.Fatalf("migrations[%d] = version %d %q", i, m.version, m.name)
+		}
+	}
+}
+
+// A database written by a newer Qunfa (a schema version above the newest known) is refused,
+// with both versions, and left exactly as it was.
+func TestNewerDatabaseIsRefusedAndLeftAlone(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "newer.db")
+	st, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	newer := latestVersion() + 1
+	if err := st.gdb.Exec(`INSERT INTO schema_migrations (version, applied_at) VALUES (?, '2030-01-01 00:00:00')`, newer).Error; err != nil {
+		t.Fatal(err)
+	}
+	if err := st.gdb.Exec(`CREATE TABLE from_the_future (x INTEGER)`).Error; err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Close(); err != nil {
+		t.Fatal(err)
+	}
+	before, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	_, err = Open(path)
+	var tooNew *SchemaTooNewError
+	if !errors.As(err, &tooNew) || tooNew.Database != newer || tooNew.Known != latestVersion() {
+		t.Fatalf("Open of a newer database = %v; want SchemaTooNewError{%d, %d}", err, newer, latestVersion())
+	}
+	after, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(before, after) {
+		t.Fatal("the refused database was modified")
+	}
+	if _, err := os.Stat(path + "-wal"); !os.IsNotExist(err) {
+		t.Errorf("a WAL file was left behind: %v", err)
+	}
+}
