@@ -8,6 +8,8 @@ import (
 	"net/http/httptest"
 	"path"
 	"strconv"
+	"strings"
+	"sync"
 	"testing"
 
 	"qunfa/wechat"
@@ -116,6 +118,52 @@ func BenchmarkCallbackJobFinished(b *testing.B) {
 		for i := 0; i < b.N; i++ {
 			postPush(b, client, base, pushes[i])
 		}
+	})
+}
+
+// BenchmarkCallbackJobFinishedConcurrent is the same comparison with pushes arriving at once, as
+// when WeChat reports many jobs together: 8 connections post new msg_ids side by side, to the
+// SDK-style handler and to the real router (whose concurrent pushes share one commit).
+//
+//	go test -run '^$' -bench BenchmarkCallbackJobFinishedConcurrent -benchtime 2000x ./handlers/
+func BenchmarkCallbackJobFinishedConcurrent(b *testing.B) {
+	const aesKey = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
+	const clients = 8
+	ta := newTestApp(b)
+	ta.codec.EncodingAESKey = aesKey
+	sdk := httptest.NewServer(sdkCallback(func() wechat.Codec { return ta.codec }))
+	b.Cleanup(sdk.Close)
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: clients}}
+	nextMsgID := int64(5147494522)
+	var names []string
+	for _, mode := range []string{"plaintext", "secure"} {
+		for _, server := range []string{"sdk", "qunfa"} {
+			names = append(names, mode+"/new/"+server)
+		}
+	}
+	interleaved(b, 7, names, func(name string) string { return path.Dir(name) + "/sdk" }, func(b *testing.B, name string) {
+		base := ta.srv.URL
+		if path.Base(name) == "sdk" {
+			base = sdk.URL
+		}
+		pushes := make([]sealedPush, b.N)
+		for i := range pushes {
+			nextMsgID++
+			pushes[i] = ta.sealPush(b, wechat.Event{ToUserName: "gh_0123456789ab", FromUserName: "oFromUser0001",
+				CreateTime: ta.now.Unix(), MsgType: "event", Event: "MASSSENDJOBFINISH", MsgID: nextMsgID,
+				Status: "send success", TotalCount: 100, FilterCount: 98, SentCount: 97, ErrorCount: 1},
+				strings.HasPrefix(name, "secure"))
+		}
+		b.ResetTimer()
+		var wg sync.WaitGroup
+		for c := range clients {
+			wg.Go(func() {
+				for i := c; i < b.N; i += clients {
+					postPush(b, client, base, pushes[i])
+				}
+			})
+		}
+		wg.Wait()
 	})
 }
 

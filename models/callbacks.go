@@ -32,22 +32,26 @@ type JobFinished struct {
 // RecordJobFinished stores the push once per msg_id and applies its figures to the batch with that
 // msg_id (and to its send once every batch has finished). A repeated push returns duplicate=true
 // and changes nothing. A push for an unknown msg_id is stored, without error, and applied should a
-// batch commit that msg_id later.
+// batch commit that msg_id later. Pushes that arrive while another is being written are written
+// together, in one transaction (jobs.go): WeChat reports many jobs at once, and SQLite's cost is
+// the commit, not the rows.
 func (s *Service) RecordJobFinished(ctx context.Context, ev JobFinished) (duplicate bool, err error) {
 	defer wrap(&err, "callback msg_id %d", ev.MsgID)
-	err = s.pipe.Tx(ctx, func(ctx context.Context) error {
-		row := callbackEventRow{
-			MsgID: ev.MsgID, Event: EventMassSendJobFinish, FromUser: ev.FromUser, CreateTime: ev.CreateTime,
-			Status: ev.Status, TotalCount: ev.Total, FilterCount: ev.Filter, SentCount: ev.Sent, ErrorCount: ev.Error,
-			Raw: ev.Raw, ReceivedAt: s.now(), ArticleURLs: joinURLs(ev.ArticleURLs), CopyrightState: ev.CopyrightState,
-		}
-		var err error
-		if duplicate, err = s.pipe.RecordJobEvent(ctx, row); err != nil || duplicate {
-			return err
-		}
-		return s.pipe.FinishBatch(ctx, ev.MsgID, ev, true)
-	})
-	return duplicate, err
+	r := s.jobs.record(s, ctx, ev)
+	return r.duplicate, r.err
+}
+
+// recordJob is one push's writes, inside the transaction ctx carries.
+func (s *Service) recordJob(ctx context.Context, ev JobFinished) (duplicate bool, err error) {
+	row := callbackEventRow{
+		MsgID: ev.MsgID, Event: EventMassSendJobFinish, FromUser: ev.FromUser, CreateTime: ev.CreateTime,
+		Status: ev.Status, TotalCount: ev.Total, FilterCount: ev.Filter, SentCount: ev.Sent, ErrorCount: ev.Error,
+		Raw: ev.Raw, ReceivedAt: s.now(), ArticleURLs: joinURLs(ev.ArticleURLs), CopyrightState: ev.CopyrightState,
+	}
+	if duplicate, err = s.pipe.RecordJobEvent(ctx, row); err != nil || duplicate {
+		return duplicate, err
+	}
+	return false, s.pipe.FinishBatch(ctx, ev.MsgID, ev, true)
 }
 
 // RecordOtherEvent stores any other pushed event once (FromUserName + CreateTime + Event).

@@ -12,6 +12,10 @@ import (
 // WeChat repeats a push it thinks unanswered, and a repeat must not queue behind the writer.
 // The callback handler asks this first and calls RecordJobFinished only for a msg_id not seen.
 func (s *Service) JobFinishedRecorded(ctx context.Context, msgID int64) (JobFinished, bool, error) {
+	// A recorded report never changes, so one remembered answers without the database.
+	if ev, ok := s.jobs.recalled(msgID); ok {
+		return ev, true, nil
+	}
 	var rows []callbackEventRow
 	// A prepared statement: WeChat may push the same job several times a second.
 	err := s.store.db(ctx).Session(&gorm.Session{PrepareStmt: true}).
@@ -24,8 +28,10 @@ func (s *Service) JobFinishedRecorded(ctx context.Context, msgID int64) (JobFini
 		return JobFinished{}, false, nil
 	}
 	r := rows[0]
-	return JobFinished{MsgID: r.MsgID, Status: r.Status, Total: r.TotalCount, Filter: r.FilterCount, Sent: r.SentCount,
-		Error: r.ErrorCount, ArticleURLs: splitURLs(r.ArticleURLs), CopyrightState: r.CopyrightState}, true, nil
+	ev := JobFinished{MsgID: r.MsgID, Status: r.Status, Total: r.TotalCount, Filter: r.FilterCount, Sent: r.SentCount,
+		Error: r.ErrorCount, ArticleURLs: splitURLs(r.ArticleURLs), CopyrightState: r.CopyrightState}
+	s.jobs.remember(ev)
+	return ev, true, nil
 }
 
 // SameOutcome reports whether two reports of one job say the same (status, figures, article

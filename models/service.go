@@ -66,6 +66,8 @@ type Service struct {
 	pipe     pipelineStore // the send pipeline's rows (pipeline_store.go)
 	// deleteMu serialises DeleteSend so two clicks never delete (and spend quota) twice.
 	deleteMu sync.Mutex
+	// jobs writes MASSSENDJOBFINISH pushes in groups and remembers the recent ones (jobs.go).
+	jobs jobLedger
 
 	mu     sync.Mutex
 	cancel context.CancelFunc

@@ -1,0 +1,138 @@
+package models
+
+import (
+	"context"
+	"errors"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"testing"
+)
+
+// groupPipe counts transactions and can hold the first one until the other pushes have queued,
+// or refuse the push of one msg_id.
+type groupPipe struct {
+	pipelineStore
+	txs      atomic.Int32
+	holdOnce sync.Once
+	hold     func()
+	badMsgID int64
+}
+
+func (p *groupPipe) Tx(ctx context.Context, fn func(ctx context.Context) error) error {
+	p.txs.Add(1)
+	if p.hold != nil {
+		p.holdOnce.Do(p.hold)
+	}
+	return p.pipelineStore.Tx(ctx, fn)
+}
+
+func (p *groupPipe) RecordJobEvent(ctx context.Context, row callbackEventRow) (bool, error) {
+	if row.MsgID == p.badMsgID {
+		return false, errors.New("disk full")
+	}
+	return p.pipelineStore.RecordJobEvent(ctx, row)
+}
+
+// pushConcurrently records one push per msg_id (ids listed twice are pushed twice) at once, the
+// first one held in its transaction until all the others wait; it returns each push's result.
+func pushConcurrently(t *testing.T, f *fixture, p *groupPipe, ids []int64) ([]bool, []error) {
+	t.Helper()
+	p.hold = func() {
+		for {
+			f.svc.jobs.mu.Lock()
+			n := len(f.svc.jobs.pending)
+			f.svc.jobs.mu.Unlock()
+			if n == len(ids)-1 {
+				return
+			}
+			runtime.Gosched()
+		}
+	}
+	dups, errs := make([]bool, len(ids)), make([]error, len(ids))
+	var wg sync.WaitGroup
+	for i, id := range ids {
+		wg.Go(func() {
+			dups[i], errs[i] = f.svc.RecordJobFinished(context.Background(), JobFinished{MsgID: id, Status: "send success", Total: 10, Sent: 9, Error: 1})
+		})
+	}
+	wg.Wait()
+	return dups, errs
+}
+
+// TestPushesArrivingTogetherAreWrittenTogether: pushes that queue while one is being written go
+// into one transaction, each still recorded once with its own answer.
+func TestPushesArrivingTogetherAreWrittenTogether(t *testing.T) {
+	f := newFixture(t)
+	p := &groupPipe{pipelineStore: f.svc.pipe}
+	f.svc.pipe = p
+	ids := []int64{101, 102, 103, 104, 105, 106, 107, 108, 103}
+	dups, errs := pushConcurrently(t, f, p, ids)
+	if n := p.txs.Load(); n != 2 {
+		t.Fatalf("%d transactions for %d pushes, want 2 (the first, then the rest together)", n, len(ids))
+	}
+	firsts := map[int64]int{}
+	for i, id := range ids {
+		if errs[i] != nil {
+			t.Fatalf("push %d: %v", id, errs[i])
+		}
+		if !dups[i] {
+			firsts[id]++
+		}
+	}
+	for _, id := range ids {
+		if firsts[id] != 1 {
+			t.Errorf("msg_id %d recorded as new %d times, want once", id, firsts[id])
+		}
+	}
+	if n, _ := f.store.CountEvents(context.Background(), EventMassSendJobFinish); n != 8 {
+		t.Errorf("%d events stored, want 8", n)
+	}
+}
+
+// TestOneBadPushDoesNotFailTheOthers: a group whose transaction fails is written again one push
+// at a time; only the bad push fails.
+func TestOneBadPushDoesNotFailTheOthers(t *testing.T) {
+	f := newFixture(t)
+	p := &groupPipe{pipelineStore: f.svc.pipe, badMsgID: 203}
+	f.svc.pipe = p
+	ids := []int64{201, 202, 203, 204, 205}
+	_, errs := pushConcurrently(t, f, p, ids)
+	for i, id := range ids {
+		if (errs[i] != nil) != (id == 203) {
+			t.Errorf("push %d: err %v", id, errs[i])
+		}
+	}
+	if n, _ := f.store.CountEvents(context.Background(), EventMassSendJobFinish); n != 4 {
+		t.Errorf("%d events stored, want the 4 good ones", n)
+	}
+}
+
+// TestRecordedOutcomeIsRemembered: a push WeChat repeats is answered from memory; the database
+// is asked only for a msg_id not remembered (another instance's, or before a restart).
+func TestRecordedOutcomeIsRemembered(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t)
+	ev := JobFinished{MsgID: 301, Status: "send success", Total: 5, Filter: 5, Sent: 5, ArticleURLs: []string{"https://mp.weixin.qq.com/s/x"}}
+	if _, err := f.svc.RecordJobFinished(ctx, ev); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.store.gdb.Exec("DELETE FROM callback_events").Error; err != nil {
+		t.Fatal(err)
+	}
+	got, ok, err := f.svc.JobFinishedRecorded(ctx, 301)
+	if err != nil || !ok || !got.SameOutcome(ev) {
+		t.Fatalf("JobFinishedRecorded(301) = %+v, %v, %v; want the remembered report", got, ok, err)
+	}
+	// A fresh service (a restart) reads it from the database, and remembers it then.
+	if _, err := f.svc.RecordJobFinished(ctx, ev); err != nil { // stored again after the DELETE
+		t.Fatal(err)
+	}
+	fresh := f.newService(f.store)
+	if got, ok, err := fresh.JobFinishedRecorded(ctx, 301); err != nil || !ok || !got.SameOutcome(ev) {
+		t.Fatalf("after a restart: %+v, %v, %v", got, ok, err)
+	}
+	if _, ok := fresh.jobs.recalled(301); !ok {
+		t.Error("a report read from the database is not remembered")
+	}
+}
