@@ -133,6 +133,10 @@ func TestDeleteConfirmationNamesSendsSharingTheArticle(t *testing.T) {
 	if other.Find(`[data-testid=history-row][data-action="history.article_removed"]`).Length() != 1 {
 		t.Error("no history entry on the other send")
 	}
+	row := ta.get("/sends").doc(t).Find(fmt.Sprintf(`[data-testid=send-row][data-id="%d"]`, sends[1].ID))
+	if row.Find(`[data-testid=article-removed]`).Length() != 1 {
+		t.Error("the history list does not mark the other send's article as removed")
+	}
 	s, _ := ta.svc.Send(context.Background(), sends[1].ID)
 	if s.ArticleRemovedBy != sends[0].ID {
 		t.Errorf("ArticleRemovedBy = %d, want %d", s.ArticleRemovedBy, sends[0].ID)

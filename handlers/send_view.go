@@ -96,6 +96,8 @@ func sendRow(s models.Send) views.SendRow {
 		CreatedAt:  s.CreatedAt,
 		Stats:      views.Stats{Total: s.Total, Filter: s.Filter, Sent: s.Sent, Error: s.Error},
 		HasFigures: s.FinishedAt != nil || s.Total > 0,
+
+		ArticleRemovedBy: s.ArticleRemovedBy,
 	}
 	for _, b := range s.Batches {
 		if b.MsgID != 0 {

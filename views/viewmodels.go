@@ -216,6 +216,8 @@ type SendRow struct {
 	CreatedAt  time.Time
 	Stats      Stats
 	HasFigures bool
+	// ArticleRemovedBy is the send whose delete removed this one's article page too (0: none).
+	ArticleRemovedBy uint
 }
 
 // Target describes the recipients of a send.
