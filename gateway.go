@@ -114,27 +114,21 @@ func (g gateway) MassStatus(ctx context.Context, msgID int64) (string, error) {
 }
 
 func (g gateway) Tags(ctx context.Context) ([]models.Group, error) {
-	ctx = counted(ctx)
-	ts, err := g.c.Tags(ctx)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]models.Group, len(ts))
-	for i, x := range ts {
-		out[i] = models.Group{ID: x.ID, Name: x.Name, Count: x.Count}
-	}
-	return out, nil
+	return audiences(g.c.Tags(counted(ctx)))
 }
 
 func (g gateway) Groups(ctx context.Context) ([]models.Group, error) {
-	ctx = counted(ctx)
-	gs, err := g.c.Groups(ctx)
+	return audiences(g.c.Groups(counted(ctx)))
+}
+
+// audiences turns the 2014 groups or today's tags (the same three fields) into models' Group.
+func audiences[T wechat.Group | wechat.Tag](xs []T, err error) ([]models.Group, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := make([]models.Group, len(gs))
-	for i, x := range gs {
-		out[i] = models.Group{ID: x.ID, Name: x.Name, Count: x.Count}
+	out := make([]models.Group, len(xs))
+	for i, x := range xs {
+		out[i] = models.Group(x)
 	}
 	return out, nil
 }
