@@ -436,6 +436,17 @@ func TestBrowserSettings(t *testing.T) {
 	if state, _ := text(ctx, `[data-testid=appsecret-state]`); !strings.Contains(state, "已设置") {
 		t.Errorf("AppSecret state %q, want 已设置", state)
 	}
+	// The worker asked the sandbox's openapi/quota/get at start: WeChat's count per interface is
+	// on the page (the seed's one budget of 10, nothing used yet).
+	do(t, ctx, "quota per interface",
+		chromedp.Navigate(base+"/settings"),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid=quota-by-interface]`)),
+	)
+	remain, _ := text(ctx, `[data-testid=quota-row][data-endpoint="message/mass/sendall"] [data-testid=quota-remain]`)
+	if strings.TrimSpace(remain) != "10" {
+		t.Errorf("sendall remain %q, want the sandbox's 10", remain)
+	}
+	shot(t, ctx, "settings")
 }
 
 // Changing the EncodingAESKey keeps the old one as the codec's previous key,
