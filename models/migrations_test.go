@@ -130,6 +130,33 @@ var versionData = []struct {
 			t.Errorf("preview: msg_id %d", msgID)
 		}
 	}},
+	{7, []string{
+		`UPDATE sends SET article_removed_by = 2 WHERE id = 1`,
+	}, func(t *testing.T, st *Store, from int) {
+		s, err := NewService(st, nil, Rules{}, nil).Send(context.Background(), 1)
+		if err != nil || s.ArticleRemovedBy != 2 {
+			t.Errorf("send 1 after migration: article removed by %d, %v; want 2", s.ArticleRemovedBy, err)
+		}
+	}},
+	{8, []string{
+		`INSERT INTO plan_lists (id, draft_id, operator_id, open_ids, created_at) VALUES ('list-v8', 1, 1, 'oA' || char(10) || 'oB', '2024-01-02 03:04:05')`,
+	}, func(t *testing.T, st *Store, from int) {
+		var ids string
+		st.gdb.Raw(`SELECT open_ids FROM plan_lists WHERE id = 'list-v8'`).Scan(&ids)
+		if ids != "oA\noB" {
+			t.Errorf("plan list: %q", ids)
+		}
+	}},
+	{9, []string{
+		`INSERT INTO wechat_quotas (day, endpoint, daily_limit, used, remain, spent, checked_at)
+			VALUES ('2024-01-02', 'message/mass/sendall', 100, 3, 97, 0, '2024-01-02 03:04:05')`,
+	}, func(t *testing.T, st *Store, from int) {
+		var remain int
+		st.gdb.Raw(`SELECT remain FROM wechat_quotas WHERE day = '2024-01-02' AND endpoint = 'message/mass/sendall'`).Scan(&remain)
+		if remain != 97 {
+			t.Errorf("WeChat quota row: remain %d", remain)
+		}
+	}},
 }
 
 // A database of every version the binary knows, with data in it, migrates to the newest and

@@ -6,7 +6,7 @@ import "gorm.io/gorm"
 // so the page carries only the list's id (not 2.9 MB of OpenIDs back and forth). A list is the
 // text as pasted, for one draft and one operator; it expires after planListLifetime.
 func migrateV8(tx *gorm.DB) error {
-	for _, q := range []string{
+	return execAll(tx,
 		`CREATE TABLE plan_lists (
 			id          TEXT PRIMARY KEY,
 			draft_id    INTEGER NOT NULL,
@@ -15,10 +15,5 @@ func migrateV8(tx *gorm.DB) error {
 			created_at  DATETIME NOT NULL
 		)`,
 		`CREATE INDEX idx_plan_lists_created ON plan_lists(created_at)`,
-	} {
-		if err := tx.Exec(q).Error; err != nil {
-			return err
-		}
-	}
-	return nil
+	)
 }

@@ -7,7 +7,7 @@ import "gorm.io/gorm"
 // spent once a call was refused with 45009 that day. daily_limit 0 means WeChat never told the
 // limit (a 45009 on an account that does not answer quota/get).
 func migrateV9(tx *gorm.DB) error {
-	for _, q := range []string{
+	return execAll(tx,
 		`CREATE TABLE wechat_quotas (
 			day         TEXT NOT NULL,
 			endpoint    TEXT NOT NULL,
@@ -18,10 +18,5 @@ func migrateV9(tx *gorm.DB) error {
 			checked_at  DATETIME NOT NULL,
 			PRIMARY KEY (day, endpoint)
 		)`,
-	} {
-		if err := tx.Exec(q).Error; err != nil {
-			return err
-		}
-	}
-	return nil
+	)
 }
