@@ -183,6 +183,12 @@ func (c Config) WithStored(stored models.Settings) Config {
 
 // Validate reports every bad setting at once.
 func (c Config) Validate() error {
+	return errors.Join(c.validateSettings(), c.validateAccount())
+}
+
+// validateSettings checks everything but the account, which may still come from the database:
+// start-up runs it before it opens (and so creates) the database file a typo could name.
+func (c Config) validateSettings() error {
 	var errs []error
 	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
 		errs = append(errs, errors.New(i18n.Both("startup.bad_addr", c.Addr, err)))
@@ -199,6 +205,15 @@ func (c Config) Validate() error {
 	if c.MonthlyCap < 1 {
 		errs = append(errs, errors.New(i18n.Both("startup.monthly_cap", c.MonthlyCap)))
 	}
+	if (c.AdminUser == "") != (c.AdminPass == "") {
+		errs = append(errs, errors.New(i18n.Both("startup.admin_pair")))
+	}
+	return errors.Join(errs...)
+}
+
+// validateAccount checks the account, once the one saved in Settings is overlaid.
+func (c Config) validateAccount() error {
+	var errs []error
 	if !c.Sandbox {
 		if c.AppID == "" || c.AppSecret == "" || c.Token == "" {
 			errs = append(errs, errors.New(i18n.Both("startup.no_account")))
@@ -206,9 +221,6 @@ func (c Config) Validate() error {
 	}
 	if c.AESKey != "" && len(c.AESKey) != 43 {
 		errs = append(errs, errors.New(i18n.Both("startup.aeskey_length", len(c.AESKey))))
-	}
-	if (c.AdminUser == "") != (c.AdminPass == "") {
-		errs = append(errs, errors.New(i18n.Both("startup.admin_pair")))
 	}
 	return errors.Join(errs...)
 }

@@ -60,14 +60,18 @@ var serverHooks struct {
 
 // run starts the dashboard and blocks until ctx is cancelled. ready, when not nil, receives the
 // dashboard's base URL once it accepts connections. The configuration is read once: flags and
-// environment, then the database (whose path they give), then the account saved in Settings
-// under the environment's, then validated as a whole.
+// environment (checked, but for the account), then the database (whose path they give), then the
+// account saved in Settings under the environment's (checked).
 func run(ctx context.Context, args []string, env func(string) (string, bool), stdout, stderr io.Writer, ready chan<- string) (err error) {
 	cfg, err := ParseConfig(args, env, stderr)
 	if err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil
 		}
+		return err
+	}
+	// All but the account before the database is opened: a mistyped flag must not create a file.
+	if err := cfg.validateSettings(); err != nil {
 		return err
 	}
 	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
@@ -178,14 +182,15 @@ func run(ctx context.Context, args []string, env func(string) (string, bool), st
 }
 
 // completeConfig finishes start-up's configuration once the database is open: the account saved
-// in Settings under the environment's (Config.WithStored), then every setting validated at once.
+// in Settings under the environment's (Config.WithStored), then validated (the other settings
+// were, before the database was opened).
 func completeConfig(ctx context.Context, cfg Config, store *models.Store) (Config, error) {
 	stored, err := store.Settings(ctx)
 	if err != nil {
 		return cfg, fmt.Errorf("%s: %w", i18n.Both("startup.read_settings", cfg.DB), err)
 	}
 	cfg = cfg.WithStored(stored)
-	return cfg, cfg.Validate()
+	return cfg, cfg.validateAccount()
 }
 
 // account is the WeChat side of the process: the API client, the callback

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -271,5 +272,24 @@ func TestRunRefusesNewerDatabase(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), w) {
 			t.Fatalf("run = %v; want it to say %q", err, w)
 		}
+	}
+}
+
+// A mistyped setting is reported before the database is opened, so it creates no file; the
+// account, which may come from the database, is checked once it has been read.
+func TestBadSettingCreatesNoDatabase(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "qunfa.db")
+	err := run(context.Background(), nil, envOf(map[string]string{"QUNFA_DB": db, "QUNFA_ADDR": "nonsense"}), io.Discard, io.Discard, nil)
+	if err == nil || !strings.Contains(err.Error(), "nonsense") {
+		t.Fatalf("run with QUNFA_ADDR=nonsense = %v, want the address named", err)
+	}
+	if _, serr := os.Stat(db); !os.IsNotExist(serr) {
+		t.Fatalf("the database file exists after a refused start (%v)", serr)
+	}
+	// An account half given is checked after the database (where the rest may be saved).
+	err = run(context.Background(), nil, envOf(map[string]string{"QUNFA_DB": db, "QUNFA_ADDR": "127.0.0.1:0",
+		"QUNFA_APPID": "wx0123456789abcdef", "QUNFA_SANDBOX": "false"}), io.Discard, io.Discard, nil)
+	if err == nil || !strings.Contains(err.Error(), "QUNFA_APPSECRET") {
+		t.Fatalf("run with an AppID alone = %v, want the missing account named", err)
 	}
 }
