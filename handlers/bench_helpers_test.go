@@ -116,10 +116,14 @@ func interleaved(b *testing.B, rounds int, names []string, baseOf func(name stri
 	perOp := map[string][]float64{}
 	for r := 1; r <= rounds; r++ {
 		for _, name := range names {
+			// b.Run calls the function more than once (a probe with b.N = 1 first): only the
+			// last, full-size run of each round counts.
+			var last float64
 			b.Run(fmt.Sprintf("round%d/%s", r, name), func(b *testing.B) {
 				run(b, name)
-				perOp[name] = append(perOp[name], float64(b.Elapsed().Nanoseconds())/float64(b.N))
+				last = float64(b.Elapsed().Nanoseconds()) / float64(b.N)
 			})
+			perOp[name] = append(perOp[name], last)
 		}
 	}
 	med := func(xs []float64) float64 {
