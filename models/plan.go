@@ -142,7 +142,7 @@ func (s *Service) plan(ctx context.Context, in SendInput) (planned, error) {
 	}
 	p.Calls = append(p.Calls, PlannedCall{Endpoint: sendEndpoint(in.Target), Count: p.Batches})
 	p.CallsNeeded = needs.counted(src) + news + p.Batches
-	if p.QuotaLeft, err = s.QuotaLeft(ctx); err != nil {
+	if p.QuotaLeft, err = s.quotaLeftFor(ctx, p.countedEndpoints()...); err != nil {
 		return p, err
 	}
 	if p.CallsNeeded > p.QuotaLeft {

@@ -194,10 +194,14 @@ func (s *Service) previewQuota(ctx context.Context, src newsSource, arts []Artic
 		return err
 	}
 	calls := needs.counted(src)
+	endpoints := []string{src.newsEndpoint()}
+	if needs.counted(src) > 0 {
+		endpoints = append(endpoints, src.coverEndpoint())
+	}
 	if !needs.fresh {
 		calls++
 	}
-	left, err := s.QuotaLeft(ctx)
+	left, err := s.quotaLeftFor(ctx, endpoints...)
 	if err != nil {
 		return err
 	}

@@ -28,13 +28,33 @@ func beijingDay(t time.Time) string { return protocol.BeijingDay(t) }
 // QuotaLeft is today's (Beijing) advanced calls left: the daily quota minus calls made and calls
 // reserved by queued sends, and never more than WeChat itself leaves where it reports its count
 // per interface (openapi/quota/get, stored by SyncQuota) or refused a call with 45009 today.
+//
+// This is the nav's meter, limited by every interface WeChat reports (the lowest); a decision
+// asks quotaLeftFor with the interfaces it will call, since WeChat counts each one apart.
 func (s *Service) QuotaLeft(ctx context.Context) (_ int, err error) {
 	defer wrap(&err, "quota left")
+	return s.quotaLeftFor(ctx, CountedEndpoints...)
+}
+
+// quotaLeftFor is today's calls left for an action that calls these endpoints: Qunfa's own count
+// against the daily quota, limited by what WeChat leaves of each of them.
+func (s *Service) quotaLeftFor(ctx context.Context, endpoints ...string) (int, error) {
 	var n int64
 	if err := s.store.db(ctx).Model(&quotaCallRow{}).Where("day = ?", beijingDay(s.now())).Count(&n).Error; err != nil {
 		return 0, err
 	}
-	return s.QuotaLeftCombined(ctx, max(s.rules.DailyQuota-int(n), 0))
+	return s.QuotaLeftCombined(ctx, max(s.rules.DailyQuota-int(n), 0), endpoints...)
+}
+
+// countedEndpoints lists the endpoints of the plan's calls that use the daily quota.
+func (p Plan) countedEndpoints() []string {
+	var eps []string
+	for _, c := range p.Calls {
+		if !c.Uncounted {
+			eps = append(eps, c.Endpoint)
+		}
+	}
+	return eps
 }
 
 // useQuota records that a call is being made now (see pipelineStore.UseQuota).

@@ -51,3 +51,36 @@ func TestDailyQuotaAnswerMarksTheBudgetSpent(t *testing.T) {
 		t.Fatalf("QuotaLeft after 45009 = %d, %v; want 0", left, err)
 	}
 }
+
+// TestSpentInterfaceBlocksOnlyItself: WeChat counts each interface apart, so a 45009 on sendall
+// stops sends to everyone but not a send to an OpenID list, nor a delete; the nav's meter shows
+// the lowest.
+func TestSpentInterfaceBlocksOnlyItself(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t)
+	d := f.draft(t, 1)
+	s, err := f.svc.StartSend(ctx, SendInput{DraftID: d.ID, Target: TargetOpenIDs, OpenIDs: openIDList(3), Key: "list"}, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	runOnce(t, f.svc)
+	s = mustSend(t, f.svc, s.ID)
+	if _, err := f.svc.RecordJobFinished(ctx, JobFinished{MsgID: s.Batches[0].MsgID, Status: "send success"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.svc.MarkBudgetSpent(ctx, EndpointSendAll); err != nil {
+		t.Fatal(err)
+	}
+	if left, _ := f.svc.QuotaLeft(ctx); left != 0 {
+		t.Errorf("nav meter = %d, want 0 (the lowest interface)", left)
+	}
+	if _, err := f.svc.PlanSend(ctx, SendInput{DraftID: d.ID, Target: TargetAll}); !errors.Is(err, ErrQuotaExceeded) {
+		t.Errorf("a send to everyone with sendall spent: %v, want ErrQuotaExceeded", err)
+	}
+	if _, err := f.svc.PlanSend(ctx, SendInput{DraftID: d.ID, Target: TargetOpenIDs, OpenIDs: openIDList(3)}); err != nil {
+		t.Errorf("a send to a list with only sendall spent: %v", err)
+	}
+	if err := f.svc.DeleteSend(ctx, s.ID, 1); err != nil {
+		t.Errorf("a delete with only sendall spent: %v", err)
+	}
+}

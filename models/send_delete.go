@@ -70,7 +70,7 @@ func (s *Service) DeleteSend(ctx context.Context, id uint, operatorID uint) (err
 			todo = append(todo, b)
 		}
 	}
-	if left, err := s.QuotaLeft(ctx); err != nil {
+	if left, err := s.quotaLeftFor(ctx, EndpointDelete); err != nil {
 		return err
 	} else if len(todo) > left {
 		return ErrQuotaExceeded
@@ -95,8 +95,15 @@ func (s *Service) DeleteSend(ctx context.Context, id uint, operatorID uint) (err
 	for _, b := range todo {
 		ids = append(ids, fmt.Sprint(b.MsgID))
 	}
+	// Something was deleted at WeChat — now, or by an earlier try that stopped before it could
+	// mark the send — so the article is gone for the sends that share it too. A failed send that
+	// reached nobody removed nothing.
+	deletedAtWeChat := len(todo) > 0
+	for _, b := range batches {
+		deletedAtWeChat = deletedAtWeChat || (b.MsgID != 0 && b.DeletedAt != nil)
+	}
 	var removed []uint
-	if len(todo) > 0 { // no call made (a failed send that reached nobody): nothing removed at WeChat
+	if deletedAtWeChat {
 		for _, r := range sharing {
 			removed = append(removed, r.ID)
 		}

@@ -52,7 +52,7 @@ func (s *Service) StartSend(ctx context.Context, in SendInput, operatorID uint) 
 			sendID, existing = id, true
 			return nil
 		}
-		left, err := s.QuotaLeft(ctx)
+		left, err := s.quotaLeftFor(ctx, p.countedEndpoints()...)
 		if err != nil {
 			return err
 		}

@@ -874,3 +874,39 @@ func TestSnapshotFormatIsStable(t *testing.T) {
 		t.Fatalf("news uploaded from the old row = %+v", news)
 	}
 }
+
+// TestDeleteRetriedAfterACrashStillMarksSharers: the batches were deleted at WeChat (and marked)
+// but the process stopped before the send was: the retry calls WeChat no more, and still marks the
+// sends whose article went with it.
+func TestDeleteRetriedAfterACrashStillMarksSharers(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	d := f.draft(t, 1)
+	var sends []Send
+	for _, key := range []string{"first", "second"} {
+		s, err := f.svc.StartSend(ctx, SendInput{DraftID: d.ID, Target: TargetGroup, GroupID: 100, Key: key}, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		runOnce(t, f.svc)
+		s = mustSend(t, f.svc, s.ID)
+		if _, err := f.svc.RecordJobFinished(ctx, JobFinished{MsgID: s.Batches[0].MsgID, Status: "send success"}); err != nil {
+			t.Fatal(err)
+		}
+		sends = append(sends, mustSend(t, f.svc, s.ID))
+	}
+	first, second := sends[0], sends[1]
+	// What the first try committed before it stopped: the batch deleted at WeChat.
+	if err := f.svc.pipe.MarkBatchDeleted(ctx, first.Batches[0].ID); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.svc.DeleteSend(ctx, first.ID, 1); err != nil {
+		t.Fatal(err)
+	}
+	if n := f.wx.count(EndpointDelete); n != 0 {
+		t.Errorf("the retry called message/mass/delete %d times, want 0 (already deleted)", n)
+	}
+	if got := mustSend(t, f.svc, second.ID); got.ArticleRemovedBy != first.ID {
+		t.Fatalf("second send's article removed by %d, want %d", got.ArticleRemovedBy, first.ID)
+	}
+}
