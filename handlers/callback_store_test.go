@@ -118,13 +118,30 @@ func TestCallbackLogsEachPushOnce(t *testing.T) {
 }
 
 // A repeat is answered from a read: it is answered while another connection holds the write
-// lock (a write transaction would wait for it, then fail).
+// lock (a write transaction would wait for it, then fail). Twice: to the app that recorded the
+// push (it remembers it), and to an app started afresh on a database that holds it (a restart,
+// or another instance), which has to read it.
 func TestCallbackRepeatNeedsNoWrite(t *testing.T) {
 	var path string
 	ta := newTestAppWith(t, appOptions{dbPath: &path})
 	if r := ta.callback(jobPush(ta, 888, 97), ta.now, nil); r.status != http.StatusOK {
 		t.Fatalf("first delivery: %d", r.status)
 	}
+	repeatWhileLocked(t, ta, path, "remembered")
+
+	var freshPath string
+	fresh := newTestAppWith(t, appOptions{dbPath: &freshPath, seed: func(db *sql.DB) error {
+		_, err := db.Exec(`INSERT INTO callback_events (msg_id, event, from_user, create_time, status, total_count,
+			filter_count, sent_count, error_count, received_at, article_urls, copyright_state)
+			VALUES (888, 'MASSSENDJOBFINISH', 'oFromUser0001', 0, 'send success', 100, 98, 97, 1, '2024-05-20 02:00:00', '', 0)`)
+		return err
+	}})
+	repeatWhileLocked(t, fresh, freshPath, "read after a restart")
+}
+
+// repeatWhileLocked delivers push 888 again while another connection holds the write lock.
+func repeatWhileLocked(t *testing.T, ta *testApp, path, what string) {
+	t.Helper()
 	db, err := sql.Open("sqlite3", "file:"+path+"?_busy_timeout=5000")
 	if err != nil {
 		t.Fatal(err)
@@ -142,10 +159,10 @@ func TestCallbackRepeatNeedsNoWrite(t *testing.T) {
 	start := time.Now()
 	r := ta.callback(jobPush(ta, 888, 97), ta.now, nil)
 	if r.status != http.StatusOK || r.body != "success" {
-		t.Fatalf("repeat while another writer holds the lock: %d %q", r.status, r.body)
+		t.Fatalf("%s: repeat while another writer holds the lock: %d %q", what, r.status, r.body)
 	}
 	if d := time.Since(start); d > 2*time.Second {
-		t.Fatalf("repeat waited %v for the write lock", d)
+		t.Fatalf("%s: repeat waited %v for the write lock", what, d)
 	}
 }
 
