@@ -2,6 +2,7 @@ package models
 
 import (
 	"context"
+	"fmt"
 	"sync"
 )
 
@@ -10,8 +11,8 @@ import (
 // are answered without the database.
 //
 // Group commit without a goroutine of its own: the push that finds no write under way writes
-// every push queued meanwhile, then those queued during that write, and so on; the others wait
-// for their result. A group whose transaction fails is written again one push per transaction, so
+// every push queued so far; the pushes queued during that write wait, and the first of them then
+// writes them all; each push waits for its own result. A group whose transaction fails is written again one push per transaction, so
 // one bad push never costs the others theirs.
 type jobLedger struct {
 	mu      sync.Mutex
@@ -31,36 +32,53 @@ type jobWrite struct {
 	ev        JobFinished
 	duplicate bool
 	err       error
-	done      chan struct{}
+	done      chan struct{} // closed once written (or failed)
+	lead      chan struct{} // closed when this waiting push is to write the queue itself
 }
 
-// record writes ev, with any other pushes waiting, and returns its own result.
+// record writes ev, with any other pushes waiting, and returns its own result. The push that
+// writes a group answers as soon as its own group is written: the queue that built up meanwhile
+// is handed to the first push in it, so no push waits behind more than one group of others.
 func (l *jobLedger) record(s *Service, ctx context.Context, ev JobFinished) *jobWrite {
-	w := &jobWrite{ev: ev, done: make(chan struct{})}
+	w := &jobWrite{ev: ev, done: make(chan struct{}), lead: make(chan struct{})}
 	l.mu.Lock()
 	l.pending = append(l.pending, w)
 	if l.writing {
 		l.mu.Unlock()
-		<-w.done
-		return w
-	}
-	l.writing = true
-	for len(l.pending) > 0 {
-		group := l.pending
-		l.pending = nil
-		l.mu.Unlock()
-		// The group's writes belong to every push in it: one client hanging up cancels none.
-		l.write(s, context.WithoutCancel(ctx), group)
+		select {
+		case <-w.done:
+			return w
+		case <-w.lead:
+		}
 		l.mu.Lock()
 	}
-	l.writing = false
+	l.writing = true
+	group := l.pending // w among them
+	l.pending = nil
+	l.mu.Unlock()
+	// The group's writes belong to every push in it: one client hanging up cancels none.
+	l.write(s, context.WithoutCancel(ctx), group)
+	l.mu.Lock()
+	if len(l.pending) > 0 {
+		close(l.pending[0].lead) // still writing: the next group is that push's to write
+	} else {
+		l.writing = false
+	}
 	l.mu.Unlock()
 	return w
 }
 
-// write commits a group in one transaction, or, should that fail, each push in its own.
+// write commits a group in one transaction, or, should that fail, each push in its own. Every
+// push of the group has its result when it returns, whatever happened (a panic included: the
+// ledger must never be left waiting for a writer that is gone).
 func (l *jobLedger) write(s *Service, ctx context.Context, group []*jobWrite) {
 	defer func() {
+		if p := recover(); p != nil {
+			s.log.Error("recording MASSSENDJOBFINISH pushes panicked", "pushes", len(group), "panic", p)
+			for _, w := range group {
+				w.duplicate, w.err = false, fmt.Errorf("models: recording the push failed: %v", p)
+			}
+		}
 		for _, w := range group {
 			if w.err == nil && !w.duplicate {
 				l.remember(w.ev)

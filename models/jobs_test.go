@@ -7,20 +7,27 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 )
 
 // groupPipe counts transactions and can hold the first one until the other pushes have queued,
 // or refuse the push of one msg_id.
 type groupPipe struct {
 	pipelineStore
-	txs      atomic.Int32
-	holdOnce sync.Once
-	hold     func()
-	badMsgID int64
+	txs        atomic.Int32
+	holdOnce   sync.Once
+	hold       func()
+	badMsgID   int64
+	panicMsgID int64
+	// beforeTx, when set, runs before transaction number n (1-based).
+	beforeTx func(n int32)
 }
 
 func (p *groupPipe) Tx(ctx context.Context, fn func(ctx context.Context) error) error {
-	p.txs.Add(1)
+	n := p.txs.Add(1)
+	if p.beforeTx != nil {
+		p.beforeTx(n)
+	}
 	if p.hold != nil {
 		p.holdOnce.Do(p.hold)
 	}
@@ -30,6 +37,9 @@ func (p *groupPipe) Tx(ctx context.Context, fn func(ctx context.Context) error) 
 func (p *groupPipe) RecordJobEvent(ctx context.Context, row callbackEventRow) (bool, error) {
 	if row.MsgID == p.badMsgID {
 		return false, errors.New("disk full")
+	}
+	if row.MsgID == p.panicMsgID {
+		panic("a bug")
 	}
 	return p.pipelineStore.RecordJobEvent(ctx, row)
 }
@@ -134,5 +144,88 @@ func TestRecordedOutcomeIsRemembered(t *testing.T) {
 	}
 	if _, ok := fresh.jobs.recalled(301); !ok {
 		t.Error("a report read from the database is not remembered")
+	}
+}
+
+// TestWriterAnswersBeforeTheNextGroup: the push that wrote a group answers before the pushes
+// queued meanwhile are written (the first of them writes them), so a stream of pushes never keeps
+// one waiting past WeChat's 5 s.
+func TestWriterAnswersBeforeTheNextGroup(t *testing.T) {
+	f := newFixture(t)
+	firstAnswered := make(chan struct{})
+	p := &groupPipe{pipelineStore: f.svc.pipe}
+	p.beforeTx = func(n int32) {
+		if n == 2 {
+			<-firstAnswered // the second group waits until the first push has its answer
+		}
+	}
+	f.svc.pipe = p
+	ids := []int64{401, 402, 403, 404}
+	p.hold = func() {
+		for {
+			f.svc.jobs.mu.Lock()
+			n := len(f.svc.jobs.pending)
+			f.svc.jobs.mu.Unlock()
+			if n == len(ids)-1 {
+				return
+			}
+			runtime.Gosched()
+		}
+	}
+	errs := make(chan error, len(ids))
+	go func() {
+		_, err := f.svc.RecordJobFinished(context.Background(), JobFinished{MsgID: ids[0], Status: "send success"})
+		close(firstAnswered)
+		errs <- err
+	}()
+	for { // the first push is writing (held in its transaction) before the others queue
+		f.svc.jobs.mu.Lock()
+		writing := f.svc.jobs.writing
+		f.svc.jobs.mu.Unlock()
+		if writing {
+			break
+		}
+		runtime.Gosched()
+	}
+	for _, id := range ids[1:] {
+		go func() {
+			_, err := f.svc.RecordJobFinished(context.Background(), JobFinished{MsgID: id, Status: "send success"})
+			errs <- err
+		}()
+	}
+	timeout := time.After(10 * time.Second)
+	for range ids {
+		select {
+		case err := <-errs:
+			if err != nil {
+				t.Fatal(err)
+			}
+		case <-timeout:
+			t.Fatal("pushes still waiting after 10 s: the first push's writer kept writing the others' group")
+		}
+	}
+}
+
+// TestPanicWhileWritingLeavesTheLedgerUsable: a push whose write panics gets an error, and the
+// pushes after it are still written (nobody waits forever for a writer that is gone).
+func TestPanicWhileWritingLeavesTheLedgerUsable(t *testing.T) {
+	f := newFixture(t)
+	p := &groupPipe{pipelineStore: f.svc.pipe, panicMsgID: 501}
+	f.svc.pipe = p
+	if _, err := f.svc.RecordJobFinished(context.Background(), JobFinished{MsgID: 501, Status: "send success"}); err == nil {
+		t.Fatal("a push whose write panicked was answered without an error")
+	}
+	done := make(chan error, 1)
+	go func() {
+		_, err := f.svc.RecordJobFinished(context.Background(), JobFinished{MsgID: 502, Status: "send success"})
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the next push waits forever after a panic")
 	}
 }

@@ -76,9 +76,10 @@ func AttemptHook(ctx context.Context) func() {
 
 // call makes one WeChat call that uses the daily quota at endpoint ("": a call that uses none, made
 // as is). The intent (a quota row) is committed before the call, unless the caller committed it
-// already (committed: with the batch's state); after it, one more row for each further attempt
-// the client made (a call retried after a lost answer reached WeChat twice, and WeChat counted
-// both). Counting is conservative: every attempt sent counts, whatever WeChat answered.
+// already (committed: with the batch's state); and one more row before each further attempt the
+// client makes (a call retried after a lost answer reached WeChat twice, and WeChat counted both),
+// from the hook the client calls before it sends each request. Counting is conservative: every
+// attempt sent counts, whatever WeChat answered.
 func (s *Service) call(ctx context.Context, sendID uint, endpoint string, committed bool, fn func(ctx context.Context) error) error {
 	if endpoint == "" {
 		return fn(ctx)
@@ -88,9 +89,21 @@ func (s *Service) call(ctx context.Context, sendID uint, endpoint string, commit
 			return err
 		}
 	}
-	var mu sync.Mutex
-	n := 0
-	err := fn(context.WithValue(ctx, attemptKey{}, func() { mu.Lock(); n++; mu.Unlock() }))
+	var (
+		mu       sync.Mutex
+		attempts int
+		qerrs    []error
+	)
+	err := fn(context.WithValue(ctx, attemptKey{}, func() {
+		mu.Lock()
+		defer mu.Unlock()
+		if attempts++; attempts > 1 {
+			// Recorded before the request goes out, even during shutdown.
+			if qerr := s.useQuota(context.WithoutCancel(ctx), sendID, endpoint); qerr != nil {
+				qerrs = append(qerrs, qerr)
+			}
+		}
+	}))
 	if ae, ok := asAPIError(err); ok && ae.Errcode() == protocol.CodeDailyQuota {
 		// WeChat's own count says this interface is spent for the day, whatever ours says.
 		if merr := s.MarkBudgetSpent(context.WithoutCancel(ctx), endpoint); merr != nil {
@@ -98,16 +111,12 @@ func (s *Service) call(ctx context.Context, sendID uint, endpoint string, commit
 		}
 	}
 	mu.Lock()
-	extra := n - 1
-	mu.Unlock()
-	for range max(extra, 0) {
-		// The attempts were made, answered or not: recorded even during shutdown.
-		if qerr := s.useQuota(context.WithoutCancel(ctx), sendID, endpoint); qerr != nil {
-			return errors.Join(err, qerr)
-		}
+	defer mu.Unlock()
+	if attempts > 1 {
+		s.log.Warn("WeChat call retried by the client; each attempt counted", "send_id", sendID, "endpoint", endpoint, "attempts", attempts)
 	}
-	if extra > 0 {
-		s.log.Warn("WeChat call retried by the client; each attempt counted", "send_id", sendID, "endpoint", endpoint, "attempts", n)
+	if len(qerrs) == 0 {
+		return err
 	}
-	return err
+	return errors.Join(append([]error{err}, qerrs...)...)
 }
