@@ -29,6 +29,7 @@ type fakeWeChat struct {
 	nextID int64
 	sent   int
 
+	massErr    error    // returned by every mass send while set
 	previewErr error    // returned by every preview while set
 	previewed  []string // recipients of the previews accepted (WeChat ID, else OpenID)
 
@@ -56,6 +57,9 @@ func (f *fakeWeChat) UploadNews(ctx context.Context, articles []models.NewsArtic
 func (f *fakeWeChat) mass() (models.MassResult, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	if f.massErr != nil {
+		return models.MassResult{}, f.massErr
+	}
 	f.nextID++
 	f.sent++
 	return models.MassResult{MsgID: 1000000000 + f.nextID, MsgDataID: 2000000000 + f.nextID}, nil

@@ -1,12 +1,16 @@
 package handlers
 
 import (
+	"context"
+	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/PuerkitoBio/goquery"
 
+	"qunfa/models"
 	"qunfa/wechat"
 )
 
@@ -42,5 +46,30 @@ func TestSendPageShowsArticleURLsAndCopyright(t *testing.T) {
 	}
 	if got := page.Find(`[data-testid=copyright-state]`).Text(); !strings.Contains(got, "转载") {
 		t.Errorf("copyright verdict = %q", got)
+	}
+}
+
+// A batch never called because an earlier one failed is worded from the catalogue, in the page's
+// language.
+func TestBatchNotSentIsWorded(t *testing.T) {
+	ta := newTestApp(t)
+	ta.setupAndLogin()
+	draftID, _ := strconv.ParseUint(ta.createDraft("分批"), 10, 32)
+	var ids strings.Builder
+	for i := range 10001 {
+		fmt.Fprintf(&ids, "oOPENID%020d\n", i)
+	}
+	ta.wx.massErr = &wechat.Error{Code: 48001, Msg: "api unauthorized"}
+	s, err := ta.svc.StartSend(context.Background(), models.SendInput{DraftID: uint(draftID), Target: models.TargetOpenIDs,
+		OpenIDs: ids.String(), Key: "two-batches"}, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := ta.svc.RunOnce(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	rows := ta.get(fmt.Sprintf("/sends/%d", s.ID)).doc(t).Find(`[data-testid=batch-row]`)
+	if rows.Length() != 2 || !strings.Contains(rows.Eq(1).Text(), "未发送：之前的步骤已失败") {
+		t.Fatalf("batch rows %q, want the second worded as not sent", rows.Text())
 	}
 }

@@ -60,6 +60,7 @@ func sendView(s models.Send, lang string) views.SendView {
 		if b.Status != "" {
 			bv.StatusReason = statusReason(b.Status, lang)
 		}
+		bv.NotSent = b.Errmsg == models.BatchNotSent
 		if len(v.ArticleURLs) == 0 && len(b.ArticleURLs) > 0 {
 			v.ArticleURLs = b.ArticleURLs // every batch sends the same articles
 		}

@@ -369,7 +369,7 @@ func (p sqlPipeline) FailSend(ctx context.Context, sendID, batchID uint, code in
 			}
 		}
 		if err := db.Model(&batchRow{}).Where("send_id = ? AND state = ?", sendID, StateQueued).
-			Updates(map[string]any{"state": StateFailed, "errmsg": "not sent: an earlier step failed"}).Error; err != nil {
+			Updates(map[string]any{"state": StateFailed, "errmsg": BatchNotSent}).Error; err != nil {
 			return err
 		}
 		if err := db.Model(&sendRow{ID: sendID}).Select("state", "errcode", "errmsg", "next_attempt_at").

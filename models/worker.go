@@ -88,6 +88,10 @@ func (s *Service) recover40007(ctx context.Context, what string, try func() erro
 // to check in the WeChat backend.
 const OutcomeUnknown = "outcome unknown"
 
+// BatchNotSent is the errmsg of a batch never called because an earlier step of its send failed
+// (the page words it from the catalogue).
+const BatchNotSent = "not sent: an earlier step failed"
+
 // clientMsgIDSafeWindow is how long after its first call a batch may be called again with the
 // same clientmsgid: WeChat de-duplicates for 24 h (protocol §3.1); an hour is kept in hand.
 const clientMsgIDSafeWindow = 23 * time.Hour

@@ -247,6 +247,8 @@ type BatchView struct {
 	Errmsg       string
 	Stats        Stats
 	StatusReason string
+	// NotSent: never called, because an earlier step of the send failed.
+	NotSent bool
 }
 
 // HistoryView is one recorded action on a send.

@@ -7,6 +7,7 @@ func init() {
 		"delete.shared_send":      "群发 #%d：%s",
 		"send.article_removed":    "文章已被删除：群发 #%d 删除时，微信一并删除了本次群发的文章页面（两者使用同一篇图文素材）。",
 		"history.article_removed": "文章随另一次群发的删除被删除",
+		"batch.not_sent":          "未发送：之前的步骤已失败",
 	})
 	add("en", map[string]string{
 		"delete.shared": "These sends used the same news material (the same article link). " +
@@ -15,5 +16,6 @@ func init() {
 		"send.article_removed": "Article removed: when send #%d was deleted, WeChat removed this send's article page too " +
 			"(both used the same news material).",
 		"history.article_removed": "Article removed by the delete of another send",
+		"batch.not_sent":          "Not sent: an earlier step failed",
 	})
 }
