@@ -48,17 +48,7 @@ func (p *groupPipe) RecordJobEvent(ctx context.Context, row callbackEventRow) (b
 // first one held in its transaction until all the others wait; it returns each push's result.
 func pushConcurrently(t *testing.T, f *fixture, p *groupPipe, ids []int64) ([]bool, []error) {
 	t.Helper()
-	p.hold = func() {
-		for {
-			f.svc.jobs.mu.Lock()
-			n := len(f.svc.jobs.pending)
-			f.svc.jobs.mu.Unlock()
-			if n == len(ids)-1 {
-				return
-			}
-			runtime.Gosched()
-		}
-	}
+	p.hold = func() { waitPending(f, len(ids)-1) }
 	dups, errs := make([]bool, len(ids)), make([]error, len(ids))
 	var wg sync.WaitGroup
 	for i, id := range ids {
@@ -161,17 +151,7 @@ func TestWriterAnswersBeforeTheNextGroup(t *testing.T) {
 	}
 	f.svc.pipe = p
 	ids := []int64{401, 402, 403, 404}
-	p.hold = func() {
-		for {
-			f.svc.jobs.mu.Lock()
-			n := len(f.svc.jobs.pending)
-			f.svc.jobs.mu.Unlock()
-			if n == len(ids)-1 {
-				return
-			}
-			runtime.Gosched()
-		}
-	}
+	p.hold = func() { waitPending(f, len(ids)-1) }
 	errs := make(chan error, len(ids))
 	go func() {
 		_, err := f.svc.RecordJobFinished(context.Background(), JobFinished{MsgID: ids[0], Status: "send success"})
@@ -227,5 +207,18 @@ func TestPanicWhileWritingLeavesTheLedgerUsable(t *testing.T) {
 		}
 	case <-time.After(10 * time.Second):
 		t.Fatal("the next push waits forever after a panic")
+	}
+}
+
+// waitPending waits until n pushes are queued behind the one being written.
+func waitPending(f *fixture, n int) {
+	for {
+		f.svc.jobs.mu.Lock()
+		queued := len(f.svc.jobs.pending)
+		f.svc.jobs.mu.Unlock()
+		if queued == n {
+			return
+		}
+		runtime.Gosched()
 	}
 }

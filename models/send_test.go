@@ -802,20 +802,7 @@ func TestEveryAttemptIsCounted(t *testing.T) {
 func TestDeleteMarksSendsSharingTheArticle(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
-	d := f.draft(t, 1)
-	var sends []Send
-	for _, key := range []string{"first", "second"} {
-		s, err := f.svc.StartSend(ctx, SendInput{DraftID: d.ID, Target: TargetGroup, GroupID: 100, Key: key}, 1)
-		if err != nil {
-			t.Fatal(err)
-		}
-		runOnce(t, f.svc)
-		s = mustSend(t, f.svc, s.ID)
-		if _, err := f.svc.RecordJobFinished(ctx, JobFinished{MsgID: s.Batches[0].MsgID, Status: "send success"}); err != nil {
-			t.Fatal(err)
-		}
-		sends = append(sends, mustSend(t, f.svc, s.ID))
-	}
+	sends := twoFinishedSendsOfOneDraft(t, f)
 	if f.wx.count(EndpointUploadNews) != 1 {
 		t.Fatalf("uploadnews calls = %d, want 1 (the second send reuses the media id)", f.wx.count(EndpointUploadNews))
 	}
@@ -881,20 +868,7 @@ func TestSnapshotFormatIsStable(t *testing.T) {
 func TestDeleteRetriedAfterACrashStillMarksSharers(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
-	d := f.draft(t, 1)
-	var sends []Send
-	for _, key := range []string{"first", "second"} {
-		s, err := f.svc.StartSend(ctx, SendInput{DraftID: d.ID, Target: TargetGroup, GroupID: 100, Key: key}, 1)
-		if err != nil {
-			t.Fatal(err)
-		}
-		runOnce(t, f.svc)
-		s = mustSend(t, f.svc, s.ID)
-		if _, err := f.svc.RecordJobFinished(ctx, JobFinished{MsgID: s.Batches[0].MsgID, Status: "send success"}); err != nil {
-			t.Fatal(err)
-		}
-		sends = append(sends, mustSend(t, f.svc, s.ID))
-	}
+	sends := twoFinishedSendsOfOneDraft(t, f)
 	first, second := sends[0], sends[1]
 	// What the first try committed before it stopped: the batch deleted at WeChat.
 	if err := f.svc.pipe.MarkBatchDeleted(ctx, first.Batches[0].ID); err != nil {
@@ -909,4 +883,26 @@ func TestDeleteRetriedAfterACrashStillMarksSharers(t *testing.T) {
 	if got := mustSend(t, f.svc, second.ID); got.ArticleRemovedBy != first.ID {
 		t.Fatalf("second send's article removed by %d, want %d", got.ArticleRemovedBy, first.ID)
 	}
+}
+
+// twoFinishedSendsOfOneDraft sends one unchanged draft to a group twice (the seed's path: one
+// uploadnews media id, so one article page) and reports both finished.
+func twoFinishedSendsOfOneDraft(t *testing.T, f *fixture) []Send {
+	t.Helper()
+	ctx := context.Background()
+	d := f.draft(t, 1)
+	var sends []Send
+	for _, key := range []string{"first", "second"} {
+		s, err := f.svc.StartSend(ctx, SendInput{DraftID: d.ID, Target: TargetGroup, GroupID: 100, Key: key}, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		runOnce(t, f.svc)
+		s = mustSend(t, f.svc, s.ID)
+		if _, err := f.svc.RecordJobFinished(ctx, JobFinished{MsgID: s.Batches[0].MsgID, Status: "send success"}); err != nil {
+			t.Fatal(err)
+		}
+		sends = append(sends, mustSend(t, f.svc, s.ID))
+	}
+	return sends
 }
