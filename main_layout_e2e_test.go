@@ -84,7 +84,8 @@ func layoutPages() []layoutPage {
 		{"send-form", get, "/drafts/:id/send", false, byID("/drafts/%d/send", func(s *layoutSeed) int64 { return int64(s.bigDraft) },
 			`form[data-testid=send-form]`)},
 		{"send-confirm", post, "/drafts/:id/send/confirm", false, func(base string, s *layoutSeed) chromedp.Action[chromedp.Void] {
-			list, _ := json.Marshal(s.openidList)
+			// Two lines that are not OpenIDs: the page lists them, unbroken, beside the plan.
+			list, _ := json.Marshal(s.openidList + "\n" + strings.Repeat("oV5Crj-not-an-openid-", 5) + "\nhttps://mp.weixin.qq.com/s?__biz=MzA3NjE4MzI1Mg==&mid=2650000001&idx=1")
 			return chromedp.Steps(
 				chromedp.Navigate(fmt.Sprintf("%s/drafts/%d/send", base, s.listDraft)),
 				chromedp.WaitVisible(chromedp.CSS(`input[name=target][value=openids]`)),
@@ -92,6 +93,17 @@ func layoutPages() []layoutPage {
 				evalVoid(`document.querySelector('textarea[name=openids]').value = `+string(list)),
 				chromedp.Click(chromedp.CSS(`[data-testid=plan-send]`)),
 				chromedp.WaitVisible(chromedp.CSS(`[data-testid=confirm-send]`)),
+			)
+		}},
+		{"list-too-large", post, "/drafts/:id/send/confirm", false, func(base string, s *layoutSeed) chromedp.Action[chromedp.Void] {
+			// 200,000 line breaks are a list over the limit (the 413 page), in 200 KB.
+			return chromedp.Steps(
+				chromedp.Navigate(fmt.Sprintf("%s/drafts/%d/send", base, s.listDraft)),
+				chromedp.WaitVisible(chromedp.CSS(`input[name=target][value=openids]`)),
+				chromedp.Click(chromedp.CSS(`input[name=target][value=openids]`)),
+				evalVoid(`document.querySelector('textarea[name=openids]').value = '\n'.repeat(200000)`),
+				chromedp.Click(chromedp.CSS(`[data-testid=plan-send]`)),
+				chromedp.WaitVisible(chromedp.CSS(`[data-testid=list-too-large]`)),
 			)
 		}},
 		{"history", get, "/sends", false, visit("/sends", `tr[data-testid=send-row]`)},
@@ -222,20 +234,57 @@ func TestLayout(t *testing.T) {
 	}
 }
 
+// layoutQuota leaves room, after the seeding's 7 calls, for the 4 that the confirmation page of
+// 10,001 OpenIDs plans: that page is walked as an operator sees it on a normal day.
+const layoutQuota = 20
+
 // startLayoutApp runs the binary against a sandbox the test holds (as startAppWithSandbox does)
 // with enough followers for a list of 10,001 OpenIDs and a short finish delay; no operator yet.
 func startLayoutApp(t *testing.T) (string, *sandbox.Server) {
 	t.Helper()
 	const appID, secret, token = "wx0e2e0layout00a1b", "e2e-layout-secret", "qunfalayout"
 	sim := sandbox.New(sandbox.Config{AppID: appID, AppSecret: secret, Token: token,
-		FinishDelay: 300 * time.Millisecond, Followers: 10_500})
+		FinishDelay: 300 * time.Millisecond, Followers: 10_500, DailyQuota: layoutQuota})
 	api := httptest.NewServer(sim)
 	t.Cleanup(func() { api.Close(); sim.Close() })
 	base := startApp(t, map[string]string{
 		"QUNFA_APPID": appID, "QUNFA_APPSECRET": secret, "QUNFA_TOKEN": token, "QUNFA_WECHAT_API": api.URL,
+		"QUNFA_DAILY_QUOTA": strconv.Itoa(layoutQuota),
 	})
-	sim.SetCallbackURL(base + "/wechat/callback")
+	relay := httptest.NewServer(longLinkRelay(t, base+"/wechat/callback"))
+	t.Cleanup(relay.Close)
+	sim.SetCallbackURL(relay.URL + "/wechat/callback")
 	return base, sim
+}
+
+// sandboxLink is the short permanent link the sandbox puts in ArticleUrlResult.
+var sandboxLink = regexp.MustCompile(`http://mp\.weixin\.qq\.com/s/([A-Za-z0-9_-]+)`)
+
+// longLinkRelay passes the sandbox's callbacks on to the app with each article link in the long
+// form WeChat also uses (about 170 characters with no place to break). In plaintext mode the
+// signature covers only token, timestamp and nonce, so the body may change on the way.
+func longLinkRelay(t *testing.T, target string) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		n := 0
+		body = sandboxLink.ReplaceAllFunc(body, func(m []byte) []byte {
+			n++
+			token := sandboxLink.FindSubmatch(m)[1]
+			return fmt.Appendf(nil, "https://mp.weixin.qq.com/s?__biz=MzA3NjE4MzI1Mg==&mid=2650%06d&idx=%d&sn=%.16x&chksm=84a1b2c3d4e5f6a7b8c9d0e1f2a3b4c5d6e7f8a9&scene=21#wechat_redirect",
+				n, n, token)
+		})
+		req, _ := http.NewRequest(r.Method, target+"?"+r.URL.RawQuery, bytes.NewReader(body))
+		req.Header.Set("Content-Type", r.Header.Get("Content-Type"))
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Logf("callback relay: %v", err)
+			http.Error(w, err.Error(), http.StatusBadGateway)
+			return
+		}
+		defer res.Body.Close()
+		w.WriteHeader(res.StatusCode)
+		io.Copy(w, res.Body)
+	})
 }
 
 type layoutWalker struct {
@@ -261,6 +310,7 @@ type overflow struct {
 	ScrollWidth int      `json:"scrollWidth"`
 	InnerWidth  int      `json:"innerWidth"`
 	Culprits    []string `json:"culprits"`
+	Lang        string   `json:"lang"`
 }
 
 // measureOverflow reads the page's scroll width and names the elements that stick out of the
@@ -280,7 +330,7 @@ const measureOverflow = `(() => {
 		out.push(path(e) + ' (right ' + Math.round(r.right) + ')');
 		if (out.length >= 5) break;
 	}
-	return {scrollWidth: document.scrollingElement.scrollWidth, innerWidth: iw, culprits: out};
+	return {scrollWidth: document.scrollingElement.scrollWidth, innerWidth: iw, culprits: out, lang: document.documentElement.lang};
 })()`
 
 // runAxe runs axe-core on the whole document and keeps the serious and critical violations.
@@ -312,6 +362,9 @@ func (w *layoutWalker) walk(p layoutPage, lang string, seed *layoutSeed) {
 		of, err := chromedp.Run(w.ctx, chromedp.Evaluate[overflow](measureOverflow))
 		if err != nil {
 			t.Fatalf("%s: measure: %v", where, err)
+		}
+		if !strings.HasPrefix(of.Lang, lang) {
+			w.failures = append(w.failures, fmt.Sprintf("%s: <html lang=%q>, want %s", where, of.Lang, lang))
 		}
 		if of.ScrollWidth > of.InnerWidth {
 			w.failures = append(w.failures, fmt.Sprintf("%s: scrolls sideways: scrollWidth %d > innerWidth %d; sticking out: %s",
@@ -398,7 +451,7 @@ func seedLayout(t *testing.T, base string, sim *sandbox.Server, user, password s
 	c.waitState(s.finished, "finished")
 	c.waitState(s.openids, "finished")
 	c.waitState(s.failed, "failed")
-	if body := c.get(fmt.Sprintf("/sends/%d", s.finished)); strings.Count(body, "://mp.weixin.qq.com/s/") < 8 {
+	if body := c.get(fmt.Sprintf("/sends/%d", s.finished)); strings.Count(body, "https://mp.weixin.qq.com/s?__biz=") < 8 {
 		t.Fatalf("seed: the finished send's page shows fewer than 8 article links")
 	}
 	return s
