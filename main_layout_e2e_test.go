@@ -134,6 +134,11 @@ func jsClick(sel string) chromedp.Action[chromedp.Void] {
 	return evalVoid(`document.querySelector('` + sel + `').click()`)
 }
 
+// routePattern matches the paths of a route of the table (":id" is one path segment).
+func routePattern(route string) *regexp.Regexp {
+	return regexp.MustCompile(`^` + regexp.MustCompile(`:[a-z]+`).ReplaceAllString(regexp.QuoteMeta(route), `[^/]+`) + `$`)
+}
+
 func evalVoid(expr string) chromedp.Action[chromedp.Void] {
 	return func(ctx context.Context, t *chromedp.Target) (chromedp.Void, error) {
 		_, err := chromedp.Evaluate[any](expr)(ctx, t)
@@ -357,6 +362,17 @@ func (w *layoutWalker) walk(p layoutPage, lang string, seed *layoutSeed) {
 	// Opened at the narrowest width, then only widened: a chart or an editor toolbar that
 	// redraws a frame late is then narrower than its box, never wider (no false overflow).
 	do(t, w.ctx, stage, chromedp.EmulateViewport(layoutWidths[0], 900), p.open(w.base, seed))
+	// The page is the route it says it walks (the coverage check trusts it).
+	if p.route != "" {
+		loc, err := chromedp.Run(w.ctx, chromedp.Location())
+		if err != nil {
+			t.Fatal(err)
+		}
+		u, _ := url.Parse(loc)
+		if !routePattern(p.route).MatchString(u.Path) {
+			t.Fatalf("%s: at %s, which is not route %s", stage, u.Path, p.route)
+		}
+	}
 	w.ensureLang(p, lang, seed)
 	if ok, err := chromedp.Run(w.ctx, chromedp.Evaluate[bool](w.axe+"\n;typeof axe === 'object'")); err != nil || !ok {
 		t.Fatalf("%s: inject axe-core: %v", stage, err)
