@@ -345,6 +345,25 @@ const measureOverflow = `(() => {
 	return {scrollWidth: document.scrollingElement.scrollWidth, innerWidth: iw, culprits: out, lang: document.documentElement.lang};
 })()`
 
+// squashedCanvases lists the canvases (the send page's chart) shown at another shape than they
+// are drawn: a chart that did not resize with its card is stretched or squashed. It gives a
+// chart's own resize (throttled to animation frames) up to two seconds before answering.
+const squashedCanvases = `new Promise(resolve => {
+	const t0 = performance.now();
+	const check = () => {
+		const bad = [];
+		for (const c of document.querySelectorAll('canvas')) {
+			if (!c.clientWidth || !c.clientHeight || !c.width || !c.height) continue;
+			const shown = c.clientWidth / c.clientHeight, drawn = c.width / c.height;
+			if (Math.abs(shown - drawn) / drawn > 0.05) {
+				bad.push('canvas' + (c.id ? '#' + c.id : '') + ' shown ' + c.clientWidth + 'x' + c.clientHeight + ', drawn ' + c.width + 'x' + c.height);
+			}
+		}
+		if (!bad.length || performance.now() - t0 > 2000) resolve(bad); else requestAnimationFrame(check);
+	};
+	check();
+})`
+
 // runAxe runs axe-core on the whole document and keeps the serious and critical violations.
 const runAxe = `axe.run(document, {resultTypes: ['violations']}).then(r => r.violations
 	.filter(v => v.impact === 'serious' || v.impact === 'critical')
@@ -394,6 +413,13 @@ func (w *layoutWalker) walk(p layoutPage, lang string, seed *layoutSeed) {
 		if of.ScrollWidth > of.InnerWidth {
 			w.failures = append(w.failures, fmt.Sprintf("%s: scrolls sideways: scrollWidth %d > innerWidth %d; sticking out: %s",
 				where, of.ScrollWidth, of.InnerWidth, strings.Join(of.Culprits, "; ")))
+		}
+		squashed, err := chromedp.Run(w.ctx, chromedp.Evaluate[[]string](squashedCanvases, chromedp.EvalAwaitPromise))
+		if err != nil {
+			t.Fatalf("%s: canvases: %v", where, err)
+		}
+		for _, c := range squashed {
+			w.failures = append(w.failures, fmt.Sprintf("%s: a chart did not resize with its card: %s", where, c))
 		}
 		vs, err := chromedp.Run(w.ctx, chromedp.Evaluate[[]axeViolation](runAxe, chromedp.EvalAwaitPromise))
 		if err != nil {
