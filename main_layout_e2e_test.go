@@ -82,7 +82,7 @@ func layoutPages() []layoutPage {
 		{"editor", get, "/drafts/:id", false, byID("/drafts/%d", func(s *layoutSeed) int64 { return int64(s.bigDraft) },
 			`fieldset[data-testid=article]:nth-of-type(8) .jodit-wysiwyg`)},
 		{"send-form", get, "/drafts/:id/send", false, byID("/drafts/%d/send", func(s *layoutSeed) int64 { return int64(s.bigDraft) },
-			`form[data-testid=send-form]`)},
+			`[data-testid=previews] tr[data-testid=preview-row]`)},
 		{"send-confirm", post, "/drafts/:id/send/confirm", false, func(base string, s *layoutSeed) chromedp.Action[chromedp.Void] {
 			// Two lines that are not OpenIDs: the page lists them, unbroken, beside the plan.
 			list, _ := json.Marshal(s.openidList + "\n" + strings.Repeat("oV5Crj-not-an-openid-", 5) + "\nhttps://mp.weixin.qq.com/s?__biz=MzA3NjE4MzI1Mg==&mid=2650000001&idx=1")
@@ -494,6 +494,12 @@ func seedLayout(t *testing.T, base string, sim *sandbox.Server, user, password s
 		t.Fatalf("seed: the sandbox has %d followers", len(ids))
 	}
 	s.openidList = strings.Join(ids[:10_001], "\n")
+	// Previews to an OpenID and to a WeChat ID: the send form lists them.
+	for kind, to := range map[string]string{"openid": ids[0], "wxname": "qunfa_demo"} {
+		if res := c.post(fmt.Sprintf("/drafts/%d/preview", s.bigDraft), url.Values{"preview_kind": {kind}, "preview_to": {to}}); res.StatusCode >= 400 {
+			t.Fatalf("seed: preview to %s answered %d", to, res.StatusCode)
+		}
+	}
 	s.openids = c.send(s.listDraft, url.Values{"target": {"openids"}, "openids": {s.openidList}})
 	// The group send has its msg_id: the next sendall is the failed send's. 48001 (api
 	// unauthorized) is not transient, so the send fails at once.
