@@ -65,7 +65,8 @@ type layoutPage struct {
 
 func visit(path, ready string) func(string, *layoutSeed) chromedp.Action[chromedp.Void] {
 	return func(base string, _ *layoutSeed) chromedp.Action[chromedp.Void] {
-		return chromedp.Steps(chromedp.Navigate(base+path), chromedp.WaitVisible(chromedp.CSS(ready)))
+		// Present, not visible: on a phone a table may give way to a list, a panel to a menu.
+		return chromedp.Steps(chromedp.Navigate(base+path), chromedp.WaitReady(chromedp.CSS(ready)))
 	}
 }
 
@@ -92,7 +93,7 @@ func layoutPages() []layoutPage {
 				chromedp.Click(chromedp.CSS(`input[name=target][value=openids]`)),
 				evalVoid(`document.querySelector('textarea[name=openids]').value = `+string(list)),
 				chromedp.Click(chromedp.CSS(`[data-testid=plan-send]`)),
-				chromedp.WaitVisible(chromedp.CSS(`[data-testid=confirm-send]`)),
+				chromedp.WaitReady(chromedp.CSS(`[data-testid=confirm-send]`)),
 			)
 		}},
 		{"list-too-large", post, "/drafts/:id/send/confirm", false, func(base string, s *layoutSeed) chromedp.Action[chromedp.Void] {
@@ -104,7 +105,7 @@ func layoutPages() []layoutPage {
 				// (hidden first: laying out 200,000 empty lines takes the browser seconds)
 				evalVoid(`(t => { t.style.display = 'none'; t.value = '\n'.repeat(200000); })(document.querySelector('textarea[name=openids]'))`),
 				chromedp.Click(chromedp.CSS(`[data-testid=plan-send]`)),
-				chromedp.WaitVisible(chromedp.CSS(`[data-testid=list-too-large]`)),
+				chromedp.WaitReady(chromedp.CSS(`[data-testid=list-too-large]`)),
 			)
 		}},
 		{"history", get, "/sends", false, visit("/sends", `tr[data-testid=send-row]`)},
@@ -219,7 +220,7 @@ func TestLayout(t *testing.T) {
 		chromedp.SendKeys(chromedp.CSS(`input[name=username]`), "admin"),
 		chromedp.SendKeys(chromedp.CSS(`input[name=password]`), "correct horse battery"),
 		chromedp.Click(chromedp.CSS(`[data-testid=setup-submit]`)),
-		chromedp.WaitVisible(chromedp.CSS(`nav`)),
+		chromedp.WaitReady(chromedp.CSS(`[data-testid=logout]`)),
 	)
 	seed := seedLayout(t, base, sim, "admin", "correct horse battery")
 	t.Logf("setup and seeding took %v", time.Since(start).Round(time.Millisecond))
