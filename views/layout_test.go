@@ -106,6 +106,9 @@ func TestListCellsCarryLabels(t *testing.T) {
 		"drafts": Drafts(DraftsPage{Layout: l, Drafts: []DraftRow{{ID: 1, Articles: 8}}}),
 	} {
 		d := render(t, c)
+		if d.Find("table.cards").Length() != 1 {
+			t.Fatalf("%s: the list is not a table.cards (stacked on a phone)", name)
+		}
 		d.Find("table.cards tbody td").Each(func(i int, td *goquery.Selection) {
 			if td.HasClass("title-cell") || td.HasClass("actions") {
 				return
