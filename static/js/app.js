@@ -307,10 +307,17 @@
         // The canvas follows its box (.chart-box), which follows the card.
         responsive: true,
         maintainAspectRatio: false,
+        // Drawn at once: no motion, and a resize or new figures never wait for an animation.
+        animation: false,
         plugins: { legend: { display: false } },
         scales: { y: { beginAtZero: true, ticks: { precision: 0 } } }
       }
     });
+    // Chart.js resizes on the animation frame after its box changes; resizing in the observer
+    // itself redraws in the same frame, so a rotated phone never shows a stretched chart.
+    if (window.ResizeObserver && canvas.parentNode) {
+      new window.ResizeObserver(function () { if (chart) chart.resize(); }).observe(canvas.parentNode);
+    }
   }
 
   // ---- small helpers ----------------------------------------------------
