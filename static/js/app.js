@@ -304,14 +304,45 @@
         }]
       },
       options: {
+        // The canvas follows its box (.chart-box), which follows the card.
         responsive: true,
+        maintainAspectRatio: false,
+        // Drawn at once: no motion, and a resize or new figures never wait for an animation.
+        animation: false,
         plugins: { legend: { display: false } },
         scales: { y: { beginAtZero: true, ticks: { precision: 0 } } }
       }
     });
+    // Chart.js resizes on the animation frame after its box changes; resizing in the observer
+    // itself redraws in the same frame, so a rotated phone never shows a stretched chart.
+    if (window.ResizeObserver && canvas.parentNode) {
+      new window.ResizeObserver(function () { if (chart) chart.resize(); }).observe(canvas.parentNode);
+    }
   }
 
   // ---- small helpers ----------------------------------------------------
+
+  // The phone's menu button: opens and closes the navigation (CSS folds it
+  // only on narrow screens, and only once this script runs). Escape closes it
+  // and gives the focus back to the button.
+  function initMenu() {
+    var button = document.querySelector('[data-testid="menu-toggle"]');
+    var bar = button && button.closest('.topbar');
+    if (!bar) return;
+    function set(open) {
+      bar.classList.toggle('menu-open', open);
+      button.setAttribute('aria-expanded', open ? 'true' : 'false');
+    }
+    button.addEventListener('click', function () {
+      set(button.getAttribute('aria-expanded') !== 'true');
+    });
+    bar.addEventListener('keydown', function (ev) {
+      if (ev.key === 'Escape' && button.getAttribute('aria-expanded') === 'true') {
+        set(false);
+        button.focus();
+      }
+    });
+  }
 
   function initConfirmForms() {
     document.querySelectorAll('form[data-confirm]').forEach(function (form) {
@@ -334,6 +365,7 @@
   }
 
   document.addEventListener('DOMContentLoaded', function () {
+    initMenu();
     document.querySelectorAll('form[data-testid="draft-form"]').forEach(initDraftForm);
     document.querySelectorAll('form[data-testid="send-form"]').forEach(initSendForm);
     initConfirmForms();
