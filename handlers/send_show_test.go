@@ -68,7 +68,12 @@ func TestBatchNotSentIsWorded(t *testing.T) {
 	if err := ta.svc.RunOnce(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	rows := ta.get(fmt.Sprintf("/sends/%d", s.ID)).doc(t).Find(`[data-testid=batch-row]`)
+	page := ta.get(fmt.Sprintf("/sends/%d", s.ID)).doc(t)
+	// A failed send is not waiting for WeChat's report.
+	if page.Find(`[data-testid=stats-waiting]`).Length() != 0 || page.Find(`[data-testid=stats-none]`).Length() != 1 {
+		t.Error("a failed send's figures say they are waiting for WeChat")
+	}
+	rows := page.Find(`[data-testid=batch-row]`)
 	if rows.Length() != 2 || !strings.Contains(rows.Eq(1).Text(), "未发送：之前的步骤已失败") {
 		t.Fatalf("batch rows %q, want the second worded as not sent", rows.Text())
 	}
