@@ -19,12 +19,7 @@ func TestBrowserPhoneMenu(t *testing.T) {
 	browser := findBrowser(t)
 	base := startApp(t, map[string]string{"QUNFA_ADMIN_USER": "admin", "QUNFA_ADMIN_PASSWORD": "correct horse"})
 	ctx := newBrowser(t, browser)
-	do(t, ctx, "login",
-		chromedp.Navigate(base+"/login"),
-		chromedp.WaitVisible(chromedp.CSS(`[data-testid=login-submit]`)),
-		chromedp.SendKeys(chromedp.CSS(`input[name=username]`), "admin"),
-		chromedp.SendKeys(chromedp.CSS(`input[name=password]`), "correct horse"),
-		chromedp.Click(chromedp.CSS(`[data-testid=login-submit]`)),
+	do(t, ctx, "login", logIn(base, "admin", "correct horse"),
 		chromedp.WaitVisible(chromedp.CSS(`[data-testid=nav-drafts]`)),
 	)
 	eval := func(js string) bool {
