@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"qunfa/models"
 	"qunfa/wechat"
@@ -119,6 +120,34 @@ func (g gateway) Tags(ctx context.Context) ([]models.Group, error) {
 
 func (g gateway) Groups(ctx context.Context) ([]models.Group, error) {
 	return audiences(g.c.Groups(counted(ctx)))
+}
+
+func (g gateway) Followers(ctx context.Context, next string) (models.FollowerPage, error) {
+	l, err := g.c.Users(counted(ctx), next)
+	return models.FollowerPage{Total: l.Total, OpenIDs: l.OpenIDs, Next: l.NextOpenID}, err
+}
+
+func (g gateway) Blacklist(ctx context.Context, begin string) (models.FollowerPage, error) {
+	l, err := g.c.Blacklist(counted(ctx), begin)
+	return models.FollowerPage{Total: l.Total, OpenIDs: l.OpenIDs, Next: l.NextOpenID}, err
+}
+
+func (g gateway) FollowerDetails(ctx context.Context, openIDs []string) ([]models.FollowerInfo, error) {
+	list, err := g.c.BatchUserInfo(counted(ctx), openIDs, "")
+	if err != nil {
+		return nil, err
+	}
+	out := make([]models.FollowerInfo, len(list))
+	for i, u := range list {
+		out[i] = models.FollowerInfo{
+			OpenID: u.OpenID, Subscribed: u.Subscribe == 1, Language: u.Language,
+			GroupID: u.GroupID, TagIDs: u.TagIDs, Remark: u.Remark, Scene: u.SubscribeScene,
+		}
+		if u.SubscribeTime > 0 {
+			out[i].SubscribeTime = time.Unix(u.SubscribeTime, 0)
+		}
+	}
+	return out, nil
 }
 
 // audiences turns the 2014 groups or today's tags (the same three fields) into models' Group.

@@ -144,6 +144,17 @@ func fillArticle(n int, title, author, body, thumb string) chromedp.Action[chrom
 	)
 }
 
+// clickLoad clicks an element that loads a new page (a link, a form's
+// submit) and returns once that page has loaded. Querying right after a bare
+// click can race the old document's teardown ("Could not find node with given
+// id"), which made the journey flaky under load.
+func clickLoad(sel string) chromedp.Action[chromedp.Void] {
+	return func(ctx context.Context, _ *chromedp.Target) (chromedp.Void, error) {
+		_, err := chromedp.RunResponse(ctx, chromedp.Click(chromedp.CSS(sel)))
+		return chromedp.Void{}, err
+	}
+}
+
 // do runs one stage of the journey with its own deadline; on failure it saves
 // a screenshot and the page's HTML (path in the failure message) to debug from.
 func do(t *testing.T, ctx context.Context, stage string, actions ...chromedp.Action[chromedp.Void]) {
@@ -189,7 +200,7 @@ func logIn(base, user, password string) chromedp.Action[chromedp.Void] {
 		chromedp.Navigate(base+"/login"),
 		chromedp.SendKeys(chromedp.CSS(`input[name=username]`), user),
 		chromedp.SendKeys(chromedp.CSS(`input[name=password]`), password),
-		chromedp.Click(chromedp.CSS(`[data-testid=login-submit]`)),
+		clickLoad(`[data-testid=login-submit]`),
 		chromedp.WaitVisible(chromedp.CSS(`nav`)),
 	)
 }
@@ -243,7 +254,7 @@ func journey(t *testing.T, browser string, env map[string]string) {
 		chromedp.WaitVisible(chromedp.CSS(`[data-testid=setup-submit]`)),
 		chromedp.SendKeys(chromedp.CSS(`input[name=username]`), "admin"),
 		chromedp.SendKeys(chromedp.CSS(`input[name=password]`), "correct horse"),
-		chromedp.Click(chromedp.CSS(`[data-testid=setup-submit]`)),
+		clickLoad(`[data-testid=setup-submit]`),
 		chromedp.WaitVisible(chromedp.CSS(`nav, [data-testid=login-submit]`)),
 	)
 	loc, err := chromedp.Run(ctx, chromedp.Location())
@@ -255,19 +266,19 @@ func journey(t *testing.T, browser string, env map[string]string) {
 			chromedp.WaitVisible(chromedp.CSS(`[data-testid=login-submit]`)),
 			chromedp.SendKeys(chromedp.CSS(`input[name=username]`), "admin"),
 			chromedp.SendKeys(chromedp.CSS(`input[name=password]`), "correct horse"),
-			chromedp.Click(chromedp.CSS(`[data-testid=login-submit]`)),
+			clickLoad(`[data-testid=login-submit]`),
 		)
 	}
 
 	// A draft with two articles, each with a cover thumbnail.
 	do(t, ctx, "draft",
 		chromedp.Navigate(base+"/drafts"),
-		chromedp.Click(chromedp.CSS(`a[data-testid=new-draft]`)),
+		clickLoad(`a[data-testid=new-draft]`),
 		chromedp.WaitVisible(chromedp.CSS(`form[data-testid=draft-form]`)),
 		fillArticle(0, "双十一活动预告", "小编", "第一篇正文", thumb1),
 		chromedp.Click(chromedp.CSS(`button[data-testid=add-article]`)),
 		fillArticle(1, "会员专享福利", "运营", "第二篇正文", thumb2),
-		chromedp.Click(chromedp.CSS(`button[data-testid=save-draft]`)),
+		clickLoad(`button[data-testid=save-draft]`),
 		chromedp.WaitVisible(chromedp.CSS(`[data-testid=flash]`)),
 	)
 	shot(t, ctx, "editor")
@@ -286,14 +297,14 @@ func journey(t *testing.T, browser string, env map[string]string) {
 
 	// Send it to a group, through the confirmation.
 	do(t, ctx, "plan",
-		chromedp.Click(chromedp.CSS(`a[data-testid=send-draft]`)),
+		clickLoad(`a[data-testid=send-draft]`),
 		chromedp.WaitVisible(chromedp.CSS(`input[name=target][value=group]`)),
 		chromedp.Click(chromedp.CSS(`input[name=target][value=group]`)),
 		chromedp.SetValue(chromedp.CSS(`select[name=group_id]`), "100"),
 	)
 	shot(t, ctx, "send-form")
 	do(t, ctx, "plan",
-		chromedp.Click(chromedp.CSS(`[data-testid=plan-send]`)),
+		clickLoad(`[data-testid=plan-send]`),
 		chromedp.WaitVisible(chromedp.CSS(`[data-testid=plan-calls]`)),
 	)
 	planText, err := text(ctx, `[data-testid=plan-calls]`)
@@ -305,7 +316,7 @@ func journey(t *testing.T, browser string, env map[string]string) {
 	}
 	shot(t, ctx, "plan")
 	do(t, ctx, "send",
-		chromedp.Click(chromedp.CSS(`[data-testid=confirm-send]`)),
+		clickLoad(`[data-testid=confirm-send]`),
 		chromedp.WaitVisible(chromedp.CSS(`[data-testid=send-state]`)),
 		chromedp.WaitVisible(chromedp.CSS(`canvas[data-testid=stats-chart]`)),
 	)
@@ -362,9 +373,9 @@ func journey(t *testing.T, browser string, env map[string]string) {
 
 	// Delete, through the confirmation page, and see it marked deleted.
 	do(t, ctx, "delete",
-		chromedp.Click(chromedp.CSS(`[data-testid=delete-send]`)),
+		clickLoad(`[data-testid=delete-send]`),
 		chromedp.WaitVisible(chromedp.CSS(`[data-testid=confirm-delete]`)),
-		chromedp.Click(chromedp.CSS(`[data-testid=confirm-delete]`)),
+		clickLoad(`[data-testid=confirm-delete]`),
 		chromedp.WaitVisible(chromedp.CSS(`[data-testid=send-state]`)),
 	)
 	state, err := waitText(ctx, `[data-testid=send-state]`, func(s string) bool { return strings.Contains(s, "已删除") }, 20*time.Second)
@@ -456,7 +467,7 @@ func TestBrowserEditorReorderRemove(t *testing.T) {
 		t.Fatal(err)
 	}
 	do(t, ctx, "refused save",
-		chromedp.Click(chromedp.CSS(`button[data-testid=save-draft]`)),
+		clickLoad(`button[data-testid=save-draft]`),
 		chromedp.WaitVisible(chromedp.CSS(`fieldset[data-testid=article]:nth-of-type(2) [data-testid=field-error]`)),
 	)
 	names, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`Array.from(document.querySelectorAll('fieldset[data-testid=article] input[name$=".title"]')).map(i => i.name + "=" + i.value)`))
@@ -470,7 +481,7 @@ func TestBrowserEditorReorderRemove(t *testing.T) {
 	// The refused save kept both thumbnails and the content; fix the title and save.
 	do(t, ctx, "save",
 		chromedp.SendKeys(chromedp.CSS(`fieldset[data-testid=article]:nth-of-type(2) input[name$=".title"]`), "甲"),
-		chromedp.Click(chromedp.CSS(`button[data-testid=save-draft]`)),
+		clickLoad(`button[data-testid=save-draft]`),
 		chromedp.WaitVisible(chromedp.CSS(`[data-testid=flash]`)),
 		chromedp.Reload(),
 		chromedp.WaitVisible(chromedp.CSS(`form[data-testid=draft-form]`)),

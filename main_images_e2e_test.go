@@ -91,7 +91,7 @@ func TestBrowserImageInContent(t *testing.T) {
 	}
 
 	do(t, ctx, "save",
-		chromedp.Click(chromedp.CSS(`button[data-testid=save-draft]`)),
+		clickLoad(`button[data-testid=save-draft]`),
 		chromedp.WaitVisible(chromedp.CSS(`[data-testid=flash]`)),
 	)
 	saved, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector('textarea[name$=".content"]').value`))
@@ -103,11 +103,11 @@ func TestBrowserImageInContent(t *testing.T) {
 	}
 
 	do(t, ctx, "plan",
-		chromedp.Click(chromedp.CSS(`a[data-testid=send-draft]`)),
+		clickLoad(`a[data-testid=send-draft]`),
 		chromedp.WaitVisible(chromedp.CSS(`input[name=target][value=group]`)),
 		chromedp.Click(chromedp.CSS(`input[name=target][value=group]`)),
 		chromedp.SetValue(chromedp.CSS(`select[name=group_id]`), "100"),
-		chromedp.Click(chromedp.CSS(`[data-testid=plan-send]`)),
+		clickLoad(`[data-testid=plan-send]`),
 		chromedp.WaitVisible(chromedp.CSS(`[data-testid=confirm-send]`)),
 	)
 	// The cover goes up as a permanent material: listed in the plan, not counted.
@@ -118,7 +118,7 @@ func TestBrowserImageInContent(t *testing.T) {
 		t.Fatalf("plan quota = %q (%v), want 2 calls (draft/add, sendall)", quota, err)
 	}
 	do(t, ctx, "send",
-		chromedp.Click(chromedp.CSS(`[data-testid=confirm-send]`)),
+		clickLoad(`[data-testid=confirm-send]`),
 		chromedp.WaitVisible(chromedp.CSS(`[data-testid=send-state]`)),
 	)
 	var msgID int64

@@ -92,7 +92,7 @@ func layoutPages() []layoutPage {
 				chromedp.WaitVisible(chromedp.CSS(`input[name=target][value=openids]`)),
 				chromedp.Click(chromedp.CSS(`input[name=target][value=openids]`)),
 				evalVoid(`document.querySelector('textarea[name=openids]').value = `+string(list)),
-				chromedp.Click(chromedp.CSS(`[data-testid=plan-send]`)),
+				clickLoad(`[data-testid=plan-send]`),
 				chromedp.WaitReady(chromedp.CSS(`[data-testid=confirm-send]`)),
 			)
 		}},
@@ -104,7 +104,7 @@ func layoutPages() []layoutPage {
 				chromedp.Click(chromedp.CSS(`input[name=target][value=openids]`)),
 				// (hidden first: laying out 200,000 empty lines takes the browser seconds)
 				evalVoid(`(t => { t.style.display = 'none'; t.value = '\n'.repeat(200000); })(document.querySelector('textarea[name=openids]'))`),
-				chromedp.Click(chromedp.CSS(`[data-testid=plan-send]`)),
+				clickLoad(`[data-testid=plan-send]`),
 				chromedp.WaitReady(chromedp.CSS(`[data-testid=list-too-large]`)),
 			)
 		}},
@@ -220,7 +220,7 @@ func TestLayout(t *testing.T) {
 	do(t, ctx, "setup",
 		chromedp.SendKeys(chromedp.CSS(`input[name=username]`), "admin"),
 		chromedp.SendKeys(chromedp.CSS(`input[name=password]`), "correct horse battery"),
-		chromedp.Click(chromedp.CSS(`[data-testid=setup-submit]`)),
+		clickLoad(`[data-testid=setup-submit]`),
 		chromedp.WaitReady(chromedp.CSS(`[data-testid=logout]`)),
 	)
 	seed := seedLayout(t, base, sim, "admin", "correct horse battery")

@@ -25,11 +25,11 @@ func TestBrowserPreview(t *testing.T) {
 		chromedp.Navigate(base+"/drafts/new"),
 		chromedp.WaitVisible(chromedp.CSS(`form[data-testid=draft-form]`)),
 		fillArticle(0, "预览一下", "小编", "先发给自己看看", thumb),
-		chromedp.Click(chromedp.CSS(`button[data-testid=save-draft]`)),
+		clickLoad(`button[data-testid=save-draft]`),
 		chromedp.WaitVisible(chromedp.CSS(`[data-testid=flash]`)),
 	)
 	do(t, ctx, "send page",
-		chromedp.Click(chromedp.CSS(`a[data-testid=send-draft]`)),
+		clickLoad(`a[data-testid=send-draft]`),
 		chromedp.WaitVisible(chromedp.CSS(`[data-testid=preview-section]`)),
 		chromedp.WaitVisible(chromedp.CSS(`[data-testid=previews-empty]`)),
 	)

@@ -273,3 +273,16 @@ func (ta *testApp) uploadThumb(tok string, data []byte) response {
 	req.Header.Set("X-CSRF-Token", tok)
 	return ta.do(ta.client, req)
 }
+
+// The handler tests' WeChat has no followers unless a test says otherwise.
+func (f *fakeWeChat) Followers(ctx context.Context, next string) (models.FollowerPage, error) {
+	return models.FollowerPage{}, nil
+}
+
+func (f *fakeWeChat) Blacklist(ctx context.Context, begin string) (models.FollowerPage, error) {
+	return models.FollowerPage{}, nil
+}
+
+func (f *fakeWeChat) FollowerDetails(ctx context.Context, openIDs []string) ([]models.FollowerInfo, error) {
+	return nil, nil
+}

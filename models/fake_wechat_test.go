@@ -34,6 +34,7 @@ type fakeWeChat struct {
 	openIDs   [][]string
 	deleted   []int64
 	statuses  map[int64]string
+	audience  *fakeAudience // followers (fake_followers_test.go); nil: none
 
 	// failSend: errors returned by the next send calls, in order. A failure with afterAccept set
 	// happens after WeChat accepted the job (a lost response).

@@ -27,6 +27,7 @@ var migrations = []migration{
 	{7, "article removed by another send's delete", migrateV7},
 	{8, "OpenID lists kept between confirmation and send", migrateV8},
 	{9, "WeChat's daily quota per interface", migrateV9},
+	{10, "followers, their tags and the monthly ledger of sends", migrateV10},
 }
 
 // SchemaTooNewError refuses a database written by a newer Qunfa: its schema has versions this

@@ -3,6 +3,8 @@ package models
 import (
 	"context"
 	"errors"
+	"time"
+
 	"qunfa/wechat/protocol"
 )
 
@@ -35,6 +37,34 @@ type WeChat interface {
 	// Quota is openapi/quota/get for one endpoint (an Endpoint… name): WeChat's own count of
 	// that interface today. ErrQuotaUnanswered when the account does not report it (76021/76022).
 	Quota(ctx context.Context, endpoint string) (QuotaInfo, error)
+	// Followers is user/get: one page (≤ 10,000) of the account's followers after next ("" = from
+	// the start). Page.Next is "" when the list is exhausted. Not an advanced call.
+	Followers(ctx context.Context, next string) (FollowerPage, error)
+	// FollowerDetails is user/info/batchget for at most 100 OpenIDs. Not an advanced call.
+	FollowerDetails(ctx context.Context, openIDs []string) ([]FollowerInfo, error)
+	// Blacklist is tags/members/getblacklist: one page of the followers the account blocked
+	// (protocol §14), after begin ("" = from the start). Not an advanced call.
+	Blacklist(ctx context.Context, begin string) (FollowerPage, error)
+}
+
+// FollowerPage is one page of OpenIDs from user/get or getblacklist.
+type FollowerPage struct {
+	Total   int      // WeChat's count of the whole list
+	OpenIDs []string // this page
+	Next    string   // where the next page starts; "" when the list is exhausted
+}
+
+// FollowerInfo is one follower as user/info/batchget describes them (since 2021-12-27 without
+// nickname, avatar, sex or place). Subscribed false: the person no longer follows the account.
+type FollowerInfo struct {
+	OpenID        string
+	Subscribed    bool
+	SubscribeTime time.Time // when they (last) followed
+	Language      string
+	GroupID       int64   // 2014 group (groupid)
+	TagIDs        []int64 // today's tags (tagid_list)
+	Remark        string
+	Scene         string // subscribe_scene, e.g. ADD_SCENE_QR_CODE
 }
 
 // MassFilter is sendall's audience: everyone, or one group (2014: filter.group_id) or tag

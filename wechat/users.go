@@ -155,3 +155,23 @@ func (c *Client) BatchUserInfo(ctx context.Context, openIDs []string, lang strin
 	}
 	return out.UserInfoList, nil
 }
+
+// Blacklist lists one page of the followers the account blocked, after begin ("" = from the
+// start) (POST cgi-bin/tags/members/getblacklist, protocol §14). Its page size is UNCONFIRMED
+// (10,000 or 1,000); callers follow NextOpenID until it is empty or repeats.
+func (c *Client) Blacklist(ctx context.Context, begin string) (UserList, error) {
+	var out struct {
+		Total flexInt64 `json:"total"`
+		Count flexInt64 `json:"count"`
+		Data  struct {
+			OpenID []string `json:"openid"`
+		} `json:"data"`
+		NextOpenID string `json:"next_openid"`
+	}
+	if err := c.callJSON(ctx, "/cgi-bin/tags/members/getblacklist", retryAlways, struct {
+		BeginOpenID string `json:"begin_openid"`
+	}{begin}, &out); err != nil {
+		return UserList{}, err
+	}
+	return UserList{Total: int(out.Total), Count: int(out.Count), OpenIDs: out.Data.OpenID, NextOpenID: out.NextOpenID}, nil
+}
