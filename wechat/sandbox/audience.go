@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"net/http"
 	"slices"
-	"sort"
 )
 
 type groupJSON struct {
@@ -37,41 +36,81 @@ func (s *Server) tagsGet(*http.Request) (any, *apiError) {
 	return out, nil
 }
 
-type userPage struct {
-	Total int `json:"total"`
-	Count int `json:"count"`
-	Data  *struct {
-		OpenID []string `json:"openid"`
-	} `json:"data,omitempty"`
-	NextOpenID string `json:"next_openid"`
+type openIDList struct {
+	OpenID []string `json:"openid"`
 }
 
-// userGet serves GET /cgi-bin/user/get?next_openid= (§6.3): 10 000 OpenIDs a page, starting
-// after next_openid. next_openid is the page's last OpenID; past the end count is 0, data
-// is absent and next_openid is empty, as the real server answers.
+type userPage struct {
+	Total      int         `json:"total"`
+	Count      int         `json:"count"`
+	Data       *openIDList `json:"data,omitempty"`
+	NextOpenID string      `json:"next_openid"`
+}
+
+// cursor decodes a next_openid / begin_openid: "" is the top (-1); an OpenID that was ever a
+// follower is a position, even after it unsubscribed, so paging goes on where it stopped.
+// Anything else → 40003.
+func (s *Server) cursor(next string) (int, *apiError) {
+	if next == "" {
+		return -1, nil
+	}
+	k, known, _ := s.pop.lookup(next)
+	if !known {
+		return 0, fail(40003)
+	}
+	return k, nil
+}
+
+// openIDPage lists a page of indexes as OpenIDs; next is the last one ("" past the end, with
+// no data, as the real server answers).
+func openIDPage(ks []int) (count int, data *openIDList, next string) {
+	if len(ks) == 0 {
+		return 0, nil, ""
+	}
+	data = &openIDList{OpenID: make([]string, len(ks))}
+	for i, k := range ks {
+		data.OpenID[i] = openIDOf(k)
+	}
+	return len(ks), data, data.OpenID[len(ks)-1]
+}
+
+// userGet serves GET /cgi-bin/user/get?next_openid= (§6.3): 10 000 current followers a page,
+// in order of subscription, after next_openid. next_openid is the page's last OpenID; past the
+// end count is 0, data is absent and next_openid is empty, as the real server answers. total is
+// the current number of followers. New followers join at the end and leavers are skipped, so
+// paging stays consistent while followers come and go between pages.
 func (s *Server) userGet(r *http.Request) (any, *apiError) {
-	start := 0
-	if next := r.URL.Query().Get("next_openid"); next != "" {
-		k, ok := s.pop.index[next]
-		if !ok {
-			return nil, fail(40003)
+	from, e := s.cursor(r.URL.Query().Get("next_openid"))
+	if e != nil {
+		return nil, e
+	}
+	page := userPage{Total: s.pop.total()}
+	page.Count, page.Data, page.NextOpenID = openIDPage(s.pop.page(AllFollowers, from, userPageSize))
+	return page, nil
+}
+
+// getBlacklist serves POST /cgi-bin/tags/members/getblacklist {"begin_openid"} (§14): the
+// members of 黑名单 (group 1), blacklistPageSize a page after begin_openid, shaped like user/get
+// with total the blacklist's size. The page size is UNCONFIRMED (10 000 in the 2016 doc, 1 000 in
+// today's): the sandbox takes today's 1 000, which also makes clients page.
+func (s *Server) getBlacklist(r *http.Request) (any, *apiError) {
+	var req struct {
+		BeginOpenID string `json:"begin_openid"`
+	}
+	if e := decodeJSON(r, &req); e != nil {
+		return nil, e
+	}
+	from, e := s.cursor(req.BeginOpenID)
+	if e != nil {
+		return nil, e
+	}
+	var page userPage
+	for _, g := range s.pop.groups() {
+		if g.ID == GroupBlacklist {
+			page.Total = g.Count
 		}
-		start = k + 1
 	}
-	all := s.pop.followers
-	page := userPage{Total: len(all)}
-	end := min(start+userPageSize, len(all))
-	if start >= end {
-		return page, nil
-	}
-	page.Data = &struct {
-		OpenID []string `json:"openid"`
-	}{}
-	for _, f := range all[start:end] {
-		page.Data.OpenID = append(page.Data.OpenID, f.openID)
-	}
-	page.Count = end - start
-	page.NextOpenID = all[end-1].openID
+	page.Count, page.Data, page.NextOpenID = openIDPage(s.pop.page(GroupBlacklist, from, blacklistPageSize))
 	return page, nil
 }
 
@@ -92,32 +131,35 @@ type userInfo struct {
 	QRSceneStr     string  `json:"qr_scene_str"`
 }
 
-var subscribeScenes = []string{"ADD_SCENE_SEARCH", "ADD_SCENE_QR_CODE", "ADD_SCENE_PROFILE_CARD",
-	"ADD_SCENE_ACCOUNT_MIGRATION", "ADD_SCENE_WECHAT_ADVERTISEMENT", "ADD_SCENE_OTHERS"}
+// leftInfo is batchget's entry for someone who unsubscribed: WeChat answers only this.
+type leftInfo struct {
+	Subscribe int    `json:"subscribe"`
+	OpenID    string `json:"openid"`
+}
 
-// demoEpoch is when the demo account's first follower subscribed (2013-01-01 Beijing).
-const demoEpoch = int64(1356969600)
-
-func (s *Server) info(k int, lang string) userInfo {
-	f := s.pop.followers[k]
-	u := userInfo{Subscribe: 1, OpenID: f.openID, Language: lang, GroupID: f.groupID, TagIDList: tagsOf(f),
-		SubscribeTime: demoEpoch + int64(k)*3607 + int64(k*7919%3600), SubscribeScene: subscribeScenes[k%len(subscribeScenes)]}
+// info is follower k's profile: the user's own language (lang, the request's, only chooses the
+// language of place names, which are no longer returned).
+func (s *Server) info(k int) userInfo {
+	g := groupOf(k)
+	u := userInfo{Subscribe: 1, OpenID: openIDOf(k), Language: language(k), GroupID: g, TagIDList: tagsOf(g),
+		SubscribeTime: s.pop.subscribeTime(k), Remark: remark(k), SubscribeScene: scene(k)}
 	if u.SubscribeScene == "ADD_SCENE_QR_CODE" {
 		u.QRScene = 98765
 	}
 	return u
 }
 
-func tagsOf(f follower) []int64 {
-	if isTag(f.groupID) {
-		return []int64{f.groupID}
+func tagsOf(groupID int64) []int64 {
+	if isTag(groupID) {
+		return []int64{groupID}
 	}
 	return []int64{}
 }
 
 // userInfoBatchGet serves POST /cgi-bin/user/info/batchget {"user_list":[{"openid","lang"}]}
 // → {"user_info_list":[...]} in request order. user_list missing, empty or over 100 → 40032;
-// an OpenID that is not a follower → 40003; lang zh_CN (default), zh_TW or en, else 40003.
+// an OpenID that was never a follower → 40003 (one who unsubscribed answers {"subscribe":0,
+// "openid"}); lang zh_CN (default), zh_TW or en, else 40003.
 func (s *Server) userInfoBatchGet(r *http.Request) (any, *apiError) {
 	var req struct {
 		UserList []struct {
@@ -132,29 +174,30 @@ func (s *Server) userInfoBatchGet(r *http.Request) (any, *apiError) {
 		return nil, fail(40032)
 	}
 	out := struct {
-		UserInfoList []userInfo `json:"user_info_list"`
-	}{UserInfoList: make([]userInfo, 0, len(req.UserList))}
+		UserInfoList []any `json:"user_info_list"`
+	}{UserInfoList: make([]any, 0, len(req.UserList))}
 	for _, u := range req.UserList {
-		k, ok := s.pop.index[u.OpenID]
-		if !ok {
+		k, known, subscribed := s.pop.lookup(u.OpenID)
+		if !known {
 			return nil, fail(40003)
 		}
-		lang := u.Lang
-		switch lang {
-		case "":
-			lang = "zh_CN"
-		case "zh_CN", "zh_TW", "en":
+		switch u.Lang {
+		case "", "zh_CN", "zh_TW", "en":
 		default:
 			return nil, fail(40003)
 		}
-		out.UserInfoList = append(out.UserInfoList, s.info(k, lang))
+		if !subscribed {
+			out.UserInfoList = append(out.UserInfoList, leftInfo{OpenID: u.OpenID})
+			continue
+		}
+		out.UserInfoList = append(out.UserInfoList, s.info(k))
 	}
 	return out, nil
 }
 
 // userTagGet serves POST /cgi-bin/user/tag/get {"tagid","next_openid"} (§6.2): the tag's
-// followers, 10 000 a page after next_openid, shaped like user/get without "total"; past the
-// end count 0, no data, next_openid "". tagid missing or not a tag → 45159; an unknown
+// current followers, 10 000 a page after next_openid, shaped like user/get without "total"; past
+// the end count 0, no data, next_openid "". tagid missing or not a tag → 45159; an unknown
 // next_openid → 40003.
 func (s *Server) userTagGet(r *http.Request) (any, *apiError) {
 	var req struct {
@@ -168,40 +211,21 @@ func (s *Server) userTagGet(r *http.Request) (any, *apiError) {
 	if !ok || !isTag(id) || !s.pop.groupExists(id) {
 		return nil, fail(45159)
 	}
-	members := s.pop.members(id)
-	start := 0
-	if req.NextOpenID != "" {
-		k, ok := s.pop.index[req.NextOpenID]
-		if !ok {
-			return nil, fail(40003)
-		}
-		start = sort.SearchInts(members, k+1)
+	from, e := s.cursor(req.NextOpenID)
+	if e != nil {
+		return nil, e
 	}
-	type tagPage struct {
-		Count int `json:"count"`
-		Data  *struct {
-			OpenID []string `json:"openid"`
-		} `json:"data,omitempty"`
-		NextOpenID string `json:"next_openid"`
+	var page struct {
+		Count      int         `json:"count"`
+		Data       *openIDList `json:"data,omitempty"`
+		NextOpenID string      `json:"next_openid"`
 	}
-	var page tagPage
-	end := min(start+tagPageSize, len(members))
-	if start >= end {
-		return page, nil
-	}
-	page.Data = &struct {
-		OpenID []string `json:"openid"`
-	}{}
-	for _, k := range members[start:end] {
-		page.Data.OpenID = append(page.Data.OpenID, s.pop.followers[k].openID)
-	}
-	page.Count = end - start
-	page.NextOpenID = page.Data.OpenID[page.Count-1]
+	page.Count, page.Data, page.NextOpenID = openIDPage(s.pop.page(id, from, tagPageSize))
 	return page, nil
 }
 
 // tagsGetIDList serves POST /cgi-bin/tags/getidlist {"openid"} → {"tagid_list":[...]} (§6.2).
-// An OpenID missing or not a follower → 40003.
+// An OpenID missing or not a current follower → 40003.
 func (s *Server) tagsGetIDList(r *http.Request) (any, *apiError) {
 	var req struct {
 		OpenID string `json:"openid"`
@@ -209,11 +233,11 @@ func (s *Server) tagsGetIDList(r *http.Request) (any, *apiError) {
 	if e := decodeJSON(r, &req); e != nil {
 		return nil, e
 	}
-	k, ok := s.pop.index[req.OpenID]
+	k, ok := s.pop.follower(req.OpenID)
 	if !ok {
 		return nil, fail(40003)
 	}
 	return struct {
 		TagIDList []int64 `json:"tagid_list"`
-	}{tagsOf(s.pop.followers[k])}, nil
+	}{tagsOf(groupOf(k))}, nil
 }

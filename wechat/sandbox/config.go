@@ -16,10 +16,13 @@ type Config struct {
 	// numbers as strings, {"ToUserName","Encrypt"} in secure mode, Content-Type application/json.
 	PushJSON bool
 
-	DailyQuota  int           // default 10: every advanced call (media/upload, uploadnews, draft/add, sendall, send, delete) counts
-	MonthlyCap  int           // default 4 mass messages per follower per Beijing calendar month
-	MaxArticles int           // default 10 (seed); 8 = today's API
-	Followers   int           // demo population size, default 3000; deterministic (seeded RNG)
+	DailyQuota  int // default 10: every advanced call (media/upload, uploadnews, draft/add, sendall, send, delete) counts
+	MonthlyCap  int // default 4 mass messages per follower per Beijing calendar month
+	MaxArticles int // default 10 (seed); 8 = today's API
+	Followers   int // demo population size at start, default 3000; deterministic (same n, same OpenIDs)
+	// Growth is how many new followers subscribe per minute of Config.Now (0 = none). Each
+	// joins the end of user/get and pushes a subscribe event, like Subscribe.
+	Growth      int
 	FinishDelay time.Duration // default 3 s between submission and MASSSENDJOBFINISH; tests use ~50 ms
 	TokenTTL    time.Duration // default 7200 s
 
@@ -69,6 +72,7 @@ const (
 	uploadImgMaxBytes = 1 << 20           // uploadimg: JPG/PNG under 1 MB (§2.2)
 	draftMaxArticles  = 8                 // draft/add (today's API)
 	tagPageSize       = 10000             // user/tag/get page (UNCONFIRMED, §6.2)
+	blacklistPageSize = 1000              // tags/members/getblacklist page (UNCONFIRMED: 10 000 or 1 000, §14)
 	batchGetMax       = 100               // user/info/batchget (§6.3)
 	previewDailyWX    = 100               // preview by towxname per day (§3.3)
 	stableForceDaily  = 20                // stable_token force_refresh per day (§1.2)

@@ -133,8 +133,8 @@ func (s *Server) send(r *http.Request) (any, *apiError) {
 	seen := make(map[int]bool, len(ids))
 	audience := make([]int, 0, len(ids))
 	for _, id := range ids {
-		k, ok := s.pop.index[id]
-		if !ok {
+		k, known, _ := s.pop.lookup(id) // one who left is accepted and not delivered (UNCONFIRMED)
+		if !known {
 			return nil, fail(40003)
 		}
 		if !seen[k] { // a repeated OpenID receives the message once
@@ -337,7 +337,7 @@ func (s *Server) preview(r *http.Request) (any, *apiError) {
 		if len(req.ToUser) == 0 || json.Unmarshal(req.ToUser, &p.ToUser) != nil || p.ToUser == "" {
 			return nil, fail(40003)
 		}
-		if _, ok := s.pop.index[p.ToUser]; !ok {
+		if _, ok := s.pop.follower(p.ToUser); !ok {
 			return nil, fail(40003)
 		}
 	}

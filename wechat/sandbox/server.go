@@ -3,6 +3,7 @@ package sandbox
 import (
 	"context"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 
@@ -50,6 +51,10 @@ type Server struct {
 	stopPushing context.CancelFunc
 	wg          sync.WaitGroup // finish timers and pushes in flight
 	pushClient  *http.Client
+
+	growMu    sync.Mutex // Config.Growth's bookkeeping (grow)
+	growStart time.Time
+	grown     int // followers growth has added so far
 }
 
 // handler serves one endpoint; it returns the success body or an *apiError.
@@ -68,7 +73,8 @@ func New(cfg Config) *Server {
 	ctx, cancel := context.WithCancel(context.Background())
 	s := &Server{
 		cfg:         cfg,
-		pop:         newPopulation(cfg.Followers),
+		pop:         newPopulation(cfg.Followers, cfg.Now()),
+		growStart:   cfg.Now(),
 		callbackURL: cfg.CallbackURL,
 		tokens:      map[string]*tokenState{},
 		media:       map[string]*mediaItem{},
@@ -110,6 +116,12 @@ func New(cfg Config) *Server {
 		"/cgi-bin/tags/get":               {method: http.MethodGet, auth: true, serve: (*Server).tagsGet},
 		"/cgi-bin/user/get":               {method: http.MethodGet, auth: true, serve: (*Server).userGet},
 		"/cgi-bin/openapi/quota/get":      {method: http.MethodPost, auth: true, serve: (*Server).quotaGet},
+
+		"/cgi-bin/tags/members/getblacklist": {method: http.MethodPost, auth: true, serve: (*Server).getBlacklist},
+	}
+	if cfg.Growth > 0 {
+		s.wg.Add(1)
+		go s.growLoop()
 	}
 	return s
 }
@@ -120,6 +132,10 @@ func (s *Server) now() time.Time { return s.cfg.Now() }
 // access_token, daily quota, then the endpoint's own validation. Only an accepted
 // advanced call uses quota: a rejected one (bad token, bad request, 45065, 45009) does not.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if strings.HasPrefix(r.URL.Path, "/sandbox/") {
+		s.control(w, r)
+		return
+	}
 	rt, ok := s.routes[r.URL.Path]
 	if !ok {
 		http.NotFound(w, r)
@@ -161,6 +177,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+	s.grow() // followers due by now join before the call sees them
 	body, e := rt.serve(s, r)
 	if e != nil {
 		if rt.counted {
@@ -337,23 +354,27 @@ func (s *Server) Calls(path string) int {
 	return s.calls[path]
 }
 
-// Groups returns the demo groups with their member counts (the groups/get answer).
-func (s *Server) Groups() []wechat.Group { return s.pop.groups() }
+// Groups returns the demo groups with their current member counts (the groups/get answer).
+func (s *Server) Groups() []wechat.Group {
+	s.grow()
+	return s.pop.groups()
+}
 
-// OpenIDs returns the members of a group in user/get order (AllFollowers / -1 → everyone).
+// OpenIDs returns the current members of a group in user/get order (AllFollowers / -1 → everyone).
 func (s *Server) OpenIDs(groupID int64) []string {
+	s.grow()
 	idx := s.pop.members(groupID)
 	out := make([]string, len(idx))
 	for i, k := range idx {
-		out[i] = s.pop.followers[k].openID
+		out[i] = openIDOf(k)
 	}
 	return out
 }
 
 // Refuses reports whether a follower refuses mass messages (never delivered, counted as an error).
 func (s *Server) Refuses(openID string) bool {
-	i, ok := s.pop.index[openID]
-	return ok && s.pop.followers[i].refuses
+	k, known, _ := s.pop.lookup(openID)
+	return known && refuses(k)
 }
 
 // OriginalID is the account's gh_ original id (ToUserName of pushed events).
