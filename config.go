@@ -37,6 +37,15 @@ type Config struct {
 	DailyQuota  int
 	MonthlyCap  int
 
+	// SandboxFollowers is the embedded sandbox's population at start (QUNFA_SANDBOX_FOLLOWERS,
+	// -sandbox-followers; 0 → the size saved in Settings, else the sandbox's 3000).
+	SandboxFollowers int
+	// SandboxGrowth is how many new followers a minute the embedded sandbox gains, each pushing a
+	// subscribe event (QUNFA_SANDBOX_GROWTH, -sandbox-growth; 0 = none).
+	SandboxGrowth int
+	// sandboxFollowersSet records an explicit size (env or flag): it wins over the stored setting.
+	sandboxFollowersSet bool
+
 	// sandboxFinishDelay is the embedded sandbox's pause before it pushes MASSSENDJOBFINISH
 	// (0 → its 3 s). For tests only, so browser journeys need not wait: QUNFA_SANDBOX_FINISH_DELAY
 	// (a Go duration), no flag, not in the README.
@@ -53,6 +62,9 @@ const (
 	EnvAppSecret = "QUNFA_APPSECRET"
 	EnvToken     = "QUNFA_TOKEN"
 	EnvAESKey    = "QUNFA_AESKEY"
+
+	// EnvSandboxFollowers sets the embedded sandbox's population; it wins over Settings.
+	EnvSandboxFollowers = "QUNFA_SANDBOX_FOLLOWERS"
 )
 
 // LoadConfig is the configuration without a database: ParseConfig, then Validate.
@@ -116,6 +128,11 @@ func ParseConfig(args []string, env func(string) (string, bool), stderr io.Write
 	cfg.StableToken, _ = boolEnv("QUNFA_STABLE_TOKEN")
 	intEnv("QUNFA_DAILY_QUOTA", &cfg.DailyQuota)
 	intEnv("QUNFA_MONTHLY_CAP", &cfg.MonthlyCap)
+	intEnv(EnvSandboxFollowers, &cfg.SandboxFollowers)
+	if v, ok := env(EnvSandboxFollowers); ok && v != "" {
+		cfg.sandboxFollowersSet = true
+	}
+	intEnv("QUNFA_SANDBOX_GROWTH", &cfg.SandboxGrowth)
 	if v, ok := env("QUNFA_SANDBOX_FINISH_DELAY"); ok && v != "" {
 		d, err := time.ParseDuration(v)
 		if err != nil || d < 0 {
@@ -140,12 +157,17 @@ func ParseConfig(args []string, env func(string) (string, bool), stderr io.Write
 	fs.BoolVar(&cfg.StableToken, "stable-token", cfg.StableToken, "fetch tokens with cgi-bin/stable_token 使用稳定版接口调用凭据 (QUNFA_STABLE_TOKEN)")
 	fs.IntVar(&cfg.DailyQuota, "daily-quota", cfg.DailyQuota, "advanced-API calls per day 每日高级接口调用次数 (QUNFA_DAILY_QUOTA)")
 	fs.IntVar(&cfg.MonthlyCap, "monthly-cap", cfg.MonthlyCap, "mass messages per follower per month 每位粉丝每月群发上限 (QUNFA_MONTHLY_CAP)")
+	fs.IntVar(&cfg.SandboxFollowers, "sandbox-followers", cfg.SandboxFollowers, "followers of the embedded simulator 模拟器粉丝数 (QUNFA_SANDBOX_FOLLOWERS; default: Settings, else 3000)")
+	fs.IntVar(&cfg.SandboxGrowth, "sandbox-growth", cfg.SandboxGrowth, "new followers a minute in the embedded simulator 模拟器每分钟新增粉丝 (QUNFA_SANDBOX_GROWTH)")
 	if err := fs.Parse(args); err != nil {
 		return cfg, err
 	}
 	fs.Visit(func(f *flag.Flag) {
-		if f.Name == "sandbox" {
+		switch f.Name {
+		case "sandbox":
 			cfg.sandboxSet = true
+		case "sandbox-followers":
+			cfg.sandboxFollowersSet = true
 		}
 	})
 	if !cfg.sandboxSet {
@@ -167,6 +189,9 @@ func (c Config) EnvAccount() models.Settings {
 // simulator plays its own account (or the environment's), and the stored one takes effect at
 // the next start without the sandbox.
 func (c Config) WithStored(stored models.Settings) Config {
+	if !c.sandboxFollowersSet && stored.SandboxFollowers > 0 {
+		c.SandboxFollowers = stored.SandboxFollowers
+	}
 	acct := stored.Overlay(c.EnvAccount())
 	sandbox := c.Sandbox
 	if !c.sandboxSet {
@@ -205,6 +230,12 @@ func (c Config) validateSettings() error {
 	if c.MonthlyCap < 1 {
 		errs = append(errs, errors.New(i18n.Both("startup.monthly_cap", c.MonthlyCap)))
 	}
+	if c.sandboxFollowersSet && (c.SandboxFollowers < 1 || c.SandboxFollowers > models.MaxSandboxFollowers) {
+		errs = append(errs, errors.New(i18n.Both("startup.sandbox_followers", models.MaxSandboxFollowers, c.SandboxFollowers)))
+	}
+	if c.SandboxGrowth < 0 {
+		errs = append(errs, errors.New(i18n.Both("startup.sandbox_growth", c.SandboxGrowth)))
+	}
 	if (c.AdminUser == "") != (c.AdminPass == "") {
 		errs = append(errs, errors.New(i18n.Both("startup.admin_pair")))
 	}
@@ -233,7 +264,7 @@ func (c Config) String() string {
 		}
 		return "****"
 	}
-	return fmt.Sprintf("addr=%s db=%s wechat_api=%s appid=%s appsecret=%s token=%s aeskey=%s admin_user=%s admin_password=%s sandbox=%t stable_token=%t daily_quota=%d monthly_cap=%d",
+	return fmt.Sprintf("addr=%s db=%s wechat_api=%s appid=%s appsecret=%s token=%s aeskey=%s admin_user=%s admin_password=%s sandbox=%t stable_token=%t daily_quota=%d monthly_cap=%d sandbox_followers=%d sandbox_growth=%d",
 		c.Addr, c.DB, c.WeChatAPI, c.AppID, mask(c.AppSecret), mask(c.Token), mask(c.AESKey), c.AdminUser, mask(c.AdminPass),
-		c.Sandbox, c.StableToken, c.DailyQuota, c.MonthlyCap)
+		c.Sandbox, c.StableToken, c.DailyQuota, c.MonthlyCap, c.SandboxFollowers, c.SandboxGrowth)
 }

@@ -223,6 +223,8 @@ func connectWeChat(cfg Config, baseURL string, store *models.Store, logger *slog
 			CallbackURL:    baseURL + "/wechat/callback",
 			DailyQuota:     cfg.DailyQuota,
 			MonthlyCap:     cfg.MonthlyCap,
+			Followers:      cfg.SandboxFollowers, // 0 → 3000
+			Growth:         cfg.SandboxGrowth,
 			FinishDelay:    cfg.sandboxFinishDelay, // tests only; 0 → 3 s
 			Logger:         logger.With("component", "sandbox"),
 		})

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"log/slog"
@@ -10,6 +11,7 @@ import (
 	"qunfa/handlers"
 	"qunfa/models"
 	"qunfa/wechat"
+	"qunfa/wechat/sandbox"
 )
 
 // liveAccount is the account of the running process as the settings page sees it: the
@@ -24,6 +26,10 @@ type liveAccount struct {
 	client  *wechat.Client
 	store   *models.Store
 	log     *slog.Logger
+
+	// The embedded sandbox's population as it started, and whether env/flag chose it.
+	sandboxFollowers    int
+	sandboxFollowersEnv bool
 
 	mu     sync.RWMutex
 	codec  wechat.Codec
@@ -45,7 +51,19 @@ func newLiveAccount(cfg Config, wx *account, env models.Settings, store *models.
 		codec:   wx.codec,
 		appID:   cfg.AppID,
 		secret:  cfg.AppSecret,
+
+		sandboxFollowers:    cmp.Or(cfg.SandboxFollowers, sandbox.DefaultFollowers),
+		sandboxFollowersEnv: cfg.sandboxFollowersSet,
 	}
+}
+
+// SandboxFollowers is the embedded sandbox's population at start and, when the environment or a
+// flag chose it, where from (the settings page then shows it read-only).
+func (l *liveAccount) SandboxFollowers() (int, string) {
+	if l.sandboxFollowersEnv {
+		return l.sandboxFollowers, EnvSandboxFollowers + " / -sandbox-followers"
+	}
+	return l.sandboxFollowers, ""
 }
 
 // Codec is the current callback codec (handlers.Deps.Codec).

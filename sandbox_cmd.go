@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"time"
 
+	"qunfa/models"
 	"qunfa/views/i18n"
 	"qunfa/wechat"
 	"qunfa/wechat/sandbox"
@@ -21,7 +22,9 @@ import (
 const sandboxUsage = `usage: qunfa sandbox [flags]
 
 Runs the WeChat API simulator alone (模拟微信服务器): point a client's API base
-URL at it, and it pushes MASSSENDJOBFINISH events to -callback.
+URL at it, and it pushes MASSSENDJOBFINISH, subscribe and unsubscribe events to
+-callback. POST /sandbox/subscribe?n=N and /sandbox/unsubscribe?openid=… on its own
+address make followers come and go (see wechat/sandbox's documentation).
 `
 
 // runSandbox serves the simulator until ctx ends. ready, when not nil,
@@ -40,6 +43,7 @@ func runSandbox(ctx context.Context, args []string, stdout, stderr io.Writer, re
 	monthly := fs.Int("monthly-cap", sandbox.DefaultMonthlyCap, "mass messages a follower receives a Beijing month")
 	articles := fs.Int("max-articles", sandbox.DefaultMaxArticles, "articles in one news message (10 seed, 8 today)")
 	followers := fs.Int("followers", sandbox.DefaultFollowers, "size of the demo follower population")
+	growth := fs.Int("growth", 0, "new followers a minute, each pushing a subscribe event 每分钟新增粉丝 (0: none)")
 	delay := fs.Duration("finish-delay", sandbox.DefaultFinishDelay, "time from submission to MASSSENDJOBFINISH")
 	pushJSON := fs.Bool("json", false, "push callbacks in WeChat's JSON format instead of XML 以 JSON 格式推送")
 	if err := fs.Parse(args); err != nil {
@@ -47,6 +51,12 @@ func runSandbox(ctx context.Context, args []string, stdout, stderr io.Writer, re
 			return nil
 		}
 		return err
+	}
+	if *followers < 1 || *followers > models.MaxSandboxFollowers {
+		return errors.New(i18n.Both("startup.sandbox_followers", models.MaxSandboxFollowers, *followers))
+	}
+	if *growth < 0 {
+		return errors.New(i18n.Both("startup.sandbox_growth", *growth))
 	}
 	if *callback != "" {
 		if u, err := url.Parse(*callback); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
@@ -61,7 +71,7 @@ func runSandbox(ctx context.Context, args []string, stdout, stderr io.Writer, re
 	logger := slog.New(slog.NewTextHandler(stderr, nil)).With("component", "sandbox")
 	sim := sandbox.New(sandbox.Config{
 		AppID: *appID, AppSecret: *secret, Token: *token, EncodingAESKey: *aesKey, CallbackURL: *callback,
-		DailyQuota: *quota, MonthlyCap: *monthly, MaxArticles: *articles, Followers: *followers, FinishDelay: *delay,
+		DailyQuota: *quota, MonthlyCap: *monthly, MaxArticles: *articles, Followers: *followers, Growth: *growth, FinishDelay: *delay,
 		PushJSON: *pushJSON, Logger: logger,
 	})
 	defer sim.Close()

@@ -45,6 +45,13 @@ func (noAccount) EnvNames() EnvNames                           { return EnvNames
 func (noAccount) Verify(context.Context, string, string) error { return nil }
 func (noAccount) Apply(models.Settings)                        {}
 
+// SandboxSize is the part of AccountControl main adds for the embedded sandbox's population
+// setting: the size it started with, and the variable/flag that chose it ("" = Settings or the
+// default, so the page lets the operator change it).
+type SandboxSize interface {
+	SandboxFollowers() (running int, fromEnv string)
+}
+
 // EnvNames are the environment variables of the account fields (DESIGN.md "Contract with the outside").
 type EnvNames struct{ AppID, AppSecret, Token, AESKey string }
 
@@ -65,6 +72,9 @@ func (a *app) settingsSave(c *gin.Context) error {
 	acct := a.accountControl()
 	in, clearKey := parseSettingsForm(c)
 	ch := models.SettingsChange{Settings: in, ClearEncodingAESKey: clearKey, Env: acct.Env()}
+	if v, ok := c.GetPostForm("sandbox_followers"); ok && acct.Sandbox() {
+		ch.SandboxFollowers = &v
+	}
 	if !acct.Sandbox() {
 		ch.Live = acct
 	}
@@ -87,6 +97,9 @@ func (a *app) settingsSave(c *gin.Context) error {
 	shown := in
 	shown.AppSecret, shown.Token, shown.EncodingAESKey = "", "", ""
 	if errs, ok := validationErrors(err); ok {
+		if v, ok := c.GetPostForm("sandbox_followers"); ok {
+			shown.SandboxFollowers, _ = strconv.Atoi(strings.TrimSpace(v))
+		}
 		a.renderSettings(c, http.StatusUnprocessableEntity, stored, shown, errs, "")
 		return nil
 	}
@@ -183,6 +196,13 @@ func (a *app) renderSettings(c *gin.Context, status int, stored, form models.Set
 	for _, pr := range p.Presets {
 		if pr.MaxArticles == p.MaxArticles && pr.Audience == p.Audience && pr.UploadPath == p.UploadPath {
 			p.Preset = pr.Key
+		}
+	}
+	if sz, ok := acct.(SandboxSize); ok && p.Sandbox {
+		p.SandboxFollowers.Running, p.SandboxFollowers.EnvVar = sz.SandboxFollowers()
+		p.SandboxFollowers.Value = form.SandboxFollowers
+		if p.SandboxFollowers.Value == 0 || p.SandboxFollowers.EnvVar != "" {
+			p.SandboxFollowers.Value = p.SandboxFollowers.Running
 		}
 	}
 	p.Quota = a.quotaTable(c)

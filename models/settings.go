@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"regexp"
 	"strconv"
+	"strings"
 	"time"
 
 	"gorm.io/gorm/clause"
@@ -34,7 +35,20 @@ type Settings struct {
 	MaxArticles int    // 1–10
 	Audience    string // AudienceGroups | AudienceTags
 	UploadPath  string // UploadNews | UploadDraft
+
+	// SandboxFollowers is the embedded sandbox's population, applied at the next start
+	// (0 = never saved: the sandbox's default; QUNFA_SANDBOX_FOLLOWERS wins over it).
+	SandboxFollowers int
 }
+
+// MaxSandboxFollowers bounds the embedded sandbox's population (the scale, doubled).
+const MaxSandboxFollowers = 2_000_000
+
+// The sandbox population's settings key and form field.
+const (
+	keySandboxFollowers   = "sandbox_followers"
+	FieldSandboxFollowers = "sandbox_followers"
+)
 
 // Values of Settings.Audience and Settings.UploadPath.
 const (
@@ -140,6 +154,9 @@ func (s *Store) Settings(ctx context.Context) (Settings, error) {
 	if v := kv[keyUploadPath]; v == UploadNews || v == UploadDraft {
 		out.UploadPath = v
 	}
+	if n, err := strconv.Atoi(kv[keySandboxFollowers]); err == nil && n >= 1 && n <= MaxSandboxFollowers {
+		out.SandboxFollowers = n
+	}
 	return out, nil
 }
 
@@ -174,6 +191,9 @@ type SettingsChange struct {
 	// Env holds the account fields the environment sets: they win, so the form's values for
 	// them are ignored and their stored values left as they are.
 	Env Settings
+	// SandboxFollowers is the form's sandbox population as typed; nil when the page did not show
+	// the field (real account, or set by the environment): the stored value stays.
+	SandboxFollowers *string
 	// Live is the running real account; nil in sandbox mode, where an account is stored for the
 	// next start without the sandbox and neither verified nor applied now.
 	Live AccountSwitcher
@@ -262,6 +282,15 @@ func resolveSettings(cur Settings, ch SettingsChange) (Settings, FieldErrors) {
 	fe := FieldErrors{}
 	in, env := ch.Settings, ch.Env
 	next := Settings{MaxArticles: in.MaxArticles, Audience: in.Audience, UploadPath: in.UploadPath}
+	next.SandboxFollowers = cur.SandboxFollowers
+	if ch.SandboxFollowers != nil {
+		n, err := strconv.Atoi(strings.TrimSpace(*ch.SandboxFollowers))
+		if err != nil || n < 1 || n > MaxSandboxFollowers {
+			fe[FieldSandboxFollowers] = "err.settings_sandbox_followers"
+		} else {
+			next.SandboxFollowers = n
+		}
+	}
 
 	next.AppID = cur.AppID
 	if env.AppID == "" {
@@ -326,7 +355,7 @@ func resolveSettings(cur Settings, ch SettingsChange) (Settings, FieldErrors) {
 
 // storeSettings writes every key of s (an empty value is stored as "").
 func (s *Store) storeSettings(ctx context.Context, v Settings) error {
-	return s.putSettings(ctx, map[string]string{
+	kv := map[string]string{
 		keyAppID:          v.AppID,
 		keyAppSecret:      v.AppSecret,
 		keyToken:          v.Token,
@@ -334,7 +363,11 @@ func (s *Store) storeSettings(ctx context.Context, v Settings) error {
 		keyMaxArticles:    strconv.Itoa(v.MaxArticles),
 		keyAudience:       v.Audience,
 		keyUploadPath:     v.UploadPath,
-	})
+	}
+	if v.SandboxFollowers > 0 {
+		kv[keySandboxFollowers] = strconv.Itoa(v.SandboxFollowers)
+	}
+	return s.putSettings(ctx, kv)
 }
 
 func (s *Store) putSettings(ctx context.Context, kv map[string]string) error {

@@ -20,6 +20,9 @@ type SettingsPage struct {
 	Audience    string // "groups" | "tags"
 	UploadPath  string // "uploadnews" | "draft"
 
+	// SandboxFollowers is the embedded sandbox's population setting (sandbox mode only).
+	SandboxFollowers SandboxFollowersField
+
 	// Quota is WeChat's count per interface (openapi/quota/get); empty where it reports none.
 	Quota QuotaTable
 
@@ -41,4 +44,11 @@ type SettingsPreset struct {
 	Key, Label           string // "seed" | "today"; catalogue key
 	MaxArticles          int
 	Audience, UploadPath string
+}
+
+// SandboxFollowersField is the embedded sandbox's population on the settings page.
+type SandboxFollowersField struct {
+	Value   int    // shown in the input: the saved size, what was typed, or the running one
+	Running int    // the population the sandbox started with
+	EnvVar  string // set by the environment or a flag: shown read-only ("" = editable)
 }

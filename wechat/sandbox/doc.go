@@ -121,21 +121,35 @@
 // GET /cgi-bin/groups/get → {"groups":[{"id","name","count"}]}.
 // GET /cgi-bin/tags/get → {"tags":[{"id","name","count"}]} (groups 2 and 100+).
 // GET /cgi-bin/user/get?next_openid= → {"total","count","data":{"openid":[...]},"next_openid"}:
-// 10 000 a page after next_openid; next_openid is the page's last OpenID; a page past the end has
-// count 0, no data and an empty next_openid. An unknown next_openid → 40003.
+// 10 000 current followers a page, in order of subscription, after next_openid; next_openid is the
+// page's last OpenID; a page past the end has count 0, no data and an empty next_openid. total is
+// the number of followers now. New followers join at the end and leavers are skipped, so paging
+// stays consistent while followers come and go between pages; the OpenID of a follower who has
+// left since still works as next_openid. An OpenID that was never a follower → 40003.
+//
+// POST /cgi-bin/tags/members/getblacklist {"begin_openid"} (§14) → {"total","count","data":
+// {"openid":[...]},"next_openid"}: the members of 黑名单 (group 1), 1 000 a page after
+// begin_openid ("" = from the top), shaped and ended like user/get; total is the blacklist's size.
+// The page size is UNCONFIRMED (10 000 in the 2016 doc, 1 000 in today's): the sandbox takes 1 000.
+// An empty body → 44002; a begin_openid that was never a follower → 40003. Not counted.
 //
 // POST /cgi-bin/user/tag/get {"tagid","next_openid"} → {"count","data":{"openid":[...]},
 // "next_openid"}: the tag's followers, paged like user/get (10 000 a page, UNCONFIRMED), without
 // "total". tagid missing, not a number, or not a tag (0 and 1 are groups only) → 45159; an
 // unknown next_openid → 40003.
 //
-// POST /cgi-bin/tags/getidlist {"openid"} → {"tagid_list":[...]}. Missing or not a follower → 40003.
+// POST /cgi-bin/tags/getidlist {"openid"} → {"tagid_list":[...]}. Missing or not a current
+// follower → 40003.
 //
 // POST /cgi-bin/user/info/batchget {"user_list":[{"openid","lang"}]} → {"user_info_list":[...]}
 // in request order, each {"subscribe":1,"openid","language","subscribe_time","remark","groupid",
 // "tagid_list","subscribe_scene","qr_scene","qr_scene_str"} (no nickname, avatar, sex or place
-// since 2021-12-27; no unionid). user_list missing, empty or over 100 → 40032; an OpenID that is
-// not a follower, or lang other than zh_CN (default), zh_TW, en → 40003.
+// since 2021-12-27; no unionid); a follower who has left answers only {"subscribe":0,"openid"}.
+// language is the follower's own (mostly zh_CN, some en and zh_TW); subscribe_time spreads the
+// initial population over the years from 2013 to the sandbox's start (2026 at the latest), in
+// user/get order, and is the moment of joining for later followers; about 2% carry a remark.
+// user_list missing, empty or over 100 → 40032; an OpenID that was never a follower, or lang other
+// than zh_CN (default), zh_TW, en → 40003.
 //
 // None of the audience endpoints is counted.
 //
@@ -147,17 +161,42 @@
 // No other endpoint is counted: material/add_material, in particular, is not a mass-send call.
 // openapi/quota/get reports this count; QuotaLeft reads it in-process.
 //
-// Demo population: Followers deterministic 28-character OpenIDs ("oV5Crj…", fixed seed) in the
-// 2014 groups 0 未分组, 1 黑名单, 2 星标组, 100 北京用户, 101 上海用户, 102 老客户 and 103 测试组
-// (the first 5 followers, none of whom refuses). About 3% of the others refuse mass messages.
+// Demo population: Followers deterministic 28-character OpenIDs ("oV5Crj…" and 22 characters that
+// encode the follower's index through a fixed keyed permutation, so they look random, the same
+// size gives the same OpenIDs, and a lookup needs no table: 1 000 000 followers take about a bit
+// each) in the 2014 groups 0 未分组, 1 黑名单 (1%), 2 星标组, 100 北京用户, 101 上海用户, 102 老客户
+// and 103 测试组 (the first 5 followers, none of whom refuses). About 3% of the others refuse
+// mass messages. groups/get, tags/get and user/tag/get count and list current followers.
+//
+// Followers come and go: Config.Growth new followers a minute (by Config.Now; -growth N in `qunfa
+// sandbox`, QUNFA_SANDBOX_GROWTH in the embedded one), Subscribe(n) and Unsubscribe(openIDs...) in
+// process, or the HTTP controls below. Each new follower joins the end of user/get's order in a
+// group drawn like the others'; each arrival and departure pushes a subscribe or unsubscribe event
+// (§13: ToUserName the gh_ id, FromUserName the OpenID, CreateTime, MsgType event, Event
+// subscribe/unsubscribe, an empty EventKey) to the callback URL exactly as MASSSENDJOBFINISH is
+// pushed (sealed, secure mode with EncodingAESKey, JSON with PushJSON, the same retries), in order.
+//
+// # Controls (tests and demos)
+//
+// On the sandbox's own address, not under /cgi-bin, without access_token:
+//
+//	POST /sandbox/subscribe?n=N          → {"openids":[…]}: N new followers now (1–100000, default 1)
+//	POST /sandbox/unsubscribe?openid=ID  → {"openids":[…]}: they leave now (openid repeatable);
+//	                                       any that is not a current follower → nobody leaves
+//	GET  /sandbox/followers              → {"total":N}: current followers
+//
+// A bad request answers HTTP 400 {"error":"…"}, a wrong method 405.
 //
 // Delivery and counts: a job's outcome is decided when it is accepted (WeChat snapshots the
 // audience) and counted in the Beijing month of that moment:
 //   - TotalCount: every follower in the audience (everyone, the group, or the OpenID list);
-//   - filtered out, so not in FilterCount: blacklisted followers;
-//   - ErrorCount: followers who refuse mass messages, and followers who already received
+//   - filtered out, so not in FilterCount: blacklisted followers (黑名单, group 1): they never
+//     receive a mass message, whether sent to everyone, a group or an OpenID list (that
+//     WeChat skips them is UNCONFIRMED, §14);
+//   - ErrorCount: followers who refuse mass messages, followers who already received
 //     MonthlyCap mass messages this month (the 5th in a month is not delivered and counts
-//     as an error);
+//     as an error), and listed OpenIDs of followers who have left (accepted, not delivered;
+//     UNCONFIRMED);
 //   - SentCount: the rest; each now has one more message this month.
 //
 // So FilterCount = SentCount + ErrorCount ≤ TotalCount. Status is "send success" when anyone
@@ -191,5 +230,5 @@
 //     three retries described above.
 //
 // Inspection: Calls, FinishPending, Job, News, ImageURL, Previews, Received, QuotaLeft, Groups,
-// OpenIDs, Refuses, OriginalID.
+// OpenIDs, Refuses, OriginalID, Followers.
 package sandbox
