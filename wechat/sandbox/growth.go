@@ -107,34 +107,51 @@ func (s *Server) Followers() int {
 	return s.pop.total()
 }
 
-// announce pushes one subscribe/unsubscribe event per follower, in order, through the same
-// path as MASSSENDJOBFINISH (sealing, JSON format, retries), in the background.
+// announce queues one subscribe/unsubscribe event per follower for the callback URL. One worker
+// pushes the queue in order through the same path as MASSSENDJOBFINISH (sealing, JSON format,
+// retries), so a receiver sees a follower's subscribe before its unsubscribe.
 func (s *Server) announce(event string, ks []int, now time.Time) {
 	if len(ks) == 0 {
 		return
 	}
+	s.cfg.Logger.Info("sandbox: followers "+event+"d", "count", len(ks))
 	s.mu.Lock()
+	defer s.mu.Unlock()
 	target := s.callbackURL
 	if target == "" || s.closed {
-		s.mu.Unlock()
 		return
 	}
-	s.wg.Add(1)
-	s.mu.Unlock()
-	bodies := make([][]byte, len(ks))
-	for i, k := range ks {
-		bodies[i] = s.followEvent(event, openIDOf(k), now)
+	for _, k := range ks {
+		s.followQ = append(s.followQ, followPush{target, s.followEvent(event, openIDOf(k), now), now})
 	}
-	go func() {
-		defer s.wg.Done()
-		for _, b := range bodies {
-			if s.pushCtx.Err() != nil {
-				return
-			}
-			s.push(target, b, now)
+	if !s.followBusy {
+		s.followBusy = true
+		s.wg.Add(1)
+		go s.drainFollowQ()
+	}
+}
+
+type followPush struct {
+	target string
+	body   []byte
+	at     time.Time
+}
+
+// drainFollowQ pushes queued follower events until the queue is empty or the sandbox closes.
+func (s *Server) drainFollowQ() {
+	defer s.wg.Done()
+	for {
+		s.mu.Lock()
+		if len(s.followQ) == 0 || s.closed {
+			s.followQ, s.followBusy = nil, false
+			s.mu.Unlock()
+			return
 		}
-	}()
-	s.cfg.Logger.Info("sandbox: followers "+event+"d", "count", len(ks))
+		p := s.followQ[0]
+		s.followQ = s.followQ[1:]
+		s.mu.Unlock()
+		s.push(p.target, p.body, p.at)
+	}
 }
 
 // followEvent is the plaintext of a subscribe/unsubscribe push (§13): a plain follow, so

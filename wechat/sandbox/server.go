@@ -55,6 +55,9 @@ type Server struct {
 	growMu    sync.Mutex // Config.Growth's bookkeeping (grow)
 	growStart time.Time
 	grown     int // followers growth has added so far
+
+	followQ    []followPush // subscribe/unsubscribe events waiting to be pushed (s.mu)
+	followBusy bool         // a worker is pushing followQ
 }
 
 // handler serves one endpoint; it returns the success body or an *apiError.
