@@ -75,19 +75,22 @@ func (s *Server) newJob(audience []int, msg message, now time.Time) *job {
 	}
 	month := monthKey(now)
 	got := s.monthly[month]
-	if got == nil {
-		got = map[int]int{}
+	if n := s.pop.indexes(); len(got) < n {
+		// One byte per follower, so a send to 1,000,000 costs 1 MB, not a map of them.
+		got = append(got, make([]uint8, n-len(got))...)
 		s.monthly[month] = got
 	}
 	for _, k := range audience {
 		switch {
 		case groupOf(k) == GroupBlacklist:
 			// filtered out
-		case refuses(k), got[k] >= s.cfg.MonthlyCap, !s.pop.subscribed(k):
+		case refuses(k), int(got[k]) >= s.cfg.MonthlyCap, !s.pop.subscribed(k):
 			j.errors++
 		default:
 			j.sent++
-			got[k]++
+			if got[k] < 255 {
+				got[k]++
+			}
 		}
 	}
 	j.filter = j.sent + j.errors
@@ -174,5 +177,9 @@ func (s *Server) Received(openID string, t time.Time) int {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.monthly[monthKey(t)][k]
+	got := s.monthly[monthKey(t)]
+	if k >= len(got) {
+		return 0
+	}
+	return int(got[k])
 }

@@ -400,11 +400,11 @@ func (p *population) remove(ks []int) {
 	}
 }
 
-// leftCount is how many followers have unsubscribed (for tests).
-func (p *population) leftCount() int {
+// indexes is how many followers there have ever been (the next index).
+func (p *population) indexes() int {
 	p.mu.RLock()
 	defer p.mu.RUnlock()
-	return p.left
+	return p.size
 }
 
 // tagIDs are the groups that exist as tags on today's API: 星标组 (a system tag) and the custom ones.

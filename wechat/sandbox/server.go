@@ -32,8 +32,8 @@ type Server struct {
 	previewWX   int // previews by towxname on previewDay
 	speed       int // mass/speed: 0 (fastest) to 4
 	jobs        map[int64]*job
-	clientIDs   map[string]clientMsg   // clientmsgid (or derived key) → job, for 45065
-	monthly     map[string]map[int]int // Beijing month → follower position → messages delivered
+	clientIDs   map[string]clientMsg // clientmsgid (or derived key) → job, for 45065
+	monthly     map[string][]uint8   // Beijing month → messages delivered, by follower index
 	quotaDay    string
 	quotaUsed   int
 	nextMsgID   int64
@@ -84,7 +84,7 @@ func New(cfg Config) *Server {
 		images:      map[string]bool{},
 		jobs:        map[int64]*job{},
 		clientIDs:   map[string]clientMsg{},
-		monthly:     map[string]map[int]int{},
+		monthly:     map[string][]uint8{},
 		nextMsgID:   firstMsgID,
 		nextDataID:  firstMsgDataID,
 		failNext:    map[string][]int{},
