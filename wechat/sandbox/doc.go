@@ -174,7 +174,9 @@
 // group drawn like the others'; each arrival and departure pushes a subscribe or unsubscribe event
 // (§13: ToUserName the gh_ id, FromUserName the OpenID, CreateTime, MsgType event, Event
 // subscribe/unsubscribe, an empty EventKey) to the callback URL exactly as MASSSENDJOBFINISH is
-// pushed (sealed, secure mode with EncodingAESKey, JSON with PushJSON, the same retries), in order.
+// pushed (sealed, secure mode with EncodingAESKey, JSON with PushJSON, the same retries). First
+// attempts go out one at a time in the order of events; one the receiver does not acknowledge is
+// retried on the side, so it does not hold up the followers queued after it.
 //
 // # Controls (tests and demos)
 //

@@ -108,8 +108,8 @@ func (s *Server) Followers() int {
 }
 
 // announce queues one subscribe/unsubscribe event per follower for the callback URL. One worker
-// pushes the queue in order through the same path as MASSSENDJOBFINISH (sealing, JSON format,
-// retries), so a receiver sees a follower's subscribe before its unsubscribe.
+// makes the first attempts in order through the same path as MASSSENDJOBFINISH (sealing, JSON
+// format), so a receiver sees a follower's subscribe before its unsubscribe; retries run aside.
 func (s *Server) announce(event string, ks []int, now time.Time) {
 	if len(ks) == 0 {
 		return
@@ -150,7 +150,21 @@ func (s *Server) drainFollowQ() {
 		p := s.followQ[0]
 		s.followQ = s.followQ[1:]
 		s.mu.Unlock()
-		s.push(p.target, p.body, p.at)
+		sealed, ok := s.seal(p.target, p.body, p.at)
+		if !ok || s.deliver(sealed, 0, 0) {
+			continue
+		}
+		// Not acknowledged: retry on the side, so one unanswered event does not hold up the
+		// followers queued after it (first attempts stay in order).
+		s.mu.Lock()
+		if !s.closed {
+			s.wg.Add(1)
+			go func() {
+				defer s.wg.Done()
+				s.deliver(sealed, 1, pushRetries)
+			}()
+		}
+		s.mu.Unlock()
 	}
 }
 

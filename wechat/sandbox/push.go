@@ -19,16 +19,29 @@ import (
 // text/xml body (AES-encrypted in secure mode), 5 s timeout, and three more attempts when
 // the reply is not "success" or an empty 200. Every attempt carries the same event.
 func (s *Server) push(target string, plaintext []byte, now time.Time) {
+	if p, ok := s.seal(target, plaintext, now); ok {
+		s.deliver(p, 0, pushRetries)
+	}
+}
+
+// sealedPush is an event ready to POST: every attempt sends exactly this.
+type sealedPush struct {
+	url, contentType string
+	body             []byte
+}
+
+// seal signs (and in secure mode encrypts) the event and builds the URL and body to POST.
+func (s *Server) seal(target string, plaintext []byte, now time.Time) (sealedPush, bool) {
 	codec := wechat.Codec{Token: s.cfg.Token, AppID: s.cfg.AppID, EncodingAESKey: s.cfg.EncodingAESKey}
 	q, body, err := codec.Seal(plaintext, strconv.FormatInt(now.Unix(), 10), randomString(digits, 10), s.cfg.EncodingAESKey != "")
 	if err != nil {
 		s.cfg.Logger.Error("sandbox: cannot seal callback", "err", err)
-		return
+		return sealedPush{}, false
 	}
 	u, err := url.Parse(target)
 	if err != nil {
 		s.cfg.Logger.Error("sandbox: bad callback URL", "url", target, "err", err)
-		return
+		return sealedPush{}, false
 	}
 	merged := u.Query()
 	for k, v := range q {
@@ -45,28 +58,35 @@ func (s *Server) push(target string, plaintext []byte, now time.Time) {
 			}
 			if err := xml.Unmarshal(body, &env); err != nil {
 				s.cfg.Logger.Error("sandbox: cannot re-wrap callback as JSON", "err", err)
-				return
+				return sealedPush{}, false
 			}
 			body, _ = json.Marshal(env)
 		}
 	}
-	for attempt := 0; attempt <= pushRetries; attempt++ {
+	return sealedPush{u.String(), contentType, body}, true
+}
+
+// deliver makes attempts from..last (0 is the first, pushRetries the last; PushRetryGap before
+// each retry) until one is acknowledged, and reports whether one was.
+func (s *Server) deliver(p sealedPush, from, last int) bool {
+	for attempt := from; attempt <= last; attempt++ {
 		if attempt > 0 && s.cfg.Sleep(s.pushCtx, s.cfg.PushRetryGap) != nil {
-			return // Close: stop retrying
+			return false // Close: stop retrying
 		}
-		reply, err := s.pushOnce(u.String(), contentType, body)
+		reply, err := s.pushOnce(p.url, p.contentType, p.body)
 		if err == nil {
 			if s.takeDuplicate() {
 				// WeChat sometimes delivers an event again although it was acknowledged;
 				// receivers de-duplicate (FromUserName + CreateTime, or MsgID).
-				if _, err := s.pushOnce(u.String(), contentType, body); err != nil {
+				if _, err := s.pushOnce(p.url, p.contentType, p.body); err != nil {
 					s.cfg.Logger.Warn("sandbox: duplicate callback not acknowledged", "err", err)
 				}
 			}
-			return
+			return true
 		}
 		s.cfg.Logger.Warn("sandbox: callback not acknowledged", "attempt", attempt+1, "err", err, "reply", reply)
 	}
+	return false
 }
 
 // pushOnce makes one delivery attempt; nil means the receiver acknowledged it.
