@@ -43,6 +43,8 @@ type Config struct {
 	// SandboxGrowth is how many new followers a minute the embedded sandbox gains, each pushing a
 	// subscribe event (QUNFA_SANDBOX_GROWTH, -sandbox-growth; 0 = none).
 	SandboxGrowth int
+	// sandboxURL is the embedded sandbox's address once it listens (for the banner).
+	sandboxURL string
 	// sandboxFollowersSet records an explicit size (env or flag): it wins over the stored setting.
 	sandboxFollowersSet bool
 

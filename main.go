@@ -115,6 +115,7 @@ func run(ctx context.Context, args []string, env func(string) (string, bool), st
 		ln.Close()
 		return err
 	}
+	cfg.sandboxURL = wx.simURL
 	defer func() {
 		if err := wx.Close(); err != nil {
 			logger.Warn("stopping the sandbox", "err", err)
@@ -201,7 +202,12 @@ type account struct {
 	sim    *sandbox.Server
 	simSrv *http.Server
 	simErr chan error // receives why the sandbox stopped serving before Close; nil without one
+	simURL string     // the embedded sandbox's address (its /sandbox/ controls are there)
 }
+
+// embeddedSandbox, when a test sets it, receives the embedded sandbox and its address once it
+// is built, so a journey can make followers come and go (Subscribe, Unsubscribe).
+var embeddedSandbox func(sim *sandbox.Server, url string)
 
 // connectWeChat points the client at the configured API, or starts the
 // sandbox (which pushes its callbacks to baseURL) and points the client there.
@@ -234,6 +240,10 @@ func connectWeChat(cfg Config, baseURL string, store *models.Store, logger *slog
 			return nil, fmt.Errorf("%s: %w", i18n.Both("startup.sandbox_start"), err)
 		}
 		apiBase = "http://" + simLn.Addr().String()
+		a.simURL = apiBase
+		if embeddedSandbox != nil {
+			embeddedSandbox(a.sim, apiBase)
+		}
 		a.simSrv = &http.Server{Handler: a.sim, ReadHeaderTimeout: 10 * time.Second}
 		a.simErr = make(chan error, 1)
 		go func() {
@@ -292,6 +302,9 @@ func printBanner(ctx context.Context, w io.Writer, cfg Config, baseURL string, c
 	fmt.Fprintf(w, "\n%s\n", i18n.Both("startup.banner_running", baseURL))
 	if cfg.Sandbox {
 		fmt.Fprintf(w, "  %s\n", i18n.Both("startup.banner_sandbox"))
+		if cfg.sandboxURL != "" {
+			fmt.Fprintf(w, "  %s\n", i18n.Both("startup.banner_sandbox_controls", cfg.sandboxURL))
+		}
 	} else {
 		fmt.Fprintf(w, "  %s\n", i18n.Both("startup.banner_api", cfg.WeChatAPI, cfg.AppID, baseURL))
 	}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"io"
 	"log/slog"
 	"net/http"
@@ -14,6 +15,7 @@ import (
 	"github.com/PuerkitoBio/goquery"
 
 	"qunfa/models"
+	"qunfa/wechat/sandbox"
 )
 
 // The embedded sandbox's population: QUNFA_SANDBOX_FOLLOWERS / -sandbox-followers reach the
@@ -179,5 +181,49 @@ func TestSettingsPageSandboxFollowers(t *testing.T) {
 	defer check.Close()
 	if s, _ := check.Settings(context.Background()); s.SandboxFollowers != 4321 {
 		t.Errorf("stored size %d, want 4321 kept", s.SandboxFollowers)
+	}
+}
+
+// startAppEmbedded is startApp that also returns the embedded sandbox and its address, so a
+// journey can make followers come and go: sim.Subscribe(n), sim.Unsubscribe(ids...), or
+// POST <url>/sandbox/subscribe?n=N. Not for parallel tests (embeddedSandbox is one hook).
+func startAppEmbedded(t *testing.T, env map[string]string) (base string, sim *sandbox.Server, simURL string) {
+	t.Helper()
+	embeddedSandbox = func(s *sandbox.Server, u string) { sim, simURL = s, u }
+	defer func() { embeddedSandbox = nil }()
+	base = startApp(t, env)
+	if sim == nil {
+		t.Fatal("no embedded sandbox started")
+	}
+	return base, sim, simURL
+}
+
+// The embedded sandbox's controls: the banner names its address; POST /sandbox/subscribe there
+// adds followers now, whose subscribe events go to Qunfa's callback; QUNFA_SANDBOX_GROWTH and
+// QUNFA_SANDBOX_FOLLOWERS reach it.
+func TestEmbeddedSandboxControls(t *testing.T) {
+	var banner strings.Builder
+	printBanner(context.Background(), &banner, Config{Sandbox: true, sandboxURL: "http://127.0.0.1:5555"}, "http://x", false, openStore(t))
+	if !strings.Contains(banner.String(), "http://127.0.0.1:5555/sandbox/subscribe?n=N") {
+		t.Errorf("banner %q does not name the sandbox's controls", banner.String())
+	}
+	_, sim, simURL := startAppEmbedded(t, map[string]string{"QUNFA_SANDBOX_GROWTH": "1", EnvSandboxFollowers: "40"})
+	if n := sim.Followers(); n != 40 {
+		t.Errorf("%d followers, want QUNFA_SANDBOX_FOLLOWERS=40", n)
+	}
+	res, err := http.Post(simURL+"/sandbox/subscribe?n=2", "", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var body struct {
+		OpenIDs []string `json:"openids"`
+	}
+	err = json.NewDecoder(res.Body).Decode(&body)
+	res.Body.Close()
+	if err != nil || len(body.OpenIDs) != 2 || sim.Followers() != 42 {
+		t.Fatalf("subscribe: %v %v, %d followers", body, err, sim.Followers())
+	}
+	if err := sim.Unsubscribe(body.OpenIDs[0]); err != nil || sim.Followers() != 41 {
+		t.Fatalf("unsubscribe: %v, %d followers", err, sim.Followers())
 	}
 }
