@@ -192,16 +192,15 @@
 // Delivery and counts: a job's outcome is decided when it is accepted (WeChat snapshots the
 // audience) and counted in the Beijing month of that moment:
 //   - TotalCount: every follower in the audience (everyone, the group, or the OpenID list);
-//   - filtered out, so not in FilterCount: blacklisted followers (黑名单, group 1): they never
-//     receive a mass message, whether sent to everyone, a group or an OpenID list (that
-//     WeChat skips them is UNCONFIRMED, §14);
-//   - ErrorCount: followers who refuse mass messages, followers who already received
-//     MonthlyCap mass messages this month (the 5th in a month is not delivered and counts
-//     as an error), and listed OpenIDs of followers who have left (accepted, not delivered;
-//     UNCONFIRMED);
+//   - ErrorCount: blacklisted followers (黑名单, group 1), who never receive a mass message
+//     whether it goes to everyone, a group or an OpenID list (that WeChat skips them is
+//     UNCONFIRMED, §14; they count as refusers do), the others who refuse mass messages,
+//     followers who already received MonthlyCap mass messages this month (the 5th in a month
+//     is not delivered and counts as an error), and listed OpenIDs of followers who have left
+//     (accepted, not delivered; UNCONFIRMED);
 //   - SentCount: the rest; each now has one more message this month.
 //
-// So FilterCount = SentCount + ErrorCount ≤ TotalCount. Status is "send success" when anyone
+// So FilterCount = SentCount + ErrorCount = TotalCount (0 after a failed review). Status is "send success" when anyone
 // received it, else "send fail".
 //
 // Callback: FinishDelay after submission the job finishes (mass/get answers SEND_SUCCESS or

@@ -42,13 +42,13 @@ func (j *job) status() string {
 // newJob decides who receives the message, records the month's deliveries and schedules
 // the finish. The counting rule (documented in doc.go):
 //   - TotalCount: every follower in the audience;
-//   - filtered out (not in FilterCount): blacklisted followers (group 1);
-//   - ErrorCount: followers who refuse mass messages, followers who already had
-//     MonthlyCap mass messages this Beijing month (not delivered; counted as errors, as
-//     the foundation issue asks), and listed OpenIDs who have unsubscribed;
+//   - ErrorCount: blacklisted followers (黑名单, group 1) and others who refuse mass
+//     messages, followers who already had MonthlyCap mass messages this Beijing month
+//     (not delivered; counted as errors, as the foundation issue asks), and listed OpenIDs
+//     of followers who have left;
 //   - SentCount: the rest, each of whom now has one more message this month.
 //
-// So FilterCount = SentCount + ErrorCount ≤ TotalCount. Caller holds s.mu.
+// So FilterCount = SentCount + ErrorCount = TotalCount. Caller holds s.mu.
 func (s *Server) newJob(audience []int, msg message, now time.Time) *job {
 	j := &job{
 		msgID:           s.nextMsgID,
@@ -82,9 +82,7 @@ func (s *Server) newJob(audience []int, msg message, now time.Time) *job {
 	}
 	for _, k := range audience {
 		switch {
-		case groupOf(k) == GroupBlacklist:
-			// filtered out
-		case refuses(k), int(got[k]) >= s.cfg.MonthlyCap, !s.pop.subscribed(k):
+		case groupOf(k) == GroupBlacklist, refuses(k), int(got[k]) >= s.cfg.MonthlyCap, !s.pop.subscribed(k):
 			j.errors++
 		default:
 			j.sent++

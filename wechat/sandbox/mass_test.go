@@ -231,7 +231,7 @@ func TestGetAndDeleteMass(t *testing.T) {
 func TestSendFailCannotBeDeleted(t *testing.T) {
 	h := newHarness(t, Config{DailyQuota: 100})
 	news := h.news(1)
-	// Everyone in 黑名单 is filtered out: nothing is delivered.
+	// Nobody in 黑名单 receives it: nothing is delivered.
 	r := h.post("/cgi-bin/message/mass/sendall", map[string]any{"filter": map[string]any{"group_id": 1}, "msgtype": "mpnews", "mpnews": map[string]any{"media_id": news}})
 	wantCode(t, r, 0)
 	h.s.FinishPending()
