@@ -95,7 +95,15 @@ func writeError(w http.ResponseWriter, e *apiError) {
 // HTML escaping is off so Chinese group names and article HTML come back as WeChat sends them.
 func writeJSON(w http.ResponseWriter, v any) {
 	w.Header().Set("Content-Type", "application/json; encoding=utf-8")
+	if b, ok := v.(encoded); ok {
+		_, _ = w.Write(b)
+		return
+	}
 	enc := json.NewEncoder(w)
 	enc.SetEscapeHTML(false)
 	_ = enc.Encode(v)
 }
+
+// encoded is a body already in JSON, ending in a newline as Encoder.Encode's do: the hot
+// audience endpoints build theirs by hand.
+type encoded []byte

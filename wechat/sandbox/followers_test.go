@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"
@@ -525,5 +526,26 @@ func TestControlEndpoints(t *testing.T) {
 	waitPushes(t, rc, 6) // 4 subscribed, 2 left
 	if h.s.Calls("/sandbox/subscribe") != 0 {
 		t.Error("controls are counted as API calls")
+	}
+}
+
+// TestBatchGetEncoding: the hand-built batchget entries are exactly encoding/json's.
+func TestBatchGetEncoding(t *testing.T) {
+	h := newHarness(t, Config{Followers: 3000})
+	kinds := map[string]bool{}
+	for k := range 3000 {
+		u := h.s.info(k)
+		want, _ := json.Marshal(u)
+		if got := appendUserInfo(nil, u); string(got) != string(want) {
+			t.Fatalf("follower %d: %s, want %s", k, got, want)
+		}
+		kinds[fmt.Sprint(u.Remark != "", len(u.TagIDList), u.QRScene != 0)] = true
+	}
+	if len(kinds) < 6 {
+		t.Errorf("only %d kinds of entry compared", len(kinds))
+	}
+	l := leftInfo{OpenID: openIDOf(9)}
+	if want, _ := json.Marshal(l); string(appendLeftInfo(nil, l)) != string(want) {
+		t.Errorf("leaver %s, want %s", appendLeftInfo(nil, l), want)
 	}
 }
