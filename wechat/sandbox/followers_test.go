@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"net/http"
 	"net/url"
 	"slices"
@@ -547,5 +548,48 @@ func TestBatchGetEncoding(t *testing.T) {
 	l := leftInfo{OpenID: openIDOf(9)}
 	if want, _ := json.Marshal(l); string(appendLeftInfo(nil, l)) != string(want) {
 		t.Errorf("leaver %s, want %s", appendLeftInfo(nil, l), want)
+	}
+}
+
+// TestBatchGetParsing: whatever the quick reader of batchget bodies takes, encoding/json reads
+// the same way; the rest falls through to encoding/json (so 44002/47001 stay as they were).
+func TestBatchGetParsing(t *testing.T) {
+	valid := `{"user_list":[{"openid":"oV5CrjAAA","lang":"zh_CN"},{"lang":"en","openid":"oV5CrjBBB"}]}`
+	bodies := []string{valid, " {\n \"user_list\" : [ ] } \n", `{"user_list":[{}]}`, `{"user_list":[{"openid":"a","openid":"b"}]}`,
+		`{"user_list":[{"openid":"a\u0041"}]}`, `{"User_List":[{"OpenID":"a"}]}`, `{"user_list":[{"openid":null}]}`,
+		`{"user_list":[{"openid":"a",}]}`, `{"user_list":[{"openid":"a"}]} x`, `{"user_list":[{"openid":"a","x":1}]}`,
+		`{"user_list":[{"openid":"甲"}]}`, `{"user_list":{}}`, `{"other":1}`, ``, `{`, `[]`}
+	rng := rand.New(rand.NewPCG(7, 7))
+	for range 5000 { // mutations of a valid body
+		b := []byte(valid)
+		for range 1 + rng.IntN(3) {
+			const chars = " {}[],:\"\\a0_\n"
+			b[rng.IntN(len(b))] = chars[rng.IntN(len(chars))]
+		}
+		bodies = append(bodies, string(b))
+	}
+	fast := 0
+	for _, body := range bodies {
+		got, ok := parseBatchGet([]byte(body))
+		if !ok {
+			continue
+		}
+		fast++
+		var want batchRequest
+		if err := json.Unmarshal([]byte(body), &want); err != nil {
+			t.Fatalf("%q: taken by the quick reader, refused by encoding/json: %v", body, err)
+		}
+		if len(got.UserList) != len(want.UserList) || (len(got.UserList) > 0 && !slices.Equal(got.UserList, want.UserList)) {
+			t.Fatalf("%q: quick reader %+v, encoding/json %+v", body, got, want)
+		}
+	}
+	if fast < 10 {
+		t.Errorf("the quick reader took only %d bodies", fast)
+	}
+	h := newHarness(t, Config{})
+	id := h.s.OpenIDs(AllFollowers)[3]
+	for body, code := range map[string]int{"": 44002, "{": 47001, `{"user_list":[{"openid":"` + id + `","lang":"xx"}]}`: 40003,
+		`{"user_list":[]}`: 40032, `{"user_list":[{"OpenID":"` + id + `"}]}`: 0} {
+		wantCode(t, h.post("/cgi-bin/user/info/batchget", body), code)
 	}
 }
