@@ -193,19 +193,21 @@ func (a *app) scheduleSave(c *gin.Context) error {
 		return err
 	}
 	date, clock := c.PostForm("schedule_date"), c.PostForm("schedule_time")
-	var groupID int64
+	groupID, edit := s.GroupID, models.ScheduleEdit{}
 	if g := strings.TrimSpace(c.PostForm("group_id")); g != "" {
 		if groupID, err = strconv.ParseInt(g, 10, 64); err != nil {
 			a.renderScheduleEdit(c, http.StatusUnprocessableEntity, s, date, clock, s.GroupID, views.FieldErrors{"group": "err.group_invalid"})
 			return nil
 		}
+		edit.GroupID = &groupID
 	}
 	due, bad := parseBeijing(date, clock)
 	if bad != "" {
 		a.renderScheduleEdit(c, http.StatusUnprocessableEntity, s, date, clock, groupID, views.FieldErrors{"schedule_at": bad})
 		return nil
 	}
-	err = a.svc.EditSchedule(c.Request.Context(), s.ID, models.ScheduleEdit{DueAt: due, GroupID: groupID})
+	edit.DueAt = due
+	err = a.svc.EditSchedule(c.Request.Context(), s.ID, edit)
 	if fe, ok := validationErrors(err); ok {
 		a.renderScheduleEdit(c, http.StatusUnprocessableEntity, s, date, clock, groupID, fe)
 		return nil

@@ -135,10 +135,10 @@ type ScheduleInput struct {
 }
 
 // ScheduleEdit changes a waiting schedule: its time, and for a group (or tag) target the group
-// (0: unchanged).
+// (nil: unchanged; 0 is a group of its own, 未分组).
 type ScheduleEdit struct {
 	DueAt   time.Time
-	GroupID int64
+	GroupID *int64
 }
 
 // ScheduleFailedError is why a schedule did not make a send when it fired (or was sent now).
@@ -274,14 +274,14 @@ func (s *Service) EditSchedule(ctx context.Context, id uint, in ScheduleEdit) (e
 		return err
 	}
 	set := map[string]any{"due_at": in.DueAt.UTC(), "state": ScheduleScheduled, "updated_at": s.now()}
-	if cur.Target == TargetGroup && in.GroupID != 0 && in.GroupID != cur.GroupID {
+	if cur.Target == TargetGroup && in.GroupID != nil && *in.GroupID != cur.GroupID {
 		groups, _, err := s.Audiences(ctx)
 		if err != nil {
 			return err
 		}
 		found := false
 		for _, g := range groups {
-			if g.ID == in.GroupID {
+			if g.ID == *in.GroupID {
 				set["group_id"], set["group_name"], found = g.ID, g.Name, true
 				break
 			}

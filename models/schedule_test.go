@@ -239,17 +239,17 @@ func TestScheduleCancelAndEditBeforeFiring(t *testing.T) {
 	if err := f.svc.EditSchedule(ctx, sc.ID, ScheduleEdit{DueAt: now.Add(-time.Hour)}); err == nil {
 		t.Fatal("edit to a past time accepted")
 	}
-	if err := f.svc.EditSchedule(ctx, sc.ID, ScheduleEdit{DueAt: now.Add(3 * time.Hour), GroupID: 0}); err != nil {
+	if err := f.svc.EditSchedule(ctx, sc.ID, ScheduleEdit{DueAt: now.Add(3 * time.Hour)}); err != nil {
 		t.Fatal(err)
 	}
-	if err := f.svc.EditSchedule(ctx, sc.ID, ScheduleEdit{DueAt: now.Add(3 * time.Hour), GroupID: 999}); err == nil {
+	if err := f.svc.EditSchedule(ctx, sc.ID, ScheduleEdit{DueAt: now.Add(3 * time.Hour), GroupID: ptr(int64(999))}); err == nil {
 		t.Fatal("edit to an unknown group accepted")
 	}
-	if err := f.svc.EditSchedule(ctx, sc.ID, ScheduleEdit{DueAt: now.Add(2 * time.Hour), GroupID: 1}); err != nil {
+	if err := f.svc.EditSchedule(ctx, sc.ID, ScheduleEdit{DueAt: now.Add(2 * time.Hour), GroupID: ptr(int64(0))}); err != nil {
 		t.Fatal(err)
 	}
 	got := scheduleOf(t, f, sc.ID)
-	if !got.DueAt.Equal(now.Add(2*time.Hour)) || got.GroupID != 1 || got.GroupName != "黑名单" {
+	if !got.DueAt.Equal(now.Add(2*time.Hour)) || got.GroupID != 0 || got.GroupName != "未分组" {
 		t.Fatalf("after edit: %+v", got)
 	}
 	f.clock.Advance(time.Hour)
@@ -259,7 +259,7 @@ func TestScheduleCancelAndEditBeforeFiring(t *testing.T) {
 	}
 	f.clock.Advance(time.Hour)
 	runOnce(t, f.svc)
-	if got := scheduleOf(t, f, sc.ID); got.State != ScheduleFired || mustSend(t, f.svc, got.SendID).GroupID != 1 {
+	if got := scheduleOf(t, f, sc.ID); got.State != ScheduleFired || mustSend(t, f.svc, got.SendID).GroupID != 0 {
 		t.Fatalf("edited schedule: %+v", got)
 	}
 	if err := f.svc.EditSchedule(ctx, sc.ID, ScheduleEdit{DueAt: f.clock.Now().Add(time.Hour)}); !errors.Is(err, ErrScheduleNotWaiting) {
@@ -338,3 +338,5 @@ func TestNextQuotaDay(t *testing.T) {
 		}
 	}
 }
+
+func ptr[T any](v T) *T { return &v }
