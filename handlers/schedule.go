@@ -45,14 +45,15 @@ func (a *app) scheduleDue(c *gin.Context) (time.Time, string) {
 	return parseBeijing(c.PostForm("schedule_date"), c.PostForm("schedule_time"))
 }
 
-// parseBeijing reads a date (2006-01-02) and a time (15:04, or 15:04:05 as some browsers send
-// it) typed in Beijing time.
+// parseBeijing reads a date (2006-01-02) and a time (15:04, or 15:04:05 as a time input with
+// seconds sends it) typed in Beijing time.
 func parseBeijing(date, clock string) (time.Time, string) {
 	date, clock = strings.TrimSpace(date), strings.TrimSpace(clock)
+	layout := "2006-01-02 15:04"
 	if len(clock) == len("15:04:05") {
-		clock = clock[:5]
+		layout = "2006-01-02 15:04:05"
 	}
-	t, err := time.ParseInLocation("2006-01-02 15:04", date+" "+clock, models.Beijing)
+	t, err := time.ParseInLocation(layout, date+" "+clock, models.Beijing)
 	if err != nil {
 		return time.Time{}, "err.schedule_time_invalid"
 	}
