@@ -246,3 +246,34 @@ func TestBrowserMissedScheduleShown(t *testing.T) {
 	}
 	shot(t, ctx, "schedule-missed-sent")
 }
+
+// seedSchedules gives TestLayout's /schedules its kinds of row: a waiting send to a group (its
+// id is returned, for the edit page), one to the 10,001-OpenID list, and a cancelled one.
+func seedSchedules(c *seedClient, s *layoutSeed) int64 {
+	c.t.Helper()
+	at := func(days int, clock string) (string, string) {
+		return time.Now().In(protocol.Beijing).AddDate(0, 0, days).Format("2006-01-02"), clock
+	}
+	schedule := func(draft uint, days int, form url.Values) {
+		date, clock := at(days, "08:30")
+		form.Set("key", fmt.Sprintf("layout-schedule-%d-%d", draft, time.Now().UnixNano()))
+		form.Set("when", "at")
+		form.Set("schedule_date", date)
+		form.Set("schedule_time", clock)
+		if res := c.post(fmt.Sprintf("/drafts/%d/schedule", draft), form); res.StatusCode != http.StatusSeeOther {
+			c.t.Fatalf("seed: schedule answered %d", res.StatusCode)
+		}
+	}
+	schedule(s.bigDraft, 1, url.Values{"target": {"group"}, "group_id": {"101"}})
+	schedule(s.bigDraft, 2, url.Values{"target": {"group"}, "group_id": {"100"}})
+	schedule(s.listDraft, 5, url.Values{"target": {"openids"}, "group_id": {"0"}, "openids": {s.openidList}})
+	ids := regexp.MustCompile(`data-testid="schedule-row" data-id="(\d+)"`).FindAllStringSubmatch(c.get("/schedules"), -1)
+	if len(ids) != 3 {
+		c.t.Fatalf("seed: %d schedules listed", len(ids))
+	}
+	if res := c.post("/schedules/"+ids[0][1]+"/cancel", url.Values{}); res.StatusCode != http.StatusSeeOther {
+		c.t.Fatalf("seed: cancel answered %d", res.StatusCode)
+	}
+	id, _ := strconv.ParseInt(ids[1][1], 10, 64)
+	return id
+}
