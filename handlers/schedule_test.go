@@ -162,6 +162,23 @@ func TestScheduleNextDayWhenQuotaExceeded(t *testing.T) {
 	if s := list[0]; !s.DueAt.Equal(want) || s.Target != models.TargetGroup || s.GroupID != 100 || s.State != models.ScheduleScheduled {
 		t.Fatalf("schedule %+v", s)
 	}
+
+	// At 00:05 the new day's quota (2) is still short of the 3 calls: planned again, it fails
+	// with the figures, and nothing is sent.
+	ta.now = want
+	if err := ta.svc.RunOnce(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	row := ta.get("/schedules").doc(t).Find(`[data-testid=schedule-row]`)
+	if st, _ := row.Attr("data-state"); st != "failed" {
+		t.Fatalf("state at 00:05: %q", st)
+	}
+	if got, want := row.Find(`[data-testid=schedule-reason]`).Text(), i18n.T("zh", "schedule.reason_quota", 3, 2); got != want {
+		t.Fatalf("reason %q; want %q", got, want)
+	}
+	if sends, _ := ta.svc.ListSends(context.Background()); len(sends) != 0 {
+		t.Fatalf("%d sends made past the quota", len(sends))
+	}
 }
 
 // A schedule missed while Qunfa was down shows on every page and on /schedules, where the
