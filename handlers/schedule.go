@@ -25,7 +25,6 @@ func (a *app) scheduleForm(c *gin.Context, exceeded bool) views.ScheduleForm {
 	f := views.ScheduleForm{
 		Date:     c.PostForm("schedule_date"),
 		Time:     c.PostForm("schedule_time"),
-		MinDate:  now.In(models.Beijing).Format(time.DateOnly),
 		NextDay:  models.NextQuotaDay(now),
 		Exceeded: exceeded,
 	}

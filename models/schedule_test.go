@@ -1,8 +1,10 @@
 package models
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"log/slog"
 	"strings"
 	"sync"
 	"testing"
@@ -62,10 +64,15 @@ func TestScheduleFiresOnceAtDueTime(t *testing.T) {
 	}
 
 	f.clock.Advance(time.Minute)
-	other := f.newService(f.store)
+	// Two workers logging to one place: the claim lets exactly one of them start the send (the
+	// send's idempotency key would hide a second StartSend; the log does not).
+	var logs lockedBuffer
+	log := slog.New(slog.NewTextHandler(&logs, nil))
+	rules := f.svc.Rules()
+	one, other := NewService(f.store, f.wx, rules, log), NewService(f.store, f.wx, rules, log)
 	var wg sync.WaitGroup
 	errs := make([]error, 2)
-	for i, svc := range []*Service{f.svc, other} {
+	for i, svc := range []*Service{one, other} {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -84,6 +91,9 @@ func TestScheduleFiresOnceAtDueTime(t *testing.T) {
 	}
 	if n := f.wx.count(EndpointSendAll); n != 1 {
 		t.Fatalf("sendall calls = %d, want 1", n)
+	}
+	if n := strings.Count(logs.String(), "scheduled send started"); n != 1 {
+		t.Fatalf("the schedule was started %d times:\n%s", n, logs.String())
 	}
 	if s := mustSend(t, f.svc, got.SendID); s.State != StateSubmitted || s.GroupID != 100 || s.OperatorID != 3 {
 		t.Fatalf("the send = %+v", s)
@@ -337,6 +347,24 @@ func TestNextQuotaDay(t *testing.T) {
 			t.Errorf("NextQuotaDay(%v) = %v; want %v", c.now, got, c.want)
 		}
 	}
+}
+
+// lockedBuffer is a log sink for goroutines.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }
 
 func ptr[T any](v T) *T { return &v }

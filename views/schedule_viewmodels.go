@@ -8,7 +8,6 @@ import "time"
 type ScheduleForm struct {
 	Date     string // 2006-01-02
 	Time     string // 15:04
-	MinDate  string // today in Beijing: the date picker starts there
 	NextDay  time.Time
 	Exceeded bool // today's quota does not allow it: the next-day button leads
 }
