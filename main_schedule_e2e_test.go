@@ -117,7 +117,7 @@ func scheduleFromConfirm(base string, draft uint, due time.Time) chromedp.Action
 // (it does: sessions are in the database).
 func signedIn(base string) chromedp.Action[chromedp.Void] {
 	return func(ctx context.Context, tg *chromedp.Target) (chromedp.Void, error) {
-		if _, err := chromedp.Navigate(base + "/drafts")(ctx, tg); err != nil {
+		if _, err := chromedp.Navigate(base+"/drafts")(ctx, tg); err != nil {
 			return chromedp.Void{}, err
 		}
 		if _, err := chromedp.WaitReady(chromedp.CSS(`nav, [data-testid=login-submit]`))(ctx, tg); err != nil {
