@@ -35,6 +35,9 @@ func (a *app) layout(c *gin.Context, title string, titleArgs ...any) views.Layou
 			a.log.Error("quota left", "err", err)
 		}
 		l.QuotaLeft = left
+		if l.MissedSchedules, err = a.svc.MissedSchedules(ctx); err != nil {
+			a.log.Error("missed schedules", "err", err)
+		}
 	}
 	return l
 }

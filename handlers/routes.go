@@ -48,7 +48,8 @@ var routes = []Route{
 	{http.MethodGet, "/drafts/:id/send", false, (*app).sendForm},
 	{http.MethodPost, "/drafts/:id/send/confirm", false, (*app).sendConfirm},
 	{http.MethodPost, "/drafts/:id/send", false, (*app).sendCreate},
-	{http.MethodPost, "/drafts/:id/preview", false, (*app).previewSend}, // one person first (preview.go)
+	{http.MethodPost, "/drafts/:id/preview", false, (*app).previewSend},     // one person first (preview.go)
+	{http.MethodPost, "/drafts/:id/schedule", false, (*app).scheduleCreate}, // 定时群发 (schedule.go)
 
 	// history
 	{http.MethodGet, "/sends", false, (*app).sendsList},
@@ -56,6 +57,13 @@ var routes = []Route{
 	{http.MethodGet, "/sends/:id/stats", false, (*app).sendStats},
 	{http.MethodGet, "/sends/:id/delete", false, (*app).sendDeleteConfirm},
 	{http.MethodPost, "/sends/:id/delete", false, (*app).sendDelete},
+
+	// scheduled sends (schedule.go)
+	{http.MethodGet, "/schedules", false, (*app).schedulesList},
+	{http.MethodGet, "/schedules/:id", false, (*app).scheduleEdit},
+	{http.MethodPost, "/schedules/:id", false, (*app).scheduleSave},
+	{http.MethodPost, "/schedules/:id/cancel", false, (*app).scheduleCancel},
+	{http.MethodPost, "/schedules/:id/send", false, (*app).scheduleSendNow},
 
 	// settings: account and API profile (settings.go)
 	{http.MethodGet, "/settings", false, (*app).settingsForm},

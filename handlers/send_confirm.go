@@ -98,6 +98,7 @@ func (a *app) renderConfirm(c *gin.Context, status int, d models.Draft, f views.
 		ReceivedMonth: plan.ReceivedThisMonth,
 		OverCap:       plan.OverCap,
 	}
+	page.Schedule = a.scheduleForm(c, page.QuotaExceeded)
 	for _, call := range plan.Calls {
 		page.Calls = append(page.Calls, views.PlannedCall{Endpoint: call.Endpoint, Count: call.Count, Uncounted: call.Uncounted})
 	}

@@ -157,6 +157,15 @@ var versionData = []struct {
 			t.Errorf("WeChat quota row: remain %d", remain)
 		}
 	}},
+	{12, []string{
+		`INSERT INTO schedules (id, idem_key, draft_id, title, target, open_ids, list_count, operator_id, due_at, state, created_at, updated_at)
+			VALUES (1, 'form-v12', 1, '第一篇', 'openids', 'oA' || char(10) || 'oB', 2, 1, '2024-01-03 00:05:00', 'missed', '2024-01-02 03:04:05', '2024-01-02 03:04:05')`,
+	}, func(t *testing.T, st *Store, from int) {
+		sc, err := NewService(st, nil, Rules{}, nil).Schedule(context.Background(), 1)
+		if err != nil || sc.State != ScheduleMissed || sc.ListCount != 2 || sc.Title != "第一篇" || sc.DueAt.Year() != 2024 {
+			t.Errorf("schedule: %+v, %v", sc, err)
+		}
+	}},
 }
 
 // A database of every version the binary knows, with data in it, migrates to the newest and

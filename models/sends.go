@@ -38,6 +38,11 @@ const (
 // (FailSend). A retry (ScheduleRetry) keeps the state and sets the time of the next attempt.
 // A send whose article another send's delete removed keeps its state but carries
 // ArticleRemovedBy (see DeleteSend).
+//
+// A scheduled send (定时群发) is not a send until it fires: it waits in schedules as
+// scheduled → firing → fired (linked to the send it made, which starts here as queued) / failed
+// (the plan refused it then: the reason) / cancelled / missed (due while Qunfa was down); its
+// own table of moves is in schedule.go.
 type SendState string
 
 const (

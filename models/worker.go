@@ -15,6 +15,10 @@ import (
 func (s *Service) RunOnce(ctx context.Context) error {
 	s.runMu.Lock()
 	defer s.runMu.Unlock()
+	// Scheduled sends due now become sends first, so this pass carries them on.
+	if err := s.FireDueSchedules(ctx); err != nil && ctx.Err() == nil {
+		s.log.Error("scheduled sends", "err", redact(err.Error()))
+	}
 	ids, err := s.pipe.DueSends(ctx, s.now())
 	if err != nil {
 		return fmt.Errorf("worker: due sends: %w", err)

@@ -28,6 +28,8 @@ type Layout struct {
 	QuotaLeft  int
 	QuotaTotal int
 	Nav        string // "drafts" | "sends": which nav item is active
+	// MissedSchedules: scheduled sends missed while Qunfa was down (a notice on every page).
+	MissedSchedules int
 }
 
 // T translates key in the page language.
@@ -193,6 +195,7 @@ type SendConfirmPage struct {
 	MonthlyCap    int
 	ReceivedMonth int
 	OverCap       int
+	Schedule      ScheduleForm // "schedule at" / next Beijing day (schedule.templ)
 }
 
 // Stats are the figures of MASSSENDJOBFINISH, summed over batches.
