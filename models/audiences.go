@@ -152,19 +152,25 @@ func shortProblem(v string) string {
 
 // insertMembers writes a list's OpenIDs with their lines: one statement per 20,000, each
 // passing its rows as one JSON array that SQLite unpacks (json_each), not a statement per row.
+// The rows go in OpenID order, so the join to followers' primary key reads it in order.
 func insertMembers(ctx context.Context, st *Store, audienceID uint, ids []string, lines []int) error {
 	const chunk = 20_000
+	order := make([]int, len(ids))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortFunc(order, func(a, b int) int { return strings.Compare(ids[a], ids[b]) })
 	for start := 0; start < len(ids); start += chunk {
 		end := min(start+chunk, len(ids))
 		rows := make([]string, 0, end-start)
-		for i := start; i < end; i++ {
+		for _, i := range order[start:end] {
 			rows = append(rows, strconv.Itoa(lines[i])+":"+ids[i])
 		}
 		js, err := json.Marshal(rows)
 		if err != nil {
 			return err
 		}
-		err = st.db(ctx).Exec(`INSERT OR IGNORE INTO audience_members (audience_id, open_id, line)
+		err = st.db(ctx).Exec(`INSERT INTO audience_members (audience_id, open_id, line)
 			SELECT ?, substr(value, instr(value, ':') + 1), CAST(substr(value, 1, instr(value, ':') - 1) AS INTEGER)
 			FROM json_each(?)`, audienceID, string(js)).Error
 		if err != nil {

@@ -11,7 +11,10 @@ import "gorm.io/gorm"
 //     days 'YYYY-MM-DD', '' for open; received_below is "fewer than N mass messages this Beijing
 //     month", 0 for no condition).
 //   - audience_members: a list's OpenIDs as rows (not a blob), with the line they came from, so
-//     the report and the send resolve them with joins against followers.
+//     the report and the send resolve them with joins against followers. Distinct per audience
+//     by construction (the import keeps one of each) and written in OpenID order, so a plain
+//     rowid table is appended to (an OpenID key would make a 100,000-line import twice as slow)
+//     and read back in the order followers' primary key is looked up in.
 //   - audience_problems: the first problems of each kind, with their line, for the report.
 func migrateV13(tx *gorm.DB) error {
 	return execAll(tx,
@@ -38,9 +41,9 @@ func migrateV13(tx *gorm.DB) error {
 		`CREATE TABLE audience_members (
 			audience_id INTEGER NOT NULL,
 			open_id     TEXT NOT NULL,
-			line        INTEGER NOT NULL,
-			PRIMARY KEY (audience_id, open_id)
-		) WITHOUT ROWID`,
+			line        INTEGER NOT NULL
+		)`,
+		`CREATE INDEX idx_audience_members ON audience_members(audience_id)`,
 		`CREATE TABLE audience_problems (
 			audience_id INTEGER NOT NULL,
 			seq         INTEGER NOT NULL,

@@ -1,9 +1,6 @@
 package models
 
-import (
-	"regexp"
-	"strings"
-)
+import "strings"
 
 // OpenIDProblem is a line of a pasted OpenID list that will not be sent to.
 type OpenIDProblem struct {
@@ -12,7 +9,20 @@ type OpenIDProblem struct {
 	Reason string // catalogue key: "openid.duplicate" | "openid.invalid" (an import adds "openid.unknown" | "openid.unsubscribed")
 }
 
-var openIDRE = regexp.MustCompile(`^[A-Za-z0-9_-]{6,64}$`)
+// validOpenID is ^[A-Za-z0-9_-]{6,64}$, without a regexp: an import checks 100,000 of them.
+func validOpenID(v string) bool {
+	if len(v) < 6 || len(v) > 64 {
+		return false
+	}
+	for i := 0; i < len(v); i++ {
+		switch b := v[i]; {
+		case 'a' <= b && b <= 'z', 'A' <= b && b <= 'Z', '0' <= b && b <= '9', b == '_', b == '-':
+		default:
+			return false
+		}
+	}
+	return true
+}
 
 // openIDChecker is the one definition of a valid, distinct OpenID: the send form's pasted list
 // and an audience's import (paste, CSV, XLSX) feed their entries through it.
@@ -30,7 +40,7 @@ func (c *openIDChecker) add(line int, v string) {
 	v = strings.TrimSpace(v)
 	switch {
 	case v == "":
-	case !openIDRE.MatchString(v):
+	case !validOpenID(v):
 		c.problems = append(c.problems, OpenIDProblem{Line: line, Value: v, Reason: "openid.invalid"})
 	case c.seen[v]:
 		c.problems = append(c.problems, OpenIDProblem{Line: line, Value: v, Reason: "openid.duplicate"})
