@@ -8,7 +8,7 @@ import "gorm.io/gorm"
 //   - audiences: one row per saved audience. kind 'list' carries its import report (the counts of
 //     every kind of problem; size is its distinct valid OpenIDs); kind 'filter' carries its
 //     conditions (by_tag says whether group_id is a 2014 group or today's tag; dates are Beijing
-//     days 'YYYY-MM-DD', '' for open; received_below is "fewer than N mass messages this Beijing
+//     days 'YYYY-MM-DD', ” for open; received_below is "fewer than N mass messages this Beijing
 //     month", 0 for no condition).
 //   - audience_members: a list's OpenIDs as rows (not a blob), with the line they came from, so
 //     the report and the send resolve them with joins against followers. Distinct per audience
