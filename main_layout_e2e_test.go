@@ -51,6 +51,7 @@ type layoutSeed struct {
 	bigDraft, listDraft, failDraft uint  // 8 articles / one long title / the failed send's draft
 	finished, openids, failed      int64 // sends: to a group (callback arrived), to 10,001 OpenIDs, failed
 	openidList                     string
+	audienceList, audienceFilter   uint // saved audiences (main_audiences_e2e_test.go)
 }
 
 // layoutPage is one page the test walks: how to reach it (logged in unless public) and the
@@ -118,6 +119,12 @@ func layoutPages() []layoutPage {
 		{"send-delete", get, "/sends/:id/delete", false, byID("/sends/%d/delete", func(s *layoutSeed) int64 { return s.finished },
 			`[data-testid=confirm-delete]`)},
 		{"settings", get, "/settings", false, visit("/settings", `form[data-testid=settings-form]`)},
+		{"audiences", get, "/audiences", false, visit("/audiences", `tr[data-testid=audience-row]`)},
+		{"audience-new", get, "/audiences/new", false, visit("/audiences/new", `[data-testid=filter-form]`)},
+		{"audience-list", get, "/audiences/:id", false, byID("/audiences/%d", func(s *layoutSeed) int64 { return int64(s.audienceList) },
+			`[data-testid=audience-report]`)},
+		{"audience-filter", get, "/audiences/:id", false, byID("/audiences/%d", func(s *layoutSeed) int64 { return int64(s.audienceFilter) },
+			`[data-testid=audience-conditions]`)},
 		{"not-found", get, "/sends/:id", false, visit("/sends/999999", `[data-testid=error-page]`)},
 		{"no-route", "", "", false, visit("/no/such/page", `[data-testid=error-page]`)},
 	}
@@ -514,6 +521,7 @@ func seedLayout(t *testing.T, base string, sim *sandbox.Server, user, password s
 	if body := c.get(fmt.Sprintf("/sends/%d", s.finished)); strings.Count(body, "https://mp.weixin.qq.com/s?__biz=") < 8 {
 		t.Fatalf("seed: the finished send's page shows fewer than 8 article links")
 	}
+	s.audienceList, s.audienceFilter = seedAudiences(c, ids)
 	return s
 }
 

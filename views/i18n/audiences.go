@@ -66,7 +66,7 @@ func init() {
 
 		"send.target_audience":        "已保存的受众",
 		"send.no_audiences":           "还没有保存的受众。",
-		"send.audience_option":        "%s（%d 人）",
+		"send.audience_option":        "%s（名单，%d 个 OpenID）",
 		"send.audience_option_filter": "%s（筛选条件，继续时计算人数）",
 		"send.audience_hint":          "点击“下一步”时按当时的粉丝数据生成 OpenID 名单，确认页显示人数和接口调用。",
 
@@ -158,7 +158,7 @@ func init() {
 
 		"send.target_audience":        "A saved audience",
 		"send.no_audiences":           "No saved audiences yet.",
-		"send.audience_option":        "%s (%d people)",
+		"send.audience_option":        "%s (list of %d OpenIDs)",
 		"send.audience_option_filter": "%s (filter, counted when you continue)",
 		"send.audience_hint":          "On Next it becomes an OpenID list from the follower data of that moment; the confirmation shows how many and the calls.",
 
