@@ -299,7 +299,9 @@ func (s *Service) audienceSelect(a Audience) (string, []any) {
 	}
 	if a.GroupID != nil {
 		if a.ByTag {
-			where = append(where, `EXISTS (SELECT 1 FROM follower_tags t WHERE t.tag_id = ? AND t.open_id = f.open_id)`)
+			// Driven from the tag's rows (follower_tags' key), not a test on every follower.
+			q = strings.Replace(q, `FROM followers f`, `FROM follower_tags t JOIN followers f ON f.open_id = t.open_id`, 1)
+			where = append(where, `t.tag_id = ?`)
 		} else {
 			where = append(where, `f.group_id = ?`)
 		}
