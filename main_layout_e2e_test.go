@@ -52,6 +52,7 @@ type layoutSeed struct {
 	finished, openids, failed      int64 // sends: to a group (callback arrived), to 10,001 OpenIDs, failed
 	openidList                     string
 	schedule                       int64 // a waiting scheduled send to a group (seedSchedules)
+	audienceList, audienceFilter   uint  // saved audiences (main_audiences_e2e_test.go)
 }
 
 // layoutPage is one page the test walks: how to reach it (logged in unless public) and the
@@ -121,6 +122,12 @@ func layoutPages() []layoutPage {
 		{"settings", get, "/settings", false, visit("/settings", `form[data-testid=settings-form]`)},
 		{"schedules", get, "/schedules", false, visit("/schedules", `tr[data-testid=schedule-row]`)},
 		{"schedule-edit", get, "/schedules/:id", false, byID("/schedules/%d", func(s *layoutSeed) int64 { return s.schedule }, `[data-testid=schedule-edit-form]`)},
+		{"audiences", get, "/audiences", false, visit("/audiences", `tr[data-testid=audience-row]`)},
+		{"audience-new", get, "/audiences/new", false, visit("/audiences/new", `[data-testid=filter-form]`)},
+		{"audience-list", get, "/audiences/:id", false, byID("/audiences/%d", func(s *layoutSeed) int64 { return int64(s.audienceList) },
+			`[data-testid=audience-report]`)},
+		{"audience-filter", get, "/audiences/:id", false, byID("/audiences/%d", func(s *layoutSeed) int64 { return int64(s.audienceFilter) },
+			`[data-testid=audience-conditions]`)},
 		{"not-found", get, "/sends/:id", false, visit("/sends/999999", `[data-testid=error-page]`)},
 		{"no-route", "", "", false, visit("/no/such/page", `[data-testid=error-page]`)},
 	}
@@ -518,6 +525,7 @@ func seedLayout(t *testing.T, base string, sim *sandbox.Server, user, password s
 		t.Fatalf("seed: the finished send's page shows fewer than 8 article links")
 	}
 	s.schedule = seedSchedules(c, s)
+	s.audienceList, s.audienceFilter = seedAudiences(c, ids)
 	return s
 }
 

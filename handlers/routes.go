@@ -68,6 +68,15 @@ var routes = []Route{
 	// settings: account and API profile (settings.go)
 	{http.MethodGet, "/settings", false, (*app).settingsForm},
 	{http.MethodPost, "/settings", false, (*app).settingsSave},
+
+	// saved audiences: imported OpenID lists and saved filters (audiences.go)
+	{http.MethodGet, "/audiences", false, (*app).audiencesList},
+	{http.MethodGet, "/audiences/new", false, (*app).audienceNew},
+	{http.MethodPost, "/audiences", false, (*app).audienceImport},
+	{http.MethodPost, "/audiences/filter", false, (*app).audienceFilterSave},
+	{http.MethodGet, "/audiences/:id", false, (*app).audienceShow},
+	{http.MethodPost, "/audiences/:id/rename", false, (*app).audienceRename},
+	{http.MethodPost, "/audiences/:id/delete", false, (*app).audienceDelete},
 }
 
 // Routes returns the route table (tests walk it).

@@ -30,6 +30,9 @@ func (a *app) sendConfirm(c *gin.Context) error {
 		a.renderSendForm(c, http.StatusUnprocessableEntity, d, f, errs)
 		return nil
 	}
+	if !a.resolveAudience(c, d, &f) { // a saved audience becomes an OpenID list (audiences_send.go)
+		return nil
+	}
 	a.planAndConfirm(c, d, f, http.StatusOK, nil)
 	return nil
 }

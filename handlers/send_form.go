@@ -31,6 +31,8 @@ func sendFields(c *gin.Context) (views.SendFields, views.FieldErrors) {
 		OpenIDs: c.PostForm("openids"),
 		Key:     c.PostForm("key"),
 		ListID:  c.PostForm("list_id"),
+		// a saved audience (audiences_send.go)
+		AudienceID: c.PostForm("audience_id"),
 	}
 	errs := views.FieldErrors{}
 	gid, err := strconv.ParseInt(strings.TrimSpace(c.PostForm("group_id")), 10, 64)
@@ -87,6 +89,10 @@ func bodyTooLarge(r *http.Request) bool {
 // so, and the page says how long a list may be; elsewhere the generic message.
 func (a *app) tooLarge(c *gin.Context) {
 	a.log.Warn("form body over the limit", "path", c.Request.URL.Path, "limit", maxFormBytes)
+	if isAudiencePost(c.Request.URL.Path) {
+		a.audienceFileTooLarge(c) // audiences.go
+		return
+	}
 	if !isSendPost(c.Request.URL.Path) {
 		a.renderError(c, http.StatusRequestEntityTooLarge, "err.too_large")
 		return
@@ -161,5 +167,6 @@ func (a *app) renderSendFormPreview(c *gin.Context, status int, d models.Draft, 
 	l.Nav = "drafts"
 	page.Layout = l
 	pv.Recent = a.recentPreviews(c, d.ID)
+	page.Saved = a.savedAudienceChoice(c, f) // audiences_send.go
 	a.render(c, status, views.SendFormView(page, pv))
 }

@@ -28,8 +28,9 @@ var migrations = []migration{
 	{8, "OpenID lists kept between confirmation and send", migrateV8},
 	{9, "WeChat's daily quota per interface", migrateV9},
 	{10, "followers, their tags and the monthly ledger of sends", migrateV10},
-	{11, "placeholder on branch i7d for helper C's migration 11: drop this line at merge", migrateV11Placeholder},
+	{11, "placeholder for issue 7 helper C", func(*gorm.DB) error { return nil }},
 	{12, "scheduled sends", migrateV12},
+	{13, "saved audiences: imported OpenID lists and saved filters", migrateV13},
 }
 
 // SchemaTooNewError refuses a database written by a newer Qunfa: its schema has versions this

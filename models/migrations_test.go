@@ -166,6 +166,20 @@ var versionData = []struct {
 			t.Errorf("schedule: %+v, %v", sc, err)
 		}
 	}},
+	{13, []string{
+		`INSERT INTO audiences (id, name, kind, source, lines, size, invalid, created_at, updated_at)
+			VALUES (1, '老客户', 'list', 'csv', 3, 2, 1, '2024-01-02 03:04:05', '2024-01-02 03:04:05')`,
+		`INSERT INTO audience_members (audience_id, open_id, line) VALUES (1, 'oAudience001', 2), (1, 'oAudience002', 3)`,
+		`INSERT INTO audience_problems (audience_id, seq, reason, line, value) VALUES (1, 1, 'openid.invalid', 4, 'bad!')`,
+	}, func(t *testing.T, st *Store, from int) {
+		svc := NewService(st, nil, Rules{}, nil)
+		a, err := svc.SavedAudience(context.Background(), 1)
+		n, _ := svc.AudienceCount(context.Background(), a)
+		ps, _ := svc.AudienceProblems(context.Background(), 1)
+		if err != nil || a.Name != "老客户" || a.Size != 2 || n != 2 || len(ps) != 1 || ps[0].Line != 4 {
+			t.Errorf("audience: %+v %v, %d members, report %+v", a, err, n, ps)
+		}
+	}},
 }
 
 // A database of every version the binary knows, with data in it, migrates to the newest and

@@ -37,7 +37,3 @@ func migrateV12(tx *gorm.DB) error {
 		`CREATE UNIQUE INDEX schedules_idem_key ON schedules (idem_key)`,
 	)
 }
-
-// migrateV11Placeholder stands for helper C's migration 11 on this branch only, so the
-// versions stay contiguous here (TestMigrationsAreNumberedInOrder). Drop it at the merge.
-func migrateV11Placeholder(tx *gorm.DB) error { return nil }

@@ -143,6 +143,9 @@ type SendFields struct {
 	OpenIDs string
 	Key     string // idempotency key: the same key never sends twice
 	ListID  string // the OpenID list kept on the server for the confirm page (models.SavePlanList)
+	// AudienceID is the saved audience chosen (Target "audience"); confirming resolves it to an
+	// OpenID list, and the confirm page goes on as for a pasted list.
+	AudienceID string
 }
 
 // SendFormPage asks for the recipients.
@@ -155,6 +158,7 @@ type SendFormPage struct {
 	ByTag      bool
 	GroupsErr  string // catalogue key when the groups could not be loaded
 	Errors     FieldErrors
+	Saved      SavedAudienceChoice // saved audiences (audiences.templ)
 }
 
 // PlannedCall is one WeChat endpoint and how many times it will be called. An Uncounted call (a
