@@ -290,6 +290,17 @@ func (p sqlPipeline) CommitMsgID(ctx context.Context, sendID, batchID uint, res 
 	now := p.now()
 	return p.st.inTx(ctx, func(ctx context.Context) error {
 		db := p.db(ctx)
+		// The ledger counts a batch once: only the commit that first gives it a msg_id records
+		// its recipients (same transaction, so a crash keeps both or neither).
+		var prior []int64
+		if err := db.Model(&batchRow{}).Where("id = ?", batchID).Pluck("msg_id", &prior).Error; err != nil {
+			return err
+		}
+		if len(prior) == 1 && prior[0] == 0 {
+			if err := p.recordLedger(ctx, sendID, batchID, now); err != nil {
+				return err
+			}
+		}
 		if err := db.Model(&batchRow{ID: batchID}).
 			Select("state", "msg_id", "msg_data_id", "submitted_at", "errcode", "errmsg").
 			Updates(batchRow{State: StateSubmitted, MsgID: res.MsgID, MsgDataID: res.MsgDataID, SubmittedAt: &now}).Error; err != nil {
