@@ -56,6 +56,8 @@ var routes = []Route{
 	{http.MethodGet, "/sends/:id/stats", false, (*app).sendStats},
 	{http.MethodGet, "/sends/:id/delete", false, (*app).sendDeleteConfirm},
 	{http.MethodPost, "/sends/:id/delete", false, (*app).sendDelete},
+	{http.MethodGet, "/sends/:id/catchup", false, (*app).sendCatchUpConfirm}, // 补发 (send_catchup.go)
+	{http.MethodPost, "/sends/:id/catchup", false, (*app).sendCatchUp},
 
 	// settings: account and API profile (settings.go)
 	{http.MethodGet, "/settings", false, (*app).settingsForm},

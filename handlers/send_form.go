@@ -31,6 +31,10 @@ func sendFields(c *gin.Context) (views.SendFields, views.FieldErrors) {
 		OpenIDs: c.PostForm("openids"),
 		Key:     c.PostForm("key"),
 		ListID:  c.PostForm("list_id"),
+		// The send form carries include_capped; the confirmation's re-plan form a checkbox that
+		// is ticked (leave them out) by default.
+		IncludeCapped: c.PostForm("include_capped") == "1" ||
+			(c.PostForm("capped_set") == "1" && c.PostForm("leave_out_capped") != "1"),
 	}
 	errs := views.FieldErrors{}
 	gid, err := strconv.ParseInt(strings.TrimSpace(c.PostForm("group_id")), 10, 64)
@@ -111,6 +115,8 @@ func sendInput(draftID uint, f views.SendFields) models.SendInput {
 		GroupID: f.GroupID,
 		OpenIDs: f.OpenIDs,
 		Key:     f.Key,
+
+		IncludeCapped: f.IncludeCapped,
 	}
 }
 

@@ -73,13 +73,15 @@ func (s *Service) listUse(ctx context.Context, p *planned, unnamed int) error {
 		Capped      bool
 		Blacklisted bool
 	}
-	err := s.store.db(ctx).Raw(`SELECT j.value AS open_id,
-			COALESCE(m.received, 0) + ? >= ? AS capped, COALESCE(f.blacklisted, 0) AS blacklisted
-		FROM json_each(?) AS j
-		LEFT JOIN follower_months AS m ON m.month = ? AND m.open_id = j.value
-		LEFT JOIN followers AS f ON f.open_id = j.value
-		WHERE COALESCE(m.received, 0) + ? >= ? OR f.blacklisted = 1`,
-		unnamed, p.MonthlyCap, string(ids), monthKey(s.now()), unnamed, p.MonthlyCap).Scan(&rows).Error
+	// The blacklisted are looked up in their small partial index (migration 11), not in the
+	// followers table: one B-tree walk per OpenID (the ledger's), not two.
+	err := s.store.db(ctx).Raw(`SELECT open_id, capped, blacklisted FROM (
+			SELECT j.value AS open_id, COALESCE(m.received, 0) + ? >= ? AS capped,
+				j.value IN (SELECT open_id FROM followers WHERE blacklisted = 1) AS blacklisted
+			FROM json_each(?) AS j
+			LEFT JOIN follower_months AS m ON m.month = ? AND m.open_id = j.value)
+		WHERE capped OR blacklisted`,
+		unnamed, p.MonthlyCap, string(ids), monthKey(s.now())).Scan(&rows).Error
 	if err != nil {
 		return err
 	}

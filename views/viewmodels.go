@@ -141,6 +141,8 @@ type SendFields struct {
 	OpenIDs string
 	Key     string // idempotency key: the same key never sends twice
 	ListID  string // the OpenID list kept on the server for the confirm page (models.SavePlanList)
+	// IncludeCapped: send an OpenID list to its followers at the monthly cap too (default: left out).
+	IncludeCapped bool
 }
 
 // SendFormPage asks for the recipients.
@@ -193,6 +195,7 @@ type SendConfirmPage struct {
 	MonthlyCap    int
 	ReceivedMonth int
 	OverCap       int
+	Audience      PlanAudience // the synced followers' figures (plan_viewmodels.go)
 }
 
 // Stats are the figures of MASSSENDJOBFINISH, summed over batches.
@@ -298,8 +301,9 @@ func (s SendView) Live() bool { return s.Awaiting }
 
 // SendPage is one send's page.
 type SendPage struct {
-	Layout Layout
-	Send   SendView
+	Layout  Layout
+	Send    SendView
+	CatchUp CatchUpView // the catch-up (补发) part (catchup_viewmodels.go)
 }
 
 // DeleteConfirmPage asks before deleting a sent message.
