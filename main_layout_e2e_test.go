@@ -117,6 +117,8 @@ func layoutPages() []layoutPage {
 			`[data-testid=send-state][data-state=failed]`)},
 		{"send-delete", get, "/sends/:id/delete", false, byID("/sends/%d/delete", func(s *layoutSeed) int64 { return s.finished },
 			`[data-testid=confirm-delete]`)},
+		{"send-catch-up", get, "/sends/:id/catchup", false, byID("/sends/%d/catchup", func(s *layoutSeed) int64 { return s.finished },
+			`[data-testid=confirm-catch-up]`)},
 		{"settings", get, "/settings", false, visit("/settings", `form[data-testid=settings-form]`)},
 		{"not-found", get, "/sends/:id", false, visit("/sends/999999", `[data-testid=error-page]`)},
 		{"no-route", "", "", false, visit("/no/such/page", `[data-testid=error-page]`)},

@@ -5,6 +5,7 @@ func init() {
 	add("zh", map[string]string{
 		"catchup.too_few":           "不足 2 位可补发的粉丝（已剔除本月收满的）：微信按 OpenID 群发至少需要 2 个 OpenID。",
 		"catchup.title":             "补发",
+		"catchup.back":              "返回这次群发",
 		"catchup.of":                "这是群发 #%d 的补发",
 		"catchup.none":              "这次群发之后还没有新关注、未收到的粉丝（按已同步的粉丝）。",
 		"catchup.waiting":           "这次群发之后有 %d 位新关注的粉丝尚未收到。",
@@ -23,6 +24,7 @@ func init() {
 	add("en", map[string]string{
 		"catchup.too_few":           "Fewer than 2 followers to catch up (those at their monthly cap left out): WeChat's send by OpenID needs at least 2 OpenIDs.",
 		"catchup.title":             "Catch-up",
+		"catchup.back":              "Back to the send",
 		"catchup.of":                "This is a catch-up of send #%d",
 		"catchup.none":              "No follower has subscribed since this send went out without receiving it (by the synced followers).",
 		"catchup.waiting":           "%d followers subscribed after this send went out and have not received it.",
