@@ -140,7 +140,7 @@ func BenchmarkPlanList(b *testing.B) {
 func BenchmarkLedgerEveryone(b *testing.B) {
 	f, d := benchFixture(b, 1_000_000)
 	ctx := context.Background()
-	if err := f.store.gdb.Exec(`CREATE TABLE copy_baseline (send_id INTEGER NOT NULL, open_id TEXT NOT NULL,
+	if err := f.store.gdb.Exec(`CREATE TABLE IF NOT EXISTS copy_baseline (send_id INTEGER NOT NULL, open_id TEXT NOT NULL,
 		PRIMARY KEY (send_id, open_id)) WITHOUT ROWID`).Error; err != nil {
 		b.Fatal(err)
 	}

@@ -157,6 +157,15 @@ var versionData = []struct {
 			t.Errorf("WeChat quota row: remain %d", remain)
 		}
 	}},
+	{11, []string{
+		`INSERT INTO sends (id, idem_key, draft_id, title, target, group_id, articles_json, state, created_at, catch_up_of)
+			VALUES (3, 'key-3', 1, 'catch-up', 'openids', 0, '[]', 'finished', '2024-01-02 03:04:05', 1)`,
+	}, func(t *testing.T, st *Store, from int) {
+		s, err := NewService(st, nil, Rules{}, nil).Send(context.Background(), 3)
+		if err != nil || s.CatchUpOf != 1 {
+			t.Errorf("catch-up send after migration: of %d, %v; want 1", s.CatchUpOf, err)
+		}
+	}},
 }
 
 // A database of every version the binary knows, with data in it, migrates to the newest and
