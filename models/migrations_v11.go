@@ -9,7 +9,8 @@ import "gorm.io/gorm"
 //     (0: not a catch-up), indexed to list a send's catch-ups;
 //   - followers by subscription time (the catch-up's "subscribed after"), by 2014 group (a
 //     group's members at plan and submission time) and the blacklisted few (known refusers),
-//     so none of them scans the whole table.
+//     so none of them scans the whole table;
+//   - the month's ledger by count, so "at the cap this month" reads only the followers at it.
 func migrateV11(tx *gorm.DB) error {
 	return execAll(tx,
 		`ALTER TABLE sends ADD COLUMN catch_up_of INTEGER NOT NULL DEFAULT 0`,
@@ -17,5 +18,6 @@ func migrateV11(tx *gorm.DB) error {
 		`CREATE INDEX followers_plan_subscribed_at ON followers (subscribed_at) WHERE subscribed = 1`,
 		`CREATE INDEX followers_plan_group ON followers (group_id) WHERE subscribed = 1`,
 		`CREATE INDEX followers_plan_blacklisted ON followers (open_id) WHERE blacklisted = 1`,
+		`CREATE INDEX follower_months_received ON follower_months (month, received)`,
 	)
 }
