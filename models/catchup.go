@@ -40,6 +40,14 @@ func (s *Service) catchUpSource(ctx context.Context, id uint) (sendRow, error) {
 	if row.State != StateFinished || row.CatchUpOf != 0 || row.SubmittedAt == nil || row.ArticleRemovedBy != 0 {
 		return row, fieldError("catch_up", "err.catch_up_not_possible")
 	}
+	// Its recipients still being recorded (ledger.go): who got it is not known yet.
+	var pending int64
+	if err := s.store.db(ctx).Model(&batchRow{}).Where("send_id = ? AND ledger_after IS NOT NULL", id).Count(&pending).Error; err != nil {
+		return row, err
+	}
+	if pending > 0 {
+		return row, fieldError("catch_up", "err.catch_up_not_possible")
+	}
 	return row, nil
 }
 

@@ -168,15 +168,36 @@ func TestLedgerRecordsAudienceFromSyncedTable(t *testing.T) {
 	if err := f.store.gdb.Where("send_id = ?", id).Take(&b).Error; err != nil {
 		t.Fatal(err)
 	}
+	// Subscribed after it was submitted: not addressed (a catch-up's), though recorded later.
+	f.clock.Advance(time.Minute)
+	f.followers(t, follower{id: "oG000late", tags: []int64{2}, subscribed: true, at: f.clock.Now()})
+	f.clock.Advance(-time.Minute)
+	// One OpenID a chunk: the tag's members are recorded over several short transactions.
+	defer func(n int) { ledgerChunk = n }(ledgerChunk)
+	ledgerChunk = 1
 	for range 2 { // the same answer committed twice (a retry after a crash)
 		if err := f.svc.pipe.CommitMsgID(ctx, id, b.ID, MassResult{MsgID: 777001}, ""); err != nil {
 			t.Fatal(err)
 		}
 	}
+	if done, err := f.svc.pipe.LedgerChunk(ctx, b.ID); done || err != nil {
+		t.Fatalf("first chunk: done %v %v", done, err)
+	}
+	if got := f.recipients(t, id); len(got) != 1 {
+		t.Fatalf("after one chunk of 1: %v", got)
+	}
+	for range 2 { // a restart records what is left, once
+		if err := f.svc.recordLedger(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if pending, _ := f.svc.pipe.PendingLedger(ctx); len(pending) != 0 {
+		t.Fatalf("still pending: %v", pending)
+	}
 	if got := f.recipients(t, id); strings.Join(got, ",") != "oG000dddd,oG100aaaa" {
 		t.Errorf("tag 2 recipients = %v", got)
 	}
-	for id, want := range map[string]int{"oG100aaaa": 1, "oG000dddd": 1, "oG100bbbb": 0} {
+	for id, want := range map[string]int{"oG100aaaa": 1, "oG000dddd": 1, "oG100bbbb": 0, "oG000late": 0} {
 		if got := f.received(t, "2025-04", id); got != want {
 			t.Errorf("%s received %d in April, want %d", id, got, want)
 		}

@@ -10,7 +10,10 @@ import "gorm.io/gorm"
 //   - followers by subscription time (the catch-up's "subscribed after"), by 2014 group (a
 //     group's members at plan and submission time) and the blacklisted few (known refusers),
 //     so none of them scans the whole table;
-//   - the month's ledger by count, so "at the cap this month" reads only the followers at it.
+//   - the month's ledger by count, so "at the cap this month" reads only the followers at it;
+//   - send_batches.ledger_after: a group, tag or everyone batch whose recipients are still being
+//     recorded, chunk by chunk (ledger.go): '' to start, else the last OpenID recorded; NULL
+//     when there is nothing (left) to record.
 func migrateV11(tx *gorm.DB) error {
 	return execAll(tx,
 		`ALTER TABLE sends ADD COLUMN catch_up_of INTEGER NOT NULL DEFAULT 0`,
@@ -19,5 +22,7 @@ func migrateV11(tx *gorm.DB) error {
 		`CREATE INDEX followers_plan_group ON followers (group_id) WHERE subscribed = 1`,
 		`CREATE INDEX followers_plan_blacklisted ON followers (open_id) WHERE blacklisted = 1`,
 		`CREATE INDEX follower_months_received ON follower_months (month, received)`,
+		`ALTER TABLE send_batches ADD COLUMN ledger_after TEXT`,
+		`CREATE INDEX send_batches_ledger ON send_batches (id) WHERE ledger_after IS NOT NULL`,
 	)
 }
