@@ -107,7 +107,7 @@ func (s *Service) catchUpInput(ctx context.Context, p *planned, in SendInput) (S
 	}
 	p.draftID, p.title = src.DraftID, src.Title
 	q, args := catchUpCandidates(src.ID, src.SubmittedAt.UTC())
-	// Newest subscribers at most: the list's size, not the followers'.
+	// Only the newcomers come back (the subscribed_at index): the list's size, not the followers'.
 	if err := s.store.db(ctx).Raw(q+` ORDER BY f.open_id`, args...).Scan(&p.openIDs).Error; err != nil {
 		return in, err
 	}

@@ -39,7 +39,7 @@ type Plan struct {
 	Calls          []PlannedCall
 	CallsNeeded    int
 	QuotaLeft      int
-	Recipients     int // estimate: group count / len(openids) / total followers
+	Recipients     int // the synced table's subscribed members (else WeChat's group counts) / the list's OpenIDs sent to
 	Batches        int
 	Everyone       bool // needs a second confirmation
 	OpenIDProblems []OpenIDProblem
@@ -53,7 +53,7 @@ type Plan struct {
 	ReceivedThisMonth int
 	OverCap           int
 
-	// From the synced followers table and the monthly ledger (ledger.go, plan_audience.go).
+	// From the synced followers table and the monthly ledger (ledger.go, monthly.go).
 	// FollowersKnown is false until a sync has filled the table: Recipients is then WeChat's
 	// group counts, and OverCap the lower bound above.
 	FollowersKnown bool
