@@ -12,7 +12,7 @@ import "gorm.io/gorm"
 //     so none of them scans the whole table;
 //   - the month's ledger by count, so "at the cap this month" reads only the followers at it;
 //   - send_batches.ledger_after: a group, tag or everyone batch whose recipients are still being
-//     recorded, chunk by chunk (ledger.go): ” to start, else the last OpenID recorded; NULL
+//     recorded, chunk by chunk (ledger.go): empty to start, else the last OpenID recorded; NULL
 //     when there is nothing (left) to record.
 func migrateV11(tx *gorm.DB) error {
 	return execAll(tx,
