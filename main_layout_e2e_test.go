@@ -119,6 +119,8 @@ func layoutPages() []layoutPage {
 			`[data-testid=send-state][data-state=failed]`)},
 		{"send-delete", get, "/sends/:id/delete", false, byID("/sends/%d/delete", func(s *layoutSeed) int64 { return s.finished },
 			`[data-testid=confirm-delete]`)},
+		{"send-catch-up", get, "/sends/:id/catchup", false, byID("/sends/%d/catchup", func(s *layoutSeed) int64 { return s.finished },
+			`[data-testid=confirm-catch-up]`)},
 		{"settings", get, "/settings", false, visit("/settings", `form[data-testid=settings-form]`)},
 		{"schedules", get, "/schedules", false, visit("/schedules", `tr[data-testid=schedule-row]`)},
 		{"schedule-edit", get, "/schedules/:id", false, byID("/schedules/%d", func(s *layoutSeed) int64 { return s.schedule }, `[data-testid=schedule-edit-form]`)},

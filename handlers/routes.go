@@ -57,6 +57,8 @@ var routes = []Route{
 	{http.MethodGet, "/sends/:id/stats", false, (*app).sendStats},
 	{http.MethodGet, "/sends/:id/delete", false, (*app).sendDeleteConfirm},
 	{http.MethodPost, "/sends/:id/delete", false, (*app).sendDelete},
+	{http.MethodGet, "/sends/:id/catchup", false, (*app).sendCatchUpConfirm}, // 补发 (send_catchup.go)
+	{http.MethodPost, "/sends/:id/catchup", false, (*app).sendCatchUp},
 
 	// scheduled sends (schedule.go)
 	{http.MethodGet, "/schedules", false, (*app).schedulesList},

@@ -100,6 +100,8 @@ func (a *app) renderConfirm(c *gin.Context, status int, d models.Draft, f views.
 		MonthlyCap:    plan.MonthlyCap,
 		ReceivedMonth: plan.ReceivedThisMonth,
 		OverCap:       plan.OverCap,
+		Audience: views.PlanAudience{FollowersKnown: plan.FollowersKnown, List: f.Target == string(models.TargetOpenIDs),
+			Refusers: plan.Refusers, LeftOut: plan.LeftOut, IncludeCapped: f.IncludeCapped},
 	}
 	page.Schedule = a.scheduleForm(c, page.QuotaExceeded)
 	for _, call := range plan.Calls {

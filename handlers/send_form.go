@@ -33,6 +33,10 @@ func sendFields(c *gin.Context) (views.SendFields, views.FieldErrors) {
 		ListID:  c.PostForm("list_id"),
 		// a saved audience (audiences_send.go)
 		AudienceID: c.PostForm("audience_id"),
+		// The send form carries include_capped; the confirmation's re-plan form a checkbox that
+		// is ticked (leave them out) by default.
+		IncludeCapped: c.PostForm("include_capped") == "1" ||
+			(c.PostForm("capped_set") == "1" && c.PostForm("leave_out_capped") != "1"),
 	}
 	errs := views.FieldErrors{}
 	gid, err := strconv.ParseInt(strings.TrimSpace(c.PostForm("group_id")), 10, 64)
@@ -117,6 +121,8 @@ func sendInput(draftID uint, f views.SendFields) models.SendInput {
 		GroupID: f.GroupID,
 		OpenIDs: f.OpenIDs,
 		Key:     f.Key,
+
+		IncludeCapped: f.IncludeCapped,
 	}
 }
 

@@ -17,8 +17,12 @@ func (a *app) sendShow(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
+	cu, err := a.catchUpView(c, s)
+	if err != nil {
+		return err
+	}
 	l := a.layout(c, "sends.title")
 	l.Nav = "sends"
-	a.render(c, http.StatusOK, views.SendShow(views.SendPage{Layout: l, Send: sendView(s, l.Lang)}))
+	a.render(c, http.StatusOK, views.SendShow(views.SendPage{Layout: l, Send: sendView(s, l.Lang), CatchUp: cu}))
 	return nil
 }

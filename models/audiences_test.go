@@ -13,16 +13,8 @@ import (
 	"github.com/xuri/excelize/v2"
 )
 
-// follower is a row of the followers table for a test.
-type follower struct {
-	id         string
-	subscribed bool
-	at         time.Time // subscribed_at
-	group      int64
-	tags       []int64
-	received   int // this Beijing month (follower_months)
-}
-
+// putFollowers puts followers in the synced table, as a sync would, with their tags and this
+// Beijing month's ledger count.
 func putFollowers(t testing.TB, f *fixture, people []follower) {
 	t.Helper()
 	ctx := context.Background()
@@ -30,8 +22,8 @@ func putFollowers(t testing.TB, f *fixture, people []follower) {
 	err := f.store.inTx(ctx, func(ctx context.Context) error {
 		db := f.store.db(ctx)
 		for _, p := range people {
-			if err := db.Exec(`INSERT INTO followers (open_id, subscribed, subscribed_at, group_id, updated_at) VALUES (?, ?, ?, ?, ?)`,
-				p.id, p.subscribed, p.at.UTC(), p.group, f.clock.Now().UTC()).Error; err != nil {
+			if err := db.Exec(`INSERT INTO followers (open_id, subscribed, subscribed_at, group_id, blacklisted, updated_at) VALUES (?, ?, ?, ?, ?, ?)`,
+				p.id, p.subscribed, p.at.UTC(), p.group, p.blacklisted, f.clock.Now().UTC()).Error; err != nil {
 				return err
 			}
 			for _, tag := range p.tags {

@@ -114,6 +114,8 @@ type sendRow struct {
 	UploadPath string // UploadNews | UploadDraft
 	// ArticleRemovedBy is the send whose delete removed this send's article page (migration 7).
 	ArticleRemovedBy uint `gorm:"column:article_removed_by"`
+	// CatchUpOf is the send this one catches up on (migration 11); 0 when not a catch-up.
+	CatchUpOf uint `gorm:"column:catch_up_of"`
 }
 
 func (sendRow) TableName() string { return "sends" }

@@ -28,7 +28,7 @@ var migrations = []migration{
 	{8, "OpenID lists kept between confirmation and send", migrateV8},
 	{9, "WeChat's daily quota per interface", migrateV9},
 	{10, "followers, their tags and the monthly ledger of sends", migrateV10},
-	{11, "placeholder for issue 7 helper C", func(*gorm.DB) error { return nil }},
+	{11, "catch-up sends linked to their first; follower indexes for the plan", migrateV11},
 	{12, "scheduled sends", migrateV12},
 	{13, "saved audiences: imported OpenID lists and saved filters", migrateV13},
 }

@@ -157,6 +157,15 @@ var versionData = []struct {
 			t.Errorf("WeChat quota row: remain %d", remain)
 		}
 	}},
+	{11, []string{
+		`INSERT INTO sends (id, idem_key, draft_id, title, target, group_id, articles_json, state, created_at, catch_up_of)
+			VALUES (3, 'key-3', 1, 'catch-up', 'openids', 0, '[]', 'finished', '2024-01-02 03:04:05', 1)`,
+	}, func(t *testing.T, st *Store, from int) {
+		s, err := NewService(st, nil, Rules{}, nil).Send(context.Background(), 3)
+		if err != nil || s.CatchUpOf != 1 {
+			t.Errorf("catch-up send after migration: of %d, %v; want 1", s.CatchUpOf, err)
+		}
+	}},
 	{12, []string{
 		`INSERT INTO schedules (id, idem_key, draft_id, title, target, open_ids, list_count, operator_id, due_at, state, created_at, updated_at)
 			VALUES (1, 'form-v12', 1, '第一篇', 'openids', 'oA' || char(10) || 'oB', 2, 1, '2024-01-03 00:05:00', 'missed', '2024-01-02 03:04:05', '2024-01-02 03:04:05')`,

@@ -8,6 +8,7 @@ import "gorm.io/gorm"
 // lists for 24 h only, so the schedule keeps its list as long as it waits. state follows the
 // table in schedule.go; send_id is the send it created; reason is a catalogue key saying why it
 // failed (with need_calls/quota_left for the quota, detail for an unexpected error).
+// include_capped keeps the operator's choice to send a list to its followers at the cap too.
 // idem_key makes a double click on "schedule" one schedule. The (state, due_at) index is the worker's query for due schedules on every pass.
 func migrateV12(tx *gorm.DB) error {
 	return execAll(tx,
@@ -21,6 +22,7 @@ func migrateV12(tx *gorm.DB) error {
 			group_name  TEXT NOT NULL DEFAULT '',
 			open_ids    TEXT NOT NULL DEFAULT '',
 			list_count  INTEGER NOT NULL DEFAULT 0,
+			include_capped BOOLEAN NOT NULL DEFAULT 0,
 			operator_id INTEGER NOT NULL,
 			due_at      DATETIME NOT NULL,
 			state       TEXT NOT NULL,

@@ -39,6 +39,11 @@ type pipelineStore interface {
 	SaveCoverMaterial(ctx context.Context, thumbID uint, materialID string) error
 	SaveNews(ctx context.Context, draftID uint, hash, mediaID, path string, at time.Time) error
 	SetSendMedia(ctx context.Context, sendID uint, mediaID string) error
+	// LedgerChunk records the next chunk of a group, tag or everyone batch's recipients in the
+	// monthly ledger (ledger.go), each chunk its own transaction; done once none is left.
+	LedgerChunk(ctx context.Context, batchID uint) (done bool, err error)
+	// PendingLedger lists the batches whose recipients are still being recorded.
+	PendingLedger(ctx context.Context) ([]uint, error)
 	// ForgetNews drops news uploads WeChat answered 40007 for (or that a mass send consumed).
 	ForgetNews(ctx context.Context, mediaIDs ...string) error
 	// ForgetCovers drops the covers' temporary media ids (material=false) or permanent material
@@ -290,6 +295,17 @@ func (p sqlPipeline) CommitMsgID(ctx context.Context, sendID, batchID uint, res 
 	now := p.now()
 	return p.st.inTx(ctx, func(ctx context.Context) error {
 		db := p.db(ctx)
+		// The ledger counts a batch once: only the commit that first gives it a msg_id records
+		// its recipients (same transaction, so a crash keeps both or neither).
+		var prior []int64
+		if err := db.Model(&batchRow{}).Where("id = ?", batchID).Pluck("msg_id", &prior).Error; err != nil {
+			return err
+		}
+		if len(prior) == 1 && prior[0] == 0 {
+			if err := p.startLedger(ctx, sendID, batchID); err != nil {
+				return err
+			}
+		}
 		if err := db.Model(&batchRow{ID: batchID}).
 			Select("state", "msg_id", "msg_data_id", "submitted_at", "errcode", "errmsg").
 			Updates(batchRow{State: StateSubmitted, MsgID: res.MsgID, MsgDataID: res.MsgDataID, SubmittedAt: &now}).Error; err != nil {

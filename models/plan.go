@@ -16,6 +16,13 @@ type SendInput struct {
 	GroupID int64
 	OpenIDs string // raw pasted text
 	Key     string // idempotency key from the form
+	// IncludeCapped sends an OpenID list to its followers already at the monthly cap too; by
+	// default (false) they are left out.
+	IncludeCapped bool
+	// CatchUpOf makes this a catch-up (补发) of that finished send: its articles as sent, to the
+	// followers who subscribed after it and have not received it (catchup.go). DraftID, Target
+	// and OpenIDs are then taken from it.
+	CatchUpOf uint
 }
 
 // PlannedCall is one line of the plan: an endpoint and how many calls to it. An Uncounted line
@@ -32,7 +39,7 @@ type Plan struct {
 	Calls          []PlannedCall
 	CallsNeeded    int
 	QuotaLeft      int
-	Recipients     int // estimate: group count / len(openids) / total followers
+	Recipients     int // the synced table's subscribed members (else WeChat's group counts) / the list's OpenIDs sent to
 	Batches        int
 	Everyone       bool // needs a second confirmation
 	OpenIDProblems []OpenIDProblem
@@ -45,6 +52,17 @@ type Plan struct {
 	MonthlyCap        int
 	ReceivedThisMonth int
 	OverCap           int
+
+	// From the synced followers table and the monthly ledger (ledger.go, monthly.go).
+	// FollowersKnown is false until a sync has filled the table: Recipients is then WeChat's
+	// group counts, and OverCap the lower bound above.
+	FollowersKnown bool
+	Refusers       int // recipients known to refuse mass messages (blacklisted)
+	// LeftOut is how many of an OpenID list's followers already at the cap were left out
+	// (IncludeCapped false); Recipients, Batches and the calls are for the rest.
+	LeftOut       int
+	IncludeCapped bool
+	CatchUpOf     uint
 }
 
 // maxOpenIDsPerCall is WeChat's touser limit for message/mass/send.
@@ -54,7 +72,9 @@ const maxOpenIDsPerCall = 10000
 type planned struct {
 	Plan
 	profile Settings // the API profile the send is planned under
-	draft   Draft
+	draftID uint
+	title   string         // the first article's title
+	arts    []ArticleInput // what is sent: the draft now, or a catch-up's first send as sent
 	target  TargetKind
 	openIDs []string
 }
@@ -70,16 +90,27 @@ func (s *Service) PlanSend(ctx context.Context, in SendInput) (_ Plan, err error
 
 func (s *Service) plan(ctx context.Context, in SendInput) (planned, error) {
 	var p planned
-	d, err := s.Draft(ctx, in.DraftID)
-	if err != nil {
-		return p, err
+	var err error
+	p.IncludeCapped, p.CatchUpOf = in.IncludeCapped, in.CatchUpOf
+	if in.CatchUpOf != 0 {
+		if in, err = s.catchUpInput(ctx, &p, in); err != nil {
+			return p, err
+		}
+	} else {
+		d, err := s.Draft(ctx, in.DraftID)
+		if err != nil {
+			return p, err
+		}
+		p.draftID, p.arts = d.ID, snapshot(d)
+		if len(d.Articles) > 0 {
+			p.title = d.Articles[0].Title
+		}
 	}
-	p.draft = d
 	p.target = in.Target
 	if p.profile, err = s.profile(ctx); err != nil {
 		return p, err
 	}
-	if len(d.Articles) > p.profile.MaxArticles {
+	if len(p.arts) > p.profile.MaxArticles {
 		// A draft written under a roomier profile: the operator trims it first.
 		return p, fieldError("draft", "err.too_many_articles_to_send")
 	}
@@ -114,11 +145,10 @@ func (s *Service) plan(ctx context.Context, in SendInput) (planned, error) {
 		}
 		p.Batches = 1
 	case TargetOpenIDs:
-		ids, problems := ParseOpenIDs(in.OpenIDs)
-		p.openIDs, p.OpenIDProblems = ids, problems
-		p.Recipients = len(ids)
-		p.Batches = (len(ids) + maxOpenIDsPerCall - 1) / maxOpenIDsPerCall
-		if len(ids) < 2 {
+		if in.CatchUpOf == 0 {
+			p.openIDs, p.OpenIDProblems = ParseOpenIDs(in.OpenIDs)
+		}
+		if len(p.openIDs) < 2 {
 			return p, fieldError("openids", "err.openids_too_few")
 		}
 	default:
@@ -128,8 +158,19 @@ func (s *Service) plan(ctx context.Context, in SendInput) (planned, error) {
 	if err := s.monthlyUse(ctx, &p, in.GroupID); err != nil {
 		return p, err
 	}
+	if in.Target == TargetOpenIDs {
+		// After the followers at their cap were left out: the rest is what is sent.
+		p.Recipients = len(p.openIDs)
+		p.Batches = (len(p.openIDs) + maxOpenIDsPerCall - 1) / maxOpenIDsPerCall
+		if len(p.openIDs) < 2 {
+			if p.LeftOut > 0 {
+				return p, fieldError("openids", "err.openids_too_few_after_cap")
+			}
+			return p, fieldError("openids", "err.openids_too_few")
+		}
+	}
 	src := s.sourceFor(p.profile.UploadPath)
-	needs, err := s.uploadsNeeded(ctx, src, snapshot(d))
+	needs, err := s.uploadsNeeded(ctx, src, p.arts)
 	if err != nil {
 		return p, err
 	}

@@ -90,26 +90,28 @@ type Schedule struct {
 func (s Schedule) Waiting() bool { return s.State == ScheduleScheduled || s.State == ScheduleMissed }
 
 type scheduleRow struct {
-	ID         uint `gorm:"primaryKey"`
-	IdemKey    string
-	DraftID    uint
-	Title      string
-	Target     TargetKind
-	GroupID    int64
-	GroupName  string
-	OpenIDs    string `gorm:"column:open_ids"`
-	ListCount  int
-	OperatorID uint
-	DueAt      time.Time
-	State      ScheduleState
-	SendID     *uint
-	Reason     string
-	NeedCalls  int
-	QuotaLeft  int
-	Detail     string
-	CreatedAt  time.Time
-	UpdatedAt  time.Time
-	ClaimedAt  *time.Time
+	ID        uint `gorm:"primaryKey"`
+	IdemKey   string
+	DraftID   uint
+	Title     string
+	Target    TargetKind
+	GroupID   int64
+	GroupName string
+	OpenIDs   string `gorm:"column:open_ids"`
+	ListCount int
+	// IncludeCapped: the list goes to its followers at the monthly cap too (the confirmation's choice).
+	IncludeCapped bool
+	OperatorID    uint
+	DueAt         time.Time
+	State         ScheduleState
+	SendID        *uint
+	Reason        string
+	NeedCalls     int
+	QuotaLeft     int
+	Detail        string
+	CreatedAt     time.Time
+	UpdatedAt     time.Time
+	ClaimedAt     *time.Time
 }
 
 func (scheduleRow) TableName() string { return "schedules" }
@@ -201,16 +203,17 @@ func (s *Service) CreateSchedule(ctx context.Context, in ScheduleInput, operator
 		return existing[0].schedule(), nil
 	}
 	now := s.now()
-	row := scheduleRow{IdemKey: key, DraftID: p.draft.ID, Target: p.target, OperatorID: operatorID,
+	row := scheduleRow{IdemKey: key, DraftID: p.draftID, Target: p.target, OperatorID: operatorID, IncludeCapped: in.Send.IncludeCapped,
 		DueAt: in.DueAt.UTC(), State: ScheduleScheduled, CreatedAt: now, UpdatedAt: now}
-	if len(p.draft.Articles) > 0 {
-		row.Title = p.draft.Articles[0].Title
-	}
+	row.Title = p.title
 	switch p.target {
 	case TargetGroup:
 		row.GroupID, row.GroupName = in.Send.GroupID, p.GroupName
 	case TargetOpenIDs:
-		row.OpenIDs, row.ListCount = strings.Join(p.openIDs, "\n"), len(p.openIDs)
+		// The whole list, not the plan's rest after leaving out the capped: who is at the cap
+		// is decided again when it fires.
+		ids, _ := ParseOpenIDs(in.Send.OpenIDs)
+		row.OpenIDs, row.ListCount = strings.Join(ids, "\n"), len(ids)
 	}
 	if err := s.store.db(ctx).Create(&row).Error; err != nil {
 		return Schedule{}, err
@@ -418,7 +421,7 @@ func (s *Service) claimDue(ctx context.Context, r scheduleRow, now time.Time) (b
 // it is fired (a crash mid-fire, two workers), StartSend makes one send for it.
 func scheduleSendInput(r scheduleRow) SendInput {
 	return SendInput{DraftID: r.DraftID, Target: r.Target, GroupID: r.GroupID, OpenIDs: r.OpenIDs,
-		Key: fmt.Sprintf("schedule-%d", r.ID)}
+		IncludeCapped: r.IncludeCapped, Key: fmt.Sprintf("schedule-%d", r.ID)}
 }
 
 // settle ends a firing schedule (only a firing one: the claim is the lock).

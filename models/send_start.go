@@ -34,7 +34,7 @@ func (s *Service) StartSend(ctx context.Context, in SendInput, operatorID uint) 
 		// The operator fixes the list first: we do not guess which lines they meant.
 		return Send{}, fieldError("openids", "err.openids_invalid")
 	}
-	arts, err := json.Marshal(snapshot(p.draft))
+	arts, err := json.Marshal(p.arts)
 	if err != nil {
 		return Send{}, err
 	}
@@ -59,15 +59,18 @@ func (s *Service) StartSend(ctx context.Context, in SendInput, operatorID uint) 
 		if p.CallsNeeded > left {
 			return ErrQuotaExceeded
 		}
-		title := ""
-		if len(p.draft.Articles) > 0 {
-			title = p.draft.Articles[0].Title
+		if p.CatchUpOf != 0 {
+			// Checked again under the write lock: one catch-up of a send at a time, or two
+			// would address the same followers before either is recorded.
+			if err := s.noCatchUpUnderway(ctx, p.CatchUpOf); err != nil {
+				return err
+			}
 		}
 		row := sendRow{
-			IdemKey: key, DraftID: p.draft.ID, Title: title, Target: p.target, GroupID: in.GroupID,
+			IdemKey: key, DraftID: p.draftID, Title: p.title, Target: p.target, GroupID: in.GroupID,
 			GroupName: p.GroupName, Recipients: p.Recipients, ArticlesJSON: string(arts),
 			State: StateQueued, OperatorID: operatorID, CreatedAt: s.now(),
-			Audience: p.profile.Audience, UploadPath: p.profile.UploadPath,
+			Audience: p.profile.Audience, UploadPath: p.profile.UploadPath, CatchUpOf: p.CatchUpOf,
 		}
 		if p.target != TargetGroup {
 			row.GroupID = 0
@@ -99,6 +102,10 @@ func idempotencyKey(in SendInput) string {
 	ids, _ := ParseOpenIDs(in.OpenIDs)
 	h := sha256.New()
 	fmt.Fprintf(h, "%d\n%s\n", in.DraftID, in.Target)
+	if in.CatchUpOf != 0 || in.IncludeCapped {
+		// Only then, so the keys of sends made before these choices existed stay the same.
+		fmt.Fprintf(h, "catch-up %d capped %t\n", in.CatchUpOf, in.IncludeCapped)
+	}
 	switch in.Target {
 	case TargetGroup:
 		fmt.Fprintf(h, "%d", in.GroupID)

@@ -96,6 +96,8 @@ type Send struct {
 	// ArticleRemovedBy is the send whose delete at WeChat removed this send's article page too
 	// (they shared one news media id); 0 when not. The page never shows such a send as live.
 	ArticleRemovedBy uint
+	// CatchUpOf is the send this one is a catch-up (补发) of; 0 when not one (catchup.go).
+	CatchUpOf uint
 }
 
 // AwaitingWeChat reports whether some batch is still on its way or has not
@@ -218,7 +220,7 @@ func (r sendRow) send() Send {
 		Errmsg: r.Errmsg, OperatorID: r.OperatorID, CreatedAt: r.CreatedAt, SubmittedAt: r.SubmittedAt,
 		FinishedAt: r.FinishedAt, DeletedAt: r.DeletedAt, Status: r.Status, Total: r.TotalCount,
 		Filter: r.FilterCount, Sent: r.SentCount, Error: r.ErrorCount, ByTag: r.Audience == AudienceTags,
-		ArticleRemovedBy: r.ArticleRemovedBy,
+		ArticleRemovedBy: r.ArticleRemovedBy, CatchUpOf: r.CatchUpOf,
 	}
 }
 

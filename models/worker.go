@@ -31,6 +31,13 @@ func (s *Service) RunOnce(ctx context.Context) error {
 			s.log.Error("send processing failed", "send_id", id, "err", redact(err.Error()))
 		}
 	}
+	// Who the batches just taken were addressed to (ledger.go); after a restart, what was left.
+	if err := s.recordLedger(ctx); err != nil {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		s.log.Error("recording the monthly ledger failed", "err", redact(err.Error()))
+	}
 	return s.reconcile(ctx)
 }
 

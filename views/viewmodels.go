@@ -146,6 +146,8 @@ type SendFields struct {
 	// AudienceID is the saved audience chosen (Target "audience"); confirming resolves it to an
 	// OpenID list, and the confirm page goes on as for a pasted list.
 	AudienceID string
+	// IncludeCapped: send an OpenID list to its followers at the monthly cap too (default: left out).
+	IncludeCapped bool
 }
 
 // SendFormPage asks for the recipients.
@@ -200,6 +202,7 @@ type SendConfirmPage struct {
 	ReceivedMonth int
 	OverCap       int
 	Schedule      ScheduleForm // "schedule at" / next Beijing day (schedule.templ)
+	Audience      PlanAudience // the synced followers' figures (plan_viewmodels.go)
 }
 
 // Stats are the figures of MASSSENDJOBFINISH, summed over batches.
@@ -305,8 +308,9 @@ func (s SendView) Live() bool { return s.Awaiting }
 
 // SendPage is one send's page.
 type SendPage struct {
-	Layout Layout
-	Send   SendView
+	Layout  Layout
+	Send    SendView
+	CatchUp CatchUpView // the catch-up (补发) part (catchup_viewmodels.go)
 }
 
 // DeleteConfirmPage asks before deleting a sent message.
