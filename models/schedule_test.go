@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"strings"
 	"sync"
@@ -368,3 +369,45 @@ func (l *lockedBuffer) String() string {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// A schedule keeps the whole list and the operator's leave-out choice: who is at the cap is
+// decided when it fires, not when it was scheduled.
+func TestScheduleDecidesCapsWhenItFires(t *testing.T) {
+	for _, include := range []bool{false, true} {
+		t.Run(fmt.Sprintf("include_capped=%v", include), func(t *testing.T) {
+			f := newFixture(t)
+			d := f.draft(t, 1)
+			ids := []string{"oUSER_capped_00000000000001", "oUSER_capped_00000000000002", "oUSER_capped_00000000000003"}
+			people := make([]follower, len(ids))
+			for i, id := range ids {
+				people[i] = follower{id: id, subscribed: true, at: f.clock.Now().Add(-time.Hour)}
+			}
+			f.followers(t, people...)
+			// Scheduled while nobody is at the cap; by the time it fires the first one is.
+			sc := mustSchedule(t, f, SendInput{DraftID: d.ID, Target: TargetOpenIDs, OpenIDs: strings.Join(ids, "\n"),
+				IncludeCapped: include, Key: "cap"}, f.clock.Now().Add(time.Hour))
+			if sc.ListCount != 3 {
+				t.Fatalf("list count = %d, want the whole list", sc.ListCount)
+			}
+			month := monthStart(f.clock.Now()).Format("2006-01")
+			if err := f.store.gdb.Exec(`INSERT INTO follower_months (month, open_id, received) VALUES (?, ?, 4)`, month, ids[0]).Error; err != nil {
+				t.Fatal(err)
+			}
+			f.clock.Advance(time.Hour)
+			runOnce(t, f.svc)
+			if got := scheduleOf(t, f, sc.ID); got.State != ScheduleFired {
+				t.Fatalf("schedule: %+v", got)
+			}
+			f.wx.mu.Lock()
+			sent := f.wx.openIDs
+			f.wx.mu.Unlock()
+			want := ids[1:]
+			if include {
+				want = ids
+			}
+			if len(sent) != 1 || strings.Join(sent[0], ",") != strings.Join(want, ",") {
+				t.Fatalf("sent to %v, want %v", sent, want)
+			}
+		})
+	}
+}
