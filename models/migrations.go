@@ -28,6 +28,7 @@ var migrations = []migration{
 	{8, "OpenID lists kept between confirmation and send", migrateV8},
 	{9, "WeChat's daily quota per interface", migrateV9},
 	{10, "followers, their tags and the monthly ledger of sends", migrateV10},
+	{14, "follower sync jobs and the followers page indexes", migrateV14},
 }
 
 // SchemaTooNewError refuses a database written by a newer Qunfa: its schema has versions this
