@@ -60,6 +60,12 @@ var routes = []Route{
 	// settings: account and API profile (settings.go)
 	{http.MethodGet, "/settings", false, (*app).settingsForm},
 	{http.MethodPost, "/settings", false, (*app).settingsSave},
+
+	// followers: sync, its progress, the table (followers.go)
+	{http.MethodGet, "/followers", false, (*app).followersPage},
+	{http.MethodPost, "/followers/sync", false, (*app).followerSyncStart},
+	{http.MethodGet, "/followers/sync/status", false, (*app).followerSyncStatus},
+	{http.MethodPost, "/settings/followers-sync", false, (*app).followerSyncDaily},
 }
 
 // Routes returns the route table (tests walk it).
