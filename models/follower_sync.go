@@ -134,9 +134,9 @@ func (r followerSyncRow) job() FollowerSync {
 
 // followerSyncs is the sync's share of the Service: one job runs at a time.
 type followerSyncs struct {
-	runMu   sync.Mutex // held while a job runs (RunFollowerSync)
-	running bool       // a background run is under way (guarded by the Service's mu)
-	lastDay string     // the Beijing day the daily sync was last started or found started
+	runMu   sync.Mutex     // held while a job runs (RunFollowerSync)
+	running bool           // a background run is under way (guarded by the Service's mu)
+	lastDay string         // the Beijing day the daily sync was last started or found started
 	wg      sync.WaitGroup // the background run, which Stop waits for
 }
 
