@@ -184,9 +184,14 @@ type FollowersPage struct {
 
 // sparseLimit: a filter that matches fewer rows than this is read whole through its best index
 // and sorted; one that matches more is walked in OpenID order (its matches are spread over the
-// OpenIDs, so 50 of them come after a few thousand rows at most). Either way a page reads a few
-// thousand index entries at most, whatever the page and the table's size.
-const sparseLimit = 5000
+// OpenIDs, so 50 of them come soon). Either way a page reads a bounded number of index entries,
+// whatever the page and the table's size.
+const sparseLimit = 1000
+
+// unsubscribedSet is the OpenIDs of the followers who left, read from their partial index: the
+// status filter as a membership test keeps the group, tag and date indexes covering (no row is
+// read to know whether a follower is subscribed).
+const unsubscribedSet = "(SELECT open_id FROM followers WHERE subscribed = 0)"
 
 // Followers returns the page of followers that cur names under filter f.
 func (s *Service) Followers(ctx context.Context, f FollowerFilter, cur FollowerCursor) (FollowersPage, error) {
@@ -197,26 +202,29 @@ func (s *Service) Followers(ctx context.Context, f FollowerFilter, cur FollowerC
 		f.Status = FollowersSubscribed
 	}
 	db := s.store.db(ctx)
+	// The driving table: a tag's rows, or the followers (through the group, date or primary-key
+	// index, as the planner finds best). Conditions on followers that the driver does not hold
+	// are checked through the follower's row (tag) or the row itself.
 	from, key := "followers f", "f.open_id"
-	var where []string
-	var args []any
+	var where, rowWhere []string
+	var args, rowArgs []any
 	if f.HasTag {
-		from, key = "follower_tags t JOIN followers f ON f.open_id = t.open_id", "t.open_id"
+		from, key = "follower_tags t", "t.open_id"
 		where, args = append(where, "t.tag_id = ?"), append(args, f.Tag)
 	}
 	switch f.Status {
 	case FollowersSubscribed:
-		where = append(where, "f.subscribed = 1")
+		where = append(where, key+" NOT IN "+unsubscribedSet)
 	case FollowersUnsubscribed:
-		where = append(where, "f.subscribed = 0")
-	}
-	if f.HasGroup {
-		where, args = append(where, "f.group_id = ?"), append(args, f.Group)
+		where = append(where, key+" IN "+unsubscribedSet)
 	}
 	if f.Prefix != "" {
 		where, args = append(where, key+" >= ? AND "+key+" < ?"), append(args, f.Prefix, f.Prefix+"\x7f")
 	}
-	dateWhere := func(col string) ([]string, []any) {
+	if f.HasGroup {
+		rowWhere, rowArgs = append(rowWhere, "f.group_id = ?"), append(rowArgs, f.Group)
+	}
+	dates := func(col string) ([]string, []any) {
 		var w []string
 		var a []any
 		if !f.From.IsZero() {
@@ -227,12 +235,28 @@ func (s *Service) Followers(ctx context.Context, f FollowerFilter, cur FollowerC
 		}
 		return w, a
 	}
+	// build assembles the WHERE clause; dateCol is how the dates are written ("+f.subscribed_at"
+	// keeps the planner off their index when the walk must follow OpenID order).
+	build := func(dateCol string, extra ...string) (string, []any) {
+		w, a := slices.Clone(where), slices.Clone(args)
+		rw, ra := slices.Clone(rowWhere), slices.Clone(rowArgs)
+		dw, da := dates(dateCol)
+		rw, ra = append(rw, dw...), append(ra, da...)
+		if len(rw) > 0 {
+			if f.HasTag {
+				w = append(w, "EXISTS (SELECT 1 FROM followers f WHERE f.open_id = t.open_id AND "+strings.Join(rw, " AND ")+")")
+			} else {
+				w = append(w, rw...)
+			}
+			a = append(a, ra...)
+		}
+		return whereSQL(append(w, extra...)), a
+	}
 
 	// How many rows match, up to sparseLimit, through whatever index suits the filter best.
-	dw, da := dateWhere("f.subscribed_at")
-	all, allArgs := append(slices.Clone(where), dw...), append(slices.Clone(args), da...)
+	probeWhere, probeArgs := build("f.subscribed_at")
 	var matched int
-	if err := db.Raw("SELECT COUNT(*) FROM (SELECT 1 FROM "+from+whereSQL(all)+" LIMIT "+strconv.Itoa(sparseLimit)+")", allArgs...).
+	if err := db.Raw("SELECT COUNT(*) FROM (SELECT 1 FROM "+from+probeWhere+" LIMIT "+strconv.Itoa(sparseLimit)+")", probeArgs...).
 		Row().Scan(&matched); err != nil {
 		return FollowersPage{}, fmt.Errorf("models: followers page: %w", err)
 	}
@@ -240,26 +264,24 @@ func (s *Service) Followers(ctx context.Context, f FollowerFilter, cur FollowerC
 	if cur.Before != "" {
 		order, cmp, pos = "DESC", "<", cur.Before
 	}
+	var extra []string
+	var extraArgs []any
+	if pos != "" {
+		extra, extraArgs = []string{key + " " + cmp + " ?"}, []any{pos}
+	}
 	var q string
 	var qa []any
 	if matched < sparseLimit {
-		// Few: all of them through the filter's index, then sorted.
-		w, a := slices.Clone(all), slices.Clone(allArgs)
-		if pos != "" {
-			w, a = append(w, key+" "+cmp+" ?"), append(a, pos)
-		}
-		q = "WITH m AS MATERIALIZED (SELECT " + key + " AS open_id FROM " + from + whereSQL(w) + ") " +
+		// Few: all of them through the filter's best index, then sorted.
+		w, a := build("f.subscribed_at", extra...)
+		q = "WITH m AS MATERIALIZED (SELECT " + key + " AS open_id FROM " + from + w + ") " +
 			"SELECT open_id FROM m ORDER BY open_id " + order + " LIMIT ?"
-		qa = append(a, FollowersPageSize+1)
+		qa = append(append(a, extraArgs...), FollowersPageSize+1)
 	} else {
 		// Many: walk OpenID order; the dates (never in OpenID order) are checked row by row.
-		dw, da := dateWhere("+f.subscribed_at")
-		w, a := append(slices.Clone(where), dw...), append(slices.Clone(args), da...)
-		if pos != "" {
-			w, a = append(w, key+" "+cmp+" ?"), append(a, pos)
-		}
-		q = "SELECT " + key + " FROM " + from + whereSQL(w) + " ORDER BY " + key + " " + order + " LIMIT ?"
-		qa = append(a, FollowersPageSize+1)
+		w, a := build("+f.subscribed_at", extra...)
+		q = "SELECT " + key + " FROM " + from + w + " ORDER BY " + key + " " + order + " LIMIT ?"
+		qa = append(append(a, extraArgs...), FollowersPageSize+1)
 	}
 	var ids []string
 	rows, err := db.Raw(q, qa...).Rows()

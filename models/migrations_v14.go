@@ -13,7 +13,9 @@ import "gorm.io/gorm"
 //   - follower_counts: followers per group ('group') and per tag ('tag') as of the last sync, so
 //     the page does not count 1,000,000 rows on every view.
 //   - indexes on followers for the page's filters (each ends with open_id, the page's order, as
-//     every index of a WITHOUT ROWID table does) and for the sync (details still to fetch).
+//     every index of a WITHOUT ROWID table does) and for the sync (details still to fetch). The
+//     rare states (unsubscribed, details to fetch, blacklisted) are partial indexes: a row that
+//     is not in that state costs nothing to insert or update there.
 func migrateV14(tx *gorm.DB) error {
 	return execAll(tx,
 		`CREATE TABLE follower_syncs (
@@ -42,7 +44,7 @@ func migrateV14(tx *gorm.DB) error {
 			count INTEGER NOT NULL,
 			PRIMARY KEY (kind, id)
 		) WITHOUT ROWID`,
-		`CREATE INDEX ix_followers_subscribed ON followers (subscribed)`,
+		`CREATE INDEX ix_followers_unsubscribed ON followers (open_id) WHERE subscribed = 0`,
 		`CREATE INDEX ix_followers_group ON followers (group_id)`,
 		`CREATE INDEX ix_followers_subscribed_at ON followers (subscribed_at)`,
 		`CREATE INDEX ix_followers_undetailed ON followers (open_id) WHERE detailed_at IS NULL`,
