@@ -336,18 +336,20 @@ func (s *Service) syncMerge(ctx context.Context, row *followerSyncRow) error {
 		if gone.Error != nil {
 			return gone.Error
 		}
-		if err := db.Exec("DELETE FROM follower_listing").Error; err != nil {
-			return err
-		}
-		row.Added = int(ins.RowsAffected + back.RowsAffected)
-		row.Gone = int(gone.RowsAffected)
-		q := "SELECT COUNT(*) FROM followers WHERE subscribed = 1"
+		// Subscribed now: exactly the listed (a full sync describes them all), or those of them
+		// never described (incremental).
+		q := "SELECT COUNT(*) FROM follower_listing"
 		if row.Mode == SyncIncremental {
 			q = "SELECT COUNT(*) FROM followers INDEXED BY ix_followers_undetailed WHERE detailed_at IS NULL AND subscribed = 1"
 		}
 		if err := db.Raw(q).Row().Scan(&row.ToDetail); err != nil {
 			return err
 		}
+		if err := db.Exec("DELETE FROM follower_listing").Error; err != nil {
+			return err
+		}
+		row.Added = int(ins.RowsAffected + back.RowsAffected)
+		row.Gone = int(gone.RowsAffected)
 		s.nextPhase(row, phaseDetails)
 		return s.saveJob(ctx, row)
 	})
@@ -569,11 +571,12 @@ func (s *Service) syncBlacklist(ctx context.Context, row *followerSyncRow) error
 func (st *Store) refreshFollowerCounts(ctx context.Context, c execer) error {
 	for _, q := range []string{
 		"DELETE FROM follower_counts",
+		// Index-only: the followers who left come from their partial index (unsubscribedSet).
 		`INSERT INTO follower_counts (kind, id, count)
-			SELECT 'group', group_id, COUNT(*) FROM followers WHERE subscribed = 1 GROUP BY group_id`,
+			SELECT 'group', group_id, COUNT(*) FROM followers INDEXED BY ix_followers_group
+			WHERE open_id NOT IN ` + unsubscribedSet + ` GROUP BY group_id`,
 		`INSERT INTO follower_counts (kind, id, count)
-			SELECT 'tag', t.tag_id, COUNT(*) FROM follower_tags t JOIN followers f ON f.open_id = t.open_id
-			WHERE f.subscribed = 1 GROUP BY t.tag_id`,
+			SELECT 'tag', tag_id, COUNT(*) FROM follower_tags WHERE open_id NOT IN ` + unsubscribedSet + ` GROUP BY tag_id`,
 	} {
 		if _, err := c.ExecContext(ctx, q); err != nil {
 			return err
