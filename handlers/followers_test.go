@@ -182,3 +182,28 @@ func TestDigits(t *testing.T) {
 		}
 	}
 }
+
+// The status shows rows done, the rate and the time left, in the page's language.
+func TestSyncViewWordsProgress(t *testing.T) {
+	t0 := time.Date(2025, 3, 1, 0, 0, 0, 0, time.UTC)
+	j := models.FollowerSync{ID: 3, Mode: models.SyncFull, Phase: "details", ToDetail: 100000, Detailed: 25000,
+		PhaseStartedAt: t0, UpdatedAt: t0.Add(5 * time.Second)}
+	zh := syncView(j, views.Layout{Lang: "zh"})
+	if !zh.Running || zh.Percent != 25 || zh.Text != "正在获取粉丝资料：25,000 / 100,000" || zh.Speed != "每秒 5,000 人 · 约剩 15 秒" {
+		t.Fatalf("zh: %+v", zh)
+	}
+	j.Detailed = 10000 // 2,000 a second: 45 s left
+	en := syncView(j, views.Layout{Lang: "en"})
+	if en.Text != "Fetching follower details: 10,000 / 100,000" || en.Speed != "2,000 a second · about 45 s left" {
+		t.Fatalf("en: %+v", en)
+	}
+	j.Detailed, j.UpdatedAt = 1000, t0.Add(10*time.Second) // 100 a second: 990 s left
+	if v := syncView(j, views.Layout{Lang: "en"}); v.Speed != "100 a second · about 16 min 30 s left" {
+		t.Fatalf("minutes: %+v", v)
+	}
+	now := t0.Add(time.Minute)
+	j.Phase, j.FinishedAt, j.Error = "failed", &now, "user/get: errcode 45009"
+	if v := syncView(j, views.Layout{Lang: "zh"}); !v.Failed || !v.Finished || v.Running || v.Error == "" || v.Speed != "" {
+		t.Fatalf("failed: %+v", v)
+	}
+}
