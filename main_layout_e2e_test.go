@@ -119,7 +119,7 @@ func layoutPages() []layoutPage {
 		{"send-delete", get, "/sends/:id/delete", false, byID("/sends/%d/delete", func(s *layoutSeed) int64 { return s.finished },
 			`[data-testid=confirm-delete]`)},
 		{"settings", get, "/settings", false, visit("/settings", `form[data-testid=settings-form]`)},
-		{"followers", get, "/followers", false, visit("/followers?group=101", `tr[data-testid=follower-row]`)},
+		{"followers", get, "/followers", false, visit("/followers?tag=100", `tr[data-testid=follower-row]`)},
 		{"not-found", get, "/sends/:id", false, visit("/sends/999999", `[data-testid=error-page]`)},
 		{"no-route", "", "", false, visit("/no/such/page", `[data-testid=error-page]`)},
 	}
