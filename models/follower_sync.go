@@ -355,10 +355,11 @@ func (s *Service) syncMerge(ctx context.Context, row *followerSyncRow) error {
 	})
 }
 
-// detailChunk is how many followers one commit of the details phase describes; detailCalls is
+// detailChunk is how many followers one commit of the details phase describes (a user/get
+// page's worth: fewer, larger commits write each index page once); detailCalls is
 // how many batchget calls are in flight at once.
 const (
-	detailChunk = 2000
+	detailChunk = 10000
 	detailCalls = 4
 	batchgetMax = 100
 )

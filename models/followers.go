@@ -188,6 +188,10 @@ type FollowersPage struct {
 // whatever the page and the table's size.
 const sparseLimit = 1000
 
+// sparseLimitGroupDates is sparseLimit for a group with dates: ix_followers_group_date holds both
+// (and the OpenID), so up to this many matches are read and sorted without reading a row.
+const sparseLimitGroupDates = 20000
+
 // unsubscribedSet is the OpenIDs of the followers who left, read from their partial index: the
 // status filter as a membership test keeps the group, tag and date indexes covering (no row is
 // read to know whether a follower is subscribed).
@@ -216,7 +220,11 @@ func (s *Service) Followers(ctx context.Context, f FollowerFilter, cur FollowerC
 	case FollowersSubscribed:
 		where = append(where, key+" NOT IN "+unsubscribedSet)
 	case FollowersUnsubscribed:
-		where = append(where, key+" IN "+unsubscribedSet)
+		if f.HasTag {
+			where = append(where, key+" IN "+unsubscribedSet)
+		} else {
+			where = append(where, "f.subscribed = 0") // their partial index, in OpenID order
+		}
 	}
 	if f.Prefix != "" {
 		where, args = append(where, key+" >= ? AND "+key+" < ?"), append(args, f.Prefix, f.Prefix+"\x7f")
@@ -253,10 +261,15 @@ func (s *Service) Followers(ctx context.Context, f FollowerFilter, cur FollowerC
 		return whereSQL(append(w, extra...)), a
 	}
 
-	// How many rows match, up to sparseLimit, through whatever index suits the filter best.
+	// How many rows match, up to the limit, through whatever index suits the filter best. A group
+	// with dates is read from their joint index alone, so more of them are cheap to sort.
+	limit := sparseLimit
+	if f.HasGroup && !f.HasTag && (!f.From.IsZero() || !f.To.IsZero()) {
+		limit = sparseLimitGroupDates
+	}
 	probeWhere, probeArgs := build("f.subscribed_at")
 	var matched int
-	if err := db.Raw("SELECT COUNT(*) FROM (SELECT 1 FROM "+from+probeWhere+" LIMIT "+strconv.Itoa(sparseLimit)+")", probeArgs...).
+	if err := db.Raw("SELECT COUNT(*) FROM (SELECT 1 FROM "+from+probeWhere+" LIMIT "+strconv.Itoa(limit)+")", probeArgs...).
 		Row().Scan(&matched); err != nil {
 		return FollowersPage{}, fmt.Errorf("models: followers page: %w", err)
 	}
@@ -271,7 +284,7 @@ func (s *Service) Followers(ctx context.Context, f FollowerFilter, cur FollowerC
 	}
 	var q string
 	var qa []any
-	if matched < sparseLimit {
+	if matched < limit {
 		// Few: all of them through the filter's best index, then sorted.
 		w, a := build("f.subscribed_at", extra...)
 		q = "WITH m AS MATERIALIZED (SELECT " + key + " AS open_id FROM " + from + w + ") " +

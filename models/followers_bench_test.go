@@ -129,7 +129,7 @@ func rawInsert(b *testing.B, n, cacheKiB int, bare bool) cost {
 	defer st.Close()
 	ctx := context.Background()
 	if bare { // the table with its primary key alone, as the figure was measured
-		for _, ix := range []string{"ix_followers_unsubscribed", "ix_followers_group", "ix_followers_subscribed_at", "ix_followers_undetailed", "ix_followers_blacklisted"} {
+		for _, ix := range []string{"ix_followers_unsubscribed", "ix_followers_group", "ix_followers_subscribed_at", "ix_followers_group_date", "ix_followers_undetailed", "ix_followers_blacklisted"} {
 			if err := st.gdb.Exec("DROP INDEX " + ix).Error; err != nil {
 				b.Fatal(err)
 			}

@@ -47,6 +47,7 @@ func migrateV14(tx *gorm.DB) error {
 		`CREATE INDEX ix_followers_unsubscribed ON followers (open_id) WHERE subscribed = 0`,
 		`CREATE INDEX ix_followers_group ON followers (group_id)`,
 		`CREATE INDEX ix_followers_subscribed_at ON followers (subscribed_at)`,
+		`CREATE INDEX ix_followers_group_date ON followers (group_id, subscribed_at)`,
 		`CREATE INDEX ix_followers_undetailed ON followers (open_id) WHERE detailed_at IS NULL`,
 		`CREATE INDEX ix_followers_blacklisted ON followers (open_id) WHERE blacklisted = 1`,
 		`CREATE INDEX ix_follower_tags_open_id ON follower_tags (open_id)`,
