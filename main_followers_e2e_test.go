@@ -12,15 +12,15 @@ import (
 	"qunfa/wechat/sandbox"
 )
 
-// TestBrowserFollowerSync: from the followers page, start a full sync of the sandbox's 10,000
+// TestBrowserFollowerSync: from the followers page, start a full sync of the sandbox's 30,000
 // followers, watch the progress bar move (rows, rate) without a reload and finish, then see the
-// table and filter it by a group. The sandbox answers batchget slowly (80 ms a call) so that the
-// sync takes a few seconds, as a real account's would; it is held by the test, as the layout
-// test holds one, to set that latency.
+// table and filter it by a group. The sandbox answers batchget slowly (80 ms a call; details are
+// committed 10,000 at a time) so that the sync takes a few seconds, as a real account's would; it
+// is held by the test, as the layout test holds one, to set that latency.
 func TestBrowserFollowerSync(t *testing.T) {
 	browser := findBrowser(t)
 	const appID, secret, token = "wx0e2e0followers01", "e2e-followers-secret", "qunfafollowers"
-	const followers = 10_000
+	const followers = 30_000
 	sim := sandbox.New(sandbox.Config{AppID: appID, AppSecret: secret, Token: token, Followers: followers})
 	api := httptest.NewServer(sim)
 	t.Cleanup(func() { api.Close(); sim.Close() })
@@ -108,7 +108,7 @@ func TestBrowserFollowerSync(t *testing.T) {
 	}
 
 	// After the reload: the last sync's summary, the groups with counts (the sandbox's own), and the table.
-	last, err := waitText(ctx, `[data-testid=last-sync]`, func(s string) bool { return strings.Contains(s, "10,000") }, 20*time.Second)
+	last, err := waitText(ctx, `[data-testid=last-sync]`, func(s string) bool { return strings.Contains(s, "30,000") }, 20*time.Second)
 	if err != nil {
 		t.Fatalf("last sync line: %v", err)
 	}
