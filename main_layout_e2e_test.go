@@ -37,13 +37,14 @@ var layoutLangs = []string{"zh", "en"}
 // the reason. Every other GET route must be walked by a layoutPage: a page added to the route
 // table later, and neither walked nor listed here, fails TestLayout.
 var layoutSkips = map[string]string{
-	"/healthz":          "plain-text health check",
-	"/static/*filepath": "CSS, JS and vendored files",
-	"/wechat/callback":  "WeChat's URL verification (plain echostr)",
-	"/":                 "redirects to /drafts",
-	"/thumbs/:id":       "image bytes (a cover)",
-	"/images/:id":       "image bytes (inside an article)",
-	"/sends/:id/stats":  "htmx fragment, drawn inside /sends/:id (walked there)",
+	"/healthz":               "plain-text health check",
+	"/static/*filepath":      "CSS, JS and vendored files",
+	"/wechat/callback":       "WeChat's URL verification (plain echostr)",
+	"/":                      "redirects to /drafts",
+	"/thumbs/:id":            "image bytes (a cover)",
+	"/images/:id":            "image bytes (inside an article)",
+	"/sends/:id/stats":       "htmx fragment, drawn inside /sends/:id (walked there)",
+	"/followers/sync/status": "JSON of the follower sync's progress, polled by /followers",
 }
 
 // layoutSeed is what the seeding made, for the pages to point at.
@@ -130,6 +131,7 @@ func layoutPages() []layoutPage {
 			`[data-testid=audience-report]`)},
 		{"audience-filter", get, "/audiences/:id", false, byID("/audiences/%d", func(s *layoutSeed) int64 { return int64(s.audienceFilter) },
 			`[data-testid=audience-conditions]`)},
+		{"followers", get, "/followers", false, visit("/followers?tag=100", `tr[data-testid=follower-row]`)},
 		{"not-found", get, "/sends/:id", false, visit("/sends/999999", `[data-testid=error-page]`)},
 		{"no-route", "", "", false, visit("/no/such/page", `[data-testid=error-page]`)},
 	}
@@ -528,6 +530,16 @@ func seedLayout(t *testing.T, base string, sim *sandbox.Server, user, password s
 	}
 	s.schedule = seedSchedules(c, s)
 	s.audienceList, s.audienceFilter = seedAudiences(c, ids)
+	// The sandbox's followers synced, for the followers page.
+	if res := c.post("/followers/sync", url.Values{"mode": {"full"}}); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("seed: follower sync answered %d", res.StatusCode)
+	}
+	for deadline := time.Now().Add(60 * time.Second); !strings.Contains(c.get("/followers/sync/status"), `"finished":true`); {
+		if time.Now().After(deadline) {
+			t.Fatal("seed: the follower sync did not finish")
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
 	return s
 }
 

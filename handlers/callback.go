@@ -7,6 +7,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -77,6 +78,13 @@ func (a *app) callbackEvent(c *gin.Context) error {
 	name := ev.Event
 	if name == "" {
 		name = ev.MsgType
+	}
+	if ev.MsgType == "event" && (name == protocol.EventSubscribe || name == protocol.EventUnsubscribe) && ev.FromUserName != "" {
+		// Keeps the followers table current between syncs (idempotent under WeChat's retries).
+		if err := a.svc.RecordSubscription(ctx, ev.FromUserName, name == protocol.EventSubscribe, time.Unix(ev.CreateTime, 0)); err != nil {
+			a.storeFailed(c, "record subscription event", err, "event", name)
+			return nil
+		}
 	}
 	// Other events keep their body: it is all there is of them (no columns of their own).
 	if err := a.svc.RecordOtherEvent(ctx, name, ev.FromUserName, ev.CreateTime, plain); err != nil {

@@ -79,6 +79,11 @@ var routes = []Route{
 	{http.MethodGet, "/audiences/:id", false, (*app).audienceShow},
 	{http.MethodPost, "/audiences/:id/rename", false, (*app).audienceRename},
 	{http.MethodPost, "/audiences/:id/delete", false, (*app).audienceDelete},
+	// followers: sync, its progress, the table (followers.go)
+	{http.MethodGet, "/followers", false, (*app).followersPage},
+	{http.MethodPost, "/followers/sync", false, (*app).followerSyncStart},
+	{http.MethodGet, "/followers/sync/status", false, (*app).followerSyncStatus},
+	{http.MethodPost, "/settings/followers-sync", false, (*app).followerSyncDaily},
 }
 
 // Routes returns the route table (tests walk it).

@@ -107,14 +107,6 @@ func TestScheduleFormValidation(t *testing.T) {
 	}
 }
 
-func cloneValues(v url.Values) url.Values {
-	out := url.Values{}
-	for k, vs := range v {
-		out[k] = append([]string(nil), vs...)
-	}
-	return out
-}
-
 // Today's quota too short for the send: the confirmation page offers the next Beijing day at
 // 00:05 in one click, and that click schedules it then. Sending to everyone asks for the same
 // confirmation as sending now.

@@ -206,6 +206,9 @@ func (a *app) renderSettings(c *gin.Context, status int, stored, form models.Set
 		}
 	}
 	p.Quota = a.quotaTable(c)
+	if on, err := a.svc.DailyFollowerSync(c.Request.Context()); err == nil {
+		p.DailySync.On = on
+	}
 	a.render(c, status, views.Settings(p))
 }
 

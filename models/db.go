@@ -40,9 +40,10 @@ func dsn(path string) string {
 
 // readerDSN is a reader's URI: the same busy timeout and foreign keys, and query_only, so a
 // statement routed to a reader by mistake fails loudly instead of writing outside the writer.
-// The journal mode is the database's (the writer set WAL), so a reader does not set it.
+// The journal mode is the database's (the writer set WAL), so a reader does not set it. A 16 MiB
+// page cache (grown only as used) keeps the followers page's indexes in memory at 1,000,000 rows.
 func readerDSN(path string) string {
-	return "file:" + escapePath(path) + "?_busy_timeout=5000&_foreign_keys=on&_synchronous=NORMAL&_query_only=1"
+	return "file:" + escapePath(path) + "?_busy_timeout=5000&_foreign_keys=on&_synchronous=NORMAL&_query_only=1&_cache_size=-16384"
 }
 
 // escapePath escapes the characters that would end the path part of a URI.

@@ -8,7 +8,6 @@ import (
 	"image/jpeg"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -72,12 +71,6 @@ func benchFixture(b *testing.B, n int) (*fixture, Draft) {
 		b.Fatal(err)
 	}
 	return f, d
-}
-
-func median(d []time.Duration) time.Duration {
-	s := slices.Clone(d)
-	slices.Sort(s)
-	return s[len(s)/2]
 }
 
 // BenchmarkPlanList plans a 10,000-OpenID list against 1,000,000 followers with a month of sends

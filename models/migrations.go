@@ -31,6 +31,7 @@ var migrations = []migration{
 	{11, "catch-up sends linked to their first; follower indexes for the plan", migrateV11},
 	{12, "scheduled sends", migrateV12},
 	{13, "saved audiences: imported OpenID lists and saved filters", migrateV13},
+	{14, "follower sync jobs and the followers page indexes", migrateV14},
 }
 
 // SchemaTooNewError refuses a database written by a newer Qunfa: its schema has versions this

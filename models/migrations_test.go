@@ -189,6 +189,15 @@ var versionData = []struct {
 			t.Errorf("audience: %+v %v, %d members, report %+v", a, err, n, ps)
 		}
 	}},
+	{14, []string{
+		`INSERT INTO follower_syncs (id, mode, phase, cursor, listed, total, phase_started_at, started_at, updated_at)
+			VALUES (1, 'full', 'listing', 'oNEXT', 10000, 25000, '2024-01-02 03:04:05', '2024-01-02 03:04:05', '2024-01-02 03:04:06')`,
+	}, func(t *testing.T, st *Store, from int) {
+		j, err := NewService(st, nil, Rules{}, nil).LatestFollowerSync(context.Background())
+		if err != nil || j.Phase != phaseListing || j.Listed != 10000 || !j.Running() {
+			t.Errorf("unfinished follower sync after migration: %+v, %v", j, err)
+		}
+	}},
 }
 
 // A database of every version the binary knows, with data in it, migrates to the newest and

@@ -72,6 +72,11 @@ type Service struct {
 	mu     sync.Mutex
 	cancel context.CancelFunc
 	done   chan struct{}
+
+	// loopCtx is the worker's context while it runs (nil before Start): the follower sync runs
+	// on it in the background (follower_sync.go).
+	loopCtx context.Context
+	syncs   followerSyncs
 }
 
 // NewService wires the store, the WeChat client and the rules. log may be nil.
@@ -104,6 +109,7 @@ func (s *Service) Start(ctx context.Context) {
 		return
 	}
 	ctx, s.cancel = context.WithCancel(ctx)
+	s.loopCtx = ctx
 	s.done = make(chan struct{})
 	go s.loop(ctx, s.done)
 }
@@ -112,13 +118,14 @@ func (s *Service) Start(ctx context.Context) {
 func (s *Service) Stop() {
 	s.mu.Lock()
 	cancel, done := s.cancel, s.done
-	s.cancel, s.done = nil, nil
+	s.cancel, s.done, s.loopCtx = nil, nil, nil
 	s.mu.Unlock()
 	if cancel == nil {
 		return
 	}
 	cancel()
 	<-done
+	s.syncs.wg.Wait() // a background follower sync stops with the worker's context
 }
 
 func (s *Service) loop(ctx context.Context, done chan struct{}) {
@@ -137,6 +144,9 @@ func (s *Service) loop(ctx context.Context, done chan struct{}) {
 				s.log.Warn("quota/get failed; the local count stands", "err", redact(err.Error()))
 			}
 		}
+		// An unfinished follower sync (a restart, a start from the page) runs beside the sends;
+		// the daily incremental one starts once a Beijing day when the setting is on.
+		s.followerSyncTick(ctx)
 		if time.Since(lastCleanup) > time.Hour {
 			lastCleanup = time.Now()
 			if n, err := s.store.Sessions().DeleteExpired(ctx); err != nil && ctx.Err() == nil {

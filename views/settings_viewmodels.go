@@ -25,6 +25,8 @@ type SettingsPage struct {
 
 	// Quota is WeChat's count per interface (openapi/quota/get); empty where it reports none.
 	Quota QuotaTable
+	// DailySync is the daily incremental follower sync setting (its own form, followers.templ).
+	DailySync DailySyncSetting
 
 	Errors FieldErrors
 	// VerifyError is WeChat's refusal of new credentials, already in the page language
