@@ -63,29 +63,8 @@ func parseBeijing(date, clock string) (time.Time, string) {
 // checks come first (the list it kept, the everyone confirmation); errors of the time show the
 // confirmation page again, errors of the target the send form.
 func (a *app) scheduleCreate(c *gin.Context) error {
-	d, ok := a.draftParam(c)
+	d, f, ok := a.confirmedSend(c)
 	if !ok {
-		return nil
-	}
-	f, errs := sendFields(c)
-	if errs != nil {
-		a.renderSendForm(c, http.StatusUnprocessableEntity, d, f, errs)
-		return nil
-	}
-	if listTooLong(f.OpenIDs) {
-		a.listTooLarge(c)
-		return nil
-	}
-	if !a.resolveList(c, d, &f) {
-		return nil
-	}
-	if f.Key == "" {
-		f.Key = randomToken()
-		a.planAndConfirm(c, d, f, http.StatusUnprocessableEntity, nil)
-		return nil
-	}
-	if f.Target == string(models.TargetAll) && c.PostForm("confirm_all") != "1" {
-		a.planAndConfirm(c, d, f, http.StatusUnprocessableEntity, views.FieldErrors{"confirm_all": "err.confirm_all"})
 		return nil
 	}
 	due, bad := a.scheduleDue(c)

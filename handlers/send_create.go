@@ -14,34 +14,11 @@ import (
 // sendCreate starts the send the operator confirmed. Sending to everyone
 // needs the second, explicit confirm_all checkbox.
 func (a *app) sendCreate(c *gin.Context) error {
-	d, ok := a.draftParam(c)
+	d, f, ok := a.confirmedSend(c)
 	if !ok {
 		return nil
 	}
 	ctx := c.Request.Context()
-	f, errs := sendFields(c)
-	if errs != nil {
-		a.renderSendForm(c, http.StatusUnprocessableEntity, d, f, errs)
-		return nil
-	}
-	if listTooLong(f.OpenIDs) {
-		a.listTooLarge(c)
-		return nil
-	}
-	// The confirm page carries the id of the list it kept, not the list.
-	if !a.resolveList(c, d, &f) {
-		return nil
-	}
-	if f.Key == "" {
-		// Without a key a retry could not be recognised: plan again.
-		f.Key = randomToken()
-		a.planAndConfirm(c, d, f, http.StatusUnprocessableEntity, nil)
-		return nil
-	}
-	if f.Target == string(models.TargetAll) && c.PostForm("confirm_all") != "1" {
-		a.planAndConfirm(c, d, f, http.StatusUnprocessableEntity, views.FieldErrors{"confirm_all": "err.confirm_all"})
-		return nil
-	}
 	send, err := a.svc.StartSend(ctx, sendInput(d.ID, f), operatorOf(c).ID)
 	if fe, ok := validationErrors(err); ok {
 		a.renderSendForm(c, http.StatusUnprocessableEntity, d, f, fe)
@@ -58,4 +35,39 @@ func (a *app) sendCreate(c *gin.Context) error {
 	a.flash(c, "flash.send_started")
 	a.redirect(c, fmt.Sprintf("/sends/%d", send.ID))
 	return nil
+}
+
+// confirmedSend reads a confirmed send request (send now, or schedule it) and makes the
+// confirmation page's own checks: the draft, the fields, the list it kept, the idempotency key
+// and, for everyone, the second confirmation. When one fails it has answered the request
+// (the send form or the confirmation again) and ok is false.
+func (a *app) confirmedSend(c *gin.Context) (d models.Draft, f views.SendFields, ok bool) {
+	d, ok = a.draftParam(c)
+	if !ok {
+		return d, f, false
+	}
+	f, errs := sendFields(c)
+	if errs != nil {
+		a.renderSendForm(c, http.StatusUnprocessableEntity, d, f, errs)
+		return d, f, false
+	}
+	if listTooLong(f.OpenIDs) {
+		a.listTooLarge(c)
+		return d, f, false
+	}
+	// The confirm page carries the id of the list it kept, not the list.
+	if !a.resolveList(c, d, &f) {
+		return d, f, false
+	}
+	if f.Key == "" {
+		// Without a key a retry could not be recognised: plan again.
+		f.Key = randomToken()
+		a.planAndConfirm(c, d, f, http.StatusUnprocessableEntity, nil)
+		return d, f, false
+	}
+	if f.Target == string(models.TargetAll) && c.PostForm("confirm_all") != "1" {
+		a.planAndConfirm(c, d, f, http.StatusUnprocessableEntity, views.FieldErrors{"confirm_all": "err.confirm_all"})
+		return d, f, false
+	}
+	return d, f, true
 }

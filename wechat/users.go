@@ -39,21 +39,28 @@ type UserList struct {
 	NextOpenID   string // "" when the list is exhausted
 }
 
+// userPage is the wire form of a page of OpenIDs: user/get, getblacklist (user/tag/get has no total).
+type userPage struct {
+	Total flexInt64 `json:"total"`
+	Count flexInt64 `json:"count"`
+	Data  struct {
+		OpenID []string `json:"openid"`
+	} `json:"data"`
+	NextOpenID string `json:"next_openid"`
+}
+
+func (p userPage) list() UserList {
+	return UserList{Total: int(p.Total), Count: int(p.Count), OpenIDs: p.Data.OpenID, NextOpenID: p.NextOpenID}
+}
+
 // Users lists followers starting after nextOpenID ("" = from the beginning) (GET cgi-bin/user/get).
 func (c *Client) Users(ctx context.Context, nextOpenID string) (UserList, error) {
-	var out struct {
-		Total flexInt64 `json:"total"`
-		Count flexInt64 `json:"count"`
-		Data  struct {
-			OpenID []string `json:"openid"`
-		} `json:"data"`
-		NextOpenID string `json:"next_openid"`
-	}
+	var out userPage
 	q := url.Values{"next_openid": {nextOpenID}}
 	if err := c.call(ctx, apiRequest{method: http.MethodGet, path: "/cgi-bin/user/get", query: q, retry: retryAlways}, &out); err != nil {
 		return UserList{}, err
 	}
-	return UserList{Total: int(out.Total), Count: int(out.Count), OpenIDs: out.Data.OpenID, NextOpenID: out.NextOpenID}, nil
+	return out.list(), nil
 }
 
 // Tag is a follower tag (tags/get); Count is the number of followers carrying it.
@@ -85,20 +92,14 @@ func (c *Client) Tags(ctx context.Context) ([]Tag, error) {
 // TagUsers lists one page of a tag's followers after nextOpenID ("" = from the start)
 // (POST cgi-bin/user/tag/get). Total is 0: that answer has none.
 func (c *Client) TagUsers(ctx context.Context, tagID int64, nextOpenID string) (UserList, error) {
-	var out struct {
-		Count flexInt64 `json:"count"`
-		Data  struct {
-			OpenID []string `json:"openid"`
-		} `json:"data"`
-		NextOpenID string `json:"next_openid"`
-	}
+	var out userPage // no total in this answer
 	if err := c.callJSON(ctx, "/cgi-bin/user/tag/get", retryAlways, struct {
 		TagID      int64  `json:"tagid"`
 		NextOpenID string `json:"next_openid"`
 	}{tagID, nextOpenID}, &out); err != nil {
 		return UserList{}, err
 	}
-	return UserList{Count: int(out.Count), OpenIDs: out.Data.OpenID, NextOpenID: out.NextOpenID}, nil
+	return out.list(), nil
 }
 
 // UserTagIDs returns the ids of the tags a follower carries (POST cgi-bin/tags/getidlist).
@@ -160,18 +161,11 @@ func (c *Client) BatchUserInfo(ctx context.Context, openIDs []string, lang strin
 // start) (POST cgi-bin/tags/members/getblacklist, protocol §14). Its page size is UNCONFIRMED
 // (10,000 or 1,000); callers follow NextOpenID until it is empty or repeats.
 func (c *Client) Blacklist(ctx context.Context, begin string) (UserList, error) {
-	var out struct {
-		Total flexInt64 `json:"total"`
-		Count flexInt64 `json:"count"`
-		Data  struct {
-			OpenID []string `json:"openid"`
-		} `json:"data"`
-		NextOpenID string `json:"next_openid"`
-	}
+	var out userPage
 	if err := c.callJSON(ctx, "/cgi-bin/tags/members/getblacklist", retryAlways, struct {
 		BeginOpenID string `json:"begin_openid"`
 	}{begin}, &out); err != nil {
 		return UserList{}, err
 	}
-	return UserList{Total: int(out.Total), Count: int(out.Count), OpenIDs: out.Data.OpenID, NextOpenID: out.NextOpenID}, nil
+	return out.list(), nil
 }
