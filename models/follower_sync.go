@@ -359,9 +359,10 @@ func (s *Service) syncMerge(ctx context.Context, row *followerSyncRow) error {
 // page's worth: fewer, larger commits write each index page once); detailCalls is
 // how many batchget calls are in flight at once.
 const (
-	detailChunk = 10000
-	detailCalls = 4
-	batchgetMax = 100
+	detailChunk    = 10000
+	maxDetailChunk = 50000
+	detailCalls    = 4
+	batchgetMax    = 100
 )
 
 // syncDetails describes the followers after the job's detail cursor, a chunk at a time: the
@@ -374,7 +375,7 @@ func (s *Service) syncDetails(ctx context.Context, row *followerSyncRow) error {
 			table = "followers INDEXED BY ix_followers_undetailed"
 		}
 		q := s.store.db(ctx).Table(table).Select("open_id").Where("subscribed = 1 AND open_id > ?", row.DetailCursor).
-			Order("open_id").Limit(detailChunk)
+			Order("open_id").Limit(detailChunkFor(row.Total))
 		if row.Mode == SyncIncremental {
 			q = q.Where("detailed_at IS NULL")
 		}
@@ -401,6 +402,13 @@ func (s *Service) syncDetails(ctx context.Context, row *followerSyncRow) error {
 			return err
 		}
 	}
+}
+
+// detailChunkFor is the chunk for a sync of total followers: detailChunk, or a twentieth of a
+// large account (at most maxDetailChunk), so the bar still moves in steps of 5% while a big sync
+// rewrites each index page fewer times (one commit per chunk).
+func detailChunkFor(total int) int {
+	return min(max(detailChunk, total/20), maxDetailChunk)
 }
 
 // fetchDetails calls batchget for ids, 100 at a time, detailCalls calls in flight.
