@@ -10,6 +10,7 @@ import "gorm.io/gorm"
 //   - follower_listing: the OpenIDs the running job's user/get listing has returned so far. Merging
 //     it into followers in one statement finds the new and the departed followers without writing
 //     the rows that did not change (an incremental sync of 1,000,000 stays cheap).
+//     It has no index while pages are appended; the merge builds one, sorted once, and drops it.
 //   - follower_counts: followers per group ('group') and per tag ('tag') as of the last sync, so
 //     the page does not count 1,000,000 rows on every view.
 //   - indexes on followers for the page's filters (each ends with open_id, the page's order, as
@@ -37,7 +38,7 @@ func migrateV14(tx *gorm.DB) error {
 			finished_at   DATETIME,
 			error         TEXT NOT NULL DEFAULT ''
 		)`,
-		`CREATE TABLE follower_listing (open_id TEXT PRIMARY KEY) WITHOUT ROWID`,
+		`CREATE TABLE follower_listing (open_id TEXT NOT NULL)`,
 		`CREATE TABLE follower_counts (
 			kind  TEXT NOT NULL,
 			id    INTEGER NOT NULL,
