@@ -8,7 +8,6 @@ import (
 	"image"
 	"image/color"
 	"image/jpeg"
-	"io"
 	"log/slog"
 	"net/http/httptest"
 	"os"
@@ -50,38 +49,15 @@ func findBrowser(t *testing.T) string {
 // embedded sandbox and returns its URL.
 func startApp(t *testing.T, extraEnv map[string]string) string {
 	t.Helper()
-	dir := t.TempDir()
 	// The embedded sandbox pushes MASSSENDJOBFINISH after 1 s instead of 3 s: long enough that a
-	// send's page is drawn before the figures exist, short enough not to slow every journey.
-	env := map[string]string{"QUNFA_DB": filepath.Join(dir, "qunfa.db"), "QUNFA_ADDR": "127.0.0.1:0",
-		"QUNFA_SANDBOX_FINISH_DELAY": "1s"}
+	// send's page is drawn before the figures exist, short enough not to slow every journey
+	// (startAppOn's default).
+	env := map[string]string{"QUNFA_DB": filepath.Join(t.TempDir(), "qunfa.db")}
 	for k, v := range extraEnv {
 		env[k] = v
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	ready := make(chan string, 1)
-	done := make(chan error, 1)
-	go func() { done <- run(ctx, nil, envOf(env), io.Discard, io.Discard, ready) }()
-	t.Cleanup(func() {
-		cancel()
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Errorf("run returned %v", err)
-			}
-		case <-time.After(30 * time.Second):
-			t.Error("the server did not shut down")
-		}
-	})
-	select {
-	case url := <-ready:
-		return url
-	case err := <-done:
-		t.Fatalf("run failed: %v", err)
-	case <-time.After(30 * time.Second):
-		t.Fatal("the server did not start")
-	}
-	return ""
+	base, _ := startAppOn(t, env)
+	return base
 }
 
 func newBrowser(t *testing.T, browser string) context.Context {

@@ -56,18 +56,7 @@ func (a *app) audienceNew(c *gin.Context) error {
 // renderAudienceNew draws the import and filter forms, with the groups or tags of the API
 // profile in force for the filter.
 func (a *app) renderAudienceNew(c *gin.Context, status int, p views.AudienceNewPage) {
-	groups, byTag, err := a.svc.Audiences(c.Request.Context())
-	p.ByTag = byTag
-	if err != nil {
-		a.log.Error("load groups or tags", "err", err)
-		p.GroupsErr = "err.groups_unavailable"
-		if byTag {
-			p.GroupsErr = "err.tags_unavailable"
-		}
-	}
-	for _, g := range groups {
-		p.Groups = append(p.Groups, views.GroupOption{ID: g.ID, Name: g.Name, Count: g.Count})
-	}
+	p.Groups, p.ByTag, p.GroupsErr = a.groupOptions(c)
 	p.MaxFileMB = maxAudienceFile >> 20
 	p.ReportShown = models.ReportShown
 	p.Layout = a.layout(c, "audiences.new_title")

@@ -152,14 +152,7 @@ func (a *app) renderScheduleEdit(c *gin.Context, status int, s models.Schedule, 
 	page := views.ScheduleEditPage{Row: scheduleRow(s, byTag), Date: date, Time: clock, GroupID: groupID, ByTag: byTag, Errors: errs,
 		MinDate: a.svc.Rules().Now().In(models.Beijing).Format(time.DateOnly)}
 	if s.Target == models.TargetGroup {
-		groups, _, err := a.svc.Audiences(c.Request.Context())
-		if err != nil {
-			a.log.Error("load groups or tags", "err", err)
-			page.GroupsErr = "err.groups_unavailable"
-		}
-		for _, g := range groups {
-			page.Groups = append(page.Groups, views.GroupOption{ID: g.ID, Name: g.Name, Count: g.Count})
-		}
+		page.Groups, _, page.GroupsErr = a.groupOptions(c)
 	}
 	page.Layout = a.layout(c, "schedule.edit_title", s.Title)
 	page.Layout.Nav = "schedules"

@@ -157,22 +157,29 @@ func (a *app) renderSendFormPreview(c *gin.Context, status int, d models.Draft, 
 		Form:       f,
 		Errors:     errs,
 	}
-	groups, byTag, err := a.svc.Audiences(c.Request.Context())
-	page.ByTag = byTag
-	if err != nil {
-		a.log.Error("load groups or tags", "err", err)
-		page.GroupsErr = "err.groups_unavailable"
-		if byTag {
-			page.GroupsErr = "err.tags_unavailable"
-		}
-	}
-	for _, g := range groups {
-		page.Groups = append(page.Groups, views.GroupOption{ID: g.ID, Name: g.Name, Count: g.Count})
-	}
+	page.Groups, page.ByTag, page.GroupsErr = a.groupOptions(c)
 	l := a.layout(c, "send.title", page.DraftTitle)
 	l.Nav = "drafts"
 	page.Layout = l
 	pv.Recent = a.recentPreviews(c, d.ID)
 	page.Saved = a.savedAudienceChoice(c, f) // audiences_send.go
 	a.render(c, status, views.SendFormView(page, pv))
+}
+
+// groupOptions lists the groups or tags of the API profile in force for a form's choice (the
+// send form, a saved filter, a schedule's edit). When WeChat cannot be asked, errKey is the
+// catalogue message the form shows instead.
+func (a *app) groupOptions(c *gin.Context) (opts []views.GroupOption, byTag bool, errKey string) {
+	groups, byTag, err := a.svc.Audiences(c.Request.Context())
+	if err != nil {
+		a.log.Error("load groups or tags", "err", err)
+		errKey = "err.groups_unavailable"
+		if byTag {
+			errKey = "err.tags_unavailable"
+		}
+	}
+	for _, g := range groups {
+		opts = append(opts, views.GroupOption{ID: g.ID, Name: g.Name, Count: g.Count})
+	}
+	return opts, byTag, errKey
 }
