@@ -116,15 +116,32 @@ func (s *Store) Close() error {
 		if err := s.readers.Close(); err != nil {
 			errs = append(errs, fmt.Errorf("models: close readers: %w", err))
 		}
+		awaitReturned(s.readers)
 	}
 	sqlDB, err := s.gdb.DB()
 	if err == nil {
+		// A query cancelled with its context may leave SQLite's interrupt flag set on the writer
+		// after it finished; the checkpoint that SQLite runs as the last connection closes would
+		// then be interrupted and the WAL left behind. A statement started now clears the flag
+		// (and folds the WAL back while it is at it).
+		_, _ = sqlDB.Exec("PRAGMA wal_checkpoint(TRUNCATE)")
 		err = sqlDB.Close()
+		awaitReturned(sqlDB)
 	}
 	if err != nil {
 		errs = append(errs, fmt.Errorf("models: close: %w", err))
 	}
 	return errors.Join(errs...)
+}
+
+// awaitReturned waits (a few seconds at most) for the connections still in use when db was
+// closed: database/sql closes those only as they come back, and a query cancelled with its
+// context is given back from another goroutine a moment later. Until the last one is closed
+// SQLite cannot fold the WAL back, and a copy of the file taken then would need it.
+func awaitReturned(db *sql.DB) {
+	for deadline := time.Now().Add(5 * time.Second); db.Stats().OpenConnections > 0 && time.Now().Before(deadline); {
+		time.Sleep(5 * time.Millisecond)
+	}
 }
 
 type txKey struct{}
