@@ -13,6 +13,8 @@ type operatorRow struct {
 	ID           uint `gorm:"primaryKey"`
 	Username     string
 	PasswordHash string
+	Role         Role `gorm:"default:admin"`
+	DisabledAt   *time.Time
 	CreatedAt    time.Time
 }
 

@@ -32,6 +32,7 @@ var migrations = []migration{
 	{12, "scheduled sends", migrateV12},
 	{13, "saved audiences: imported OpenID lists and saved filters", migrateV13},
 	{14, "follower sync jobs and the followers page indexes", migrateV14},
+	{15, "operators' roles and disabling", migrateV15},
 }
 
 // SchemaTooNewError refuses a database written by a newer Qunfa: its schema has versions this

@@ -60,8 +60,8 @@ var versionData = []struct {
 	}, func(t *testing.T, st *Store, from int) {
 		ctx := context.Background()
 		op, err := st.Operator(ctx, 1)
-		if err != nil || op.Username != "admin" {
-			t.Errorf("operator: %+v %v", op, err)
+		if err != nil || op.Username != "admin" || op.Role != RoleAdmin || op.DisabledAt != nil {
+			t.Errorf("operator (an admin before roles existed, enabled): %+v %v", op, err)
 		}
 		d, err := NewService(st, nil, Rules{}, nil).Draft(ctx, 1)
 		if err != nil || len(d.Articles) != 2 || d.Articles[0].Title != "第一篇" || d.Articles[1].Content != "<p>二</p>" {

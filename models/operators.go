@@ -16,10 +16,43 @@ import (
 
 // Operator is a person who may log in to the dashboard.
 type Operator struct {
-	ID        uint
-	Username  string
-	CreatedAt time.Time
+	ID         uint
+	Username   string
+	Role       Role
+	DisabledAt *time.Time // nil while the operator may log in
+	CreatedAt  time.Time
 }
+
+// Role is what an operator may do. Each role may do everything the ones after it may.
+type Role string
+
+const (
+	RoleAdmin  Role = "admin"  // settings, operators, approvals, and all an editor may do
+	RoleEditor Role = "editor" // drafts, sends to groups, tags and lists, previews
+	RoleViewer Role = "viewer" // history and reports
+)
+
+// Roles lists the roles from the most to the least powerful.
+var Roles = []Role{RoleAdmin, RoleEditor, RoleViewer}
+
+// rank orders the roles: a higher rank may do more. An unknown role ranks below every other.
+func (r Role) rank() int {
+	switch r {
+	case RoleAdmin:
+		return 3
+	case RoleEditor:
+		return 2
+	case RoleViewer:
+		return 1
+	}
+	return 0
+}
+
+// Valid reports whether r is one of Roles.
+func (r Role) Valid() bool { return r.rank() > 0 }
+
+// AtLeast reports whether an operator of role r may do what role min may.
+func (r Role) AtLeast(min Role) bool { return r.Valid() && r.rank() >= min.rank() }
 
 const (
 	minUsername = 2
@@ -95,7 +128,7 @@ func (s *Store) createOperator(ctx context.Context, username, password string, f
 	if err != nil {
 		return Operator{}, fmt.Errorf("models: hash password: %w", err)
 	}
-	row := operatorRow{Username: username, PasswordHash: string(hash), CreatedAt: time.Now().UTC()}
+	row := operatorRow{Username: username, PasswordHash: string(hash), Role: RoleAdmin, CreatedAt: time.Now().UTC()}
 	err = s.inTx(ctx, func(ctx context.Context) error {
 		var n int64
 		if first {
@@ -148,5 +181,5 @@ func (s *Store) Operator(ctx context.Context, id uint) (Operator, error) {
 }
 
 func (r operatorRow) operator() Operator {
-	return Operator{ID: r.ID, Username: r.Username, CreatedAt: r.CreatedAt}
+	return Operator{ID: r.ID, Username: r.Username, Role: r.Role, DisabledAt: r.DisabledAt, CreatedAt: r.CreatedAt}
 }

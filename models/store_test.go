@@ -427,3 +427,20 @@ func TestCreateFirstOperatorHashesOnlyWhenItCreates(t *testing.T) {
 		t.Fatal(fmt.Errorf("log in: %w", err))
 	}
 }
+
+// Each role may do what the ones below it may, and nothing above; an unknown role nothing.
+func TestRoleAtLeast(t *testing.T) {
+	for _, c := range []struct {
+		r, min Role
+		want   bool
+	}{
+		{RoleAdmin, RoleAdmin, true}, {RoleAdmin, RoleViewer, true},
+		{RoleEditor, RoleAdmin, false}, {RoleEditor, RoleEditor, true}, {RoleEditor, RoleViewer, true},
+		{RoleViewer, RoleEditor, false}, {RoleViewer, RoleViewer, true},
+		{Role("root"), RoleViewer, false}, {Role(""), RoleViewer, false},
+	} {
+		if got := c.r.AtLeast(c.min); got != c.want {
+			t.Errorf("%q.AtLeast(%q) = %v, want %v", c.r, c.min, got, c.want)
+		}
+	}
+}
