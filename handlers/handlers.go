@@ -70,8 +70,8 @@ func New(d Deps) http.Handler {
 	engine.Use(gin.CustomRecovery(a.recovered), a.language, a.csrf)
 	for _, r := range routes {
 		handlers := []gin.HandlerFunc{}
-		if !r.Public {
-			handlers = append(handlers, a.requireLogin)
+		if !r.Public() {
+			handlers = append(handlers, a.requireLogin, a.requireRole(r.Access))
 		}
 		h := r.handle
 		handlers = append(handlers, func(c *gin.Context) {

@@ -183,6 +183,9 @@ func (a *app) requireLogin(c *gin.Context) {
 	id := a.sessions.GetInt64(ctx, sessOperator)
 	if id > 0 {
 		op, err := a.svc.Operator(ctx, uint(id))
+		if err == nil && op.DisabledAt != nil {
+			err = models.ErrNotFound // a disabled operator's sessions stop working at once
+		}
 		if err == nil {
 			c.Set(ctxOperator, op)
 			c.Next()
@@ -212,6 +215,19 @@ func (a *app) requireLogin(c *gin.Context) {
 		a.renderError(c, http.StatusForbidden, "err.login_required")
 	}
 	c.Abort()
+}
+
+// requireRole lets through an operator whose role is at least min (requireLogin ran first);
+// others get the 403 page saying so.
+func (a *app) requireRole(min models.Role) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		if !operatorOf(c).Role.AtLeast(min) {
+			a.renderError(c, http.StatusForbidden, "err.role_forbidden")
+			c.Abort()
+			return
+		}
+		c.Next()
+	}
 }
 
 func operatorOf(c *gin.Context) models.Operator {

@@ -4,86 +4,100 @@ import (
 	"net/http"
 
 	"github.com/gin-gonic/gin"
+
+	"qunfa/models"
 )
 
-// Route is one entry of the route table. Public routes need no session. An action returns
-// its error; fail (errors.go) turns it into the response.
+// Route is one entry of the route table. Access is who may use it: anyone (public, no session
+// needed) or a logged-in operator whose role is at least Access. An action returns its error;
+// fail (errors.go) turns it into the response.
 type Route struct {
 	Method string
 	Path   string
-	Public bool
+	Access models.Role
 	handle func(*app, *gin.Context) error
 }
+
+// Who may use a route, in the table's words.
+const (
+	public = models.Role("") // anyone, no session
+	viewer = models.RoleViewer
+	editor = models.RoleEditor
+	admin  = models.RoleAdmin
+)
+
+// Public reports whether the route needs no session.
+func (r Route) Public() bool { return r.Access == public }
 
 // routes is the whole surface of the application, on one screen.
 var routes = []Route{
 	// public: health, login, first run, language, static files, WeChat's callback
-	{http.MethodGet, "/healthz", true, (*app).healthz},
-	{http.MethodGet, "/login", true, (*app).loginForm},
-	{http.MethodPost, "/login", true, (*app).login},
-	{http.MethodGet, "/setup", true, (*app).setupForm},
-	{http.MethodPost, "/setup", true, (*app).setup},
-	{http.MethodPost, "/lang", true, (*app).setLanguage},
-	{http.MethodGet, "/static/*filepath", true, (*app).serveStatic},
-	{http.MethodGet, "/wechat/callback", true, (*app).callbackVerify},
-	{http.MethodPost, "/wechat/callback", true, (*app).callbackEvent},
+	{http.MethodGet, "/healthz", public, (*app).healthz},
+	{http.MethodGet, "/login", public, (*app).loginForm},
+	{http.MethodPost, "/login", public, (*app).login},
+	{http.MethodGet, "/setup", public, (*app).setupForm},
+	{http.MethodPost, "/setup", public, (*app).setup},
+	{http.MethodPost, "/lang", public, (*app).setLanguage},
+	{http.MethodGet, "/static/*filepath", public, (*app).serveStatic},
+	{http.MethodGet, "/wechat/callback", public, (*app).callbackVerify},
+	{http.MethodPost, "/wechat/callback", public, (*app).callbackEvent},
 
 	// session
-	{http.MethodGet, "/", false, (*app).home},
-	{http.MethodPost, "/logout", false, (*app).logout},
+	{http.MethodGet, "/", viewer, (*app).home},
+	{http.MethodPost, "/logout", viewer, (*app).logout},
 
 	// drafts and thumbnails
-	{http.MethodGet, "/drafts", false, (*app).draftsList},
-	{http.MethodGet, "/drafts/new", false, (*app).draftNew},
-	{http.MethodPost, "/drafts", false, (*app).draftSave},
-	{http.MethodGet, "/drafts/:id", false, (*app).draftEdit},
-	{http.MethodPost, "/drafts/:id", false, (*app).draftSave},
-	{http.MethodPost, "/drafts/:id/delete", false, (*app).draftDelete},
-	{http.MethodPost, "/thumbs", false, (*app).thumbUpload},
-	{http.MethodGet, "/thumbs/:id", false, (*app).thumbShow},
-	{http.MethodPost, "/images", false, (*app).imageUpload}, // images inside article content (image_upload.go)
-	{http.MethodGet, "/images/:id", false, (*app).imageShow},
+	{http.MethodGet, "/drafts", editor, (*app).draftsList},
+	{http.MethodGet, "/drafts/new", editor, (*app).draftNew},
+	{http.MethodPost, "/drafts", editor, (*app).draftSave},
+	{http.MethodGet, "/drafts/:id", editor, (*app).draftEdit},
+	{http.MethodPost, "/drafts/:id", editor, (*app).draftSave},
+	{http.MethodPost, "/drafts/:id/delete", editor, (*app).draftDelete},
+	{http.MethodPost, "/thumbs", editor, (*app).thumbUpload},
+	{http.MethodGet, "/thumbs/:id", viewer, (*app).thumbShow},
+	{http.MethodPost, "/images", editor, (*app).imageUpload}, // images inside article content (image_upload.go)
+	{http.MethodGet, "/images/:id", viewer, (*app).imageShow},
 
 	// sending
-	{http.MethodGet, "/drafts/:id/send", false, (*app).sendForm},
-	{http.MethodPost, "/drafts/:id/send/confirm", false, (*app).sendConfirm},
-	{http.MethodPost, "/drafts/:id/send", false, (*app).sendCreate},
-	{http.MethodPost, "/drafts/:id/preview", false, (*app).previewSend},     // one person first (preview.go)
-	{http.MethodPost, "/drafts/:id/schedule", false, (*app).scheduleCreate}, // 定时群发 (schedule.go)
+	{http.MethodGet, "/drafts/:id/send", editor, (*app).sendForm},
+	{http.MethodPost, "/drafts/:id/send/confirm", editor, (*app).sendConfirm},
+	{http.MethodPost, "/drafts/:id/send", editor, (*app).sendCreate},
+	{http.MethodPost, "/drafts/:id/preview", editor, (*app).previewSend},     // one person first (preview.go)
+	{http.MethodPost, "/drafts/:id/schedule", editor, (*app).scheduleCreate}, // 定时群发 (schedule.go)
 
 	// history
-	{http.MethodGet, "/sends", false, (*app).sendsList},
-	{http.MethodGet, "/sends/:id", false, (*app).sendShow},
-	{http.MethodGet, "/sends/:id/stats", false, (*app).sendStats},
-	{http.MethodGet, "/sends/:id/delete", false, (*app).sendDeleteConfirm},
-	{http.MethodPost, "/sends/:id/delete", false, (*app).sendDelete},
-	{http.MethodGet, "/sends/:id/catchup", false, (*app).sendCatchUpConfirm}, // 补发 (send_catchup.go)
-	{http.MethodPost, "/sends/:id/catchup", false, (*app).sendCatchUp},
+	{http.MethodGet, "/sends", viewer, (*app).sendsList},
+	{http.MethodGet, "/sends/:id", viewer, (*app).sendShow},
+	{http.MethodGet, "/sends/:id/stats", viewer, (*app).sendStats},
+	{http.MethodGet, "/sends/:id/delete", editor, (*app).sendDeleteConfirm},
+	{http.MethodPost, "/sends/:id/delete", editor, (*app).sendDelete},
+	{http.MethodGet, "/sends/:id/catchup", editor, (*app).sendCatchUpConfirm}, // 补发 (send_catchup.go)
+	{http.MethodPost, "/sends/:id/catchup", editor, (*app).sendCatchUp},
 
 	// scheduled sends (schedule.go)
-	{http.MethodGet, "/schedules", false, (*app).schedulesList},
-	{http.MethodGet, "/schedules/:id", false, (*app).scheduleEdit},
-	{http.MethodPost, "/schedules/:id", false, (*app).scheduleSave},
-	{http.MethodPost, "/schedules/:id/cancel", false, (*app).scheduleCancel},
-	{http.MethodPost, "/schedules/:id/send", false, (*app).scheduleSendNow},
+	{http.MethodGet, "/schedules", viewer, (*app).schedulesList},
+	{http.MethodGet, "/schedules/:id", editor, (*app).scheduleEdit},
+	{http.MethodPost, "/schedules/:id", editor, (*app).scheduleSave},
+	{http.MethodPost, "/schedules/:id/cancel", editor, (*app).scheduleCancel},
+	{http.MethodPost, "/schedules/:id/send", editor, (*app).scheduleSendNow},
 
 	// settings: account and API profile (settings.go)
-	{http.MethodGet, "/settings", false, (*app).settingsForm},
-	{http.MethodPost, "/settings", false, (*app).settingsSave},
+	{http.MethodGet, "/settings", admin, (*app).settingsForm},
+	{http.MethodPost, "/settings", admin, (*app).settingsSave},
 
 	// saved audiences: imported OpenID lists and saved filters (audiences.go)
-	{http.MethodGet, "/audiences", false, (*app).audiencesList},
-	{http.MethodGet, "/audiences/new", false, (*app).audienceNew},
-	{http.MethodPost, "/audiences", false, (*app).audienceImport},
-	{http.MethodPost, "/audiences/filter", false, (*app).audienceFilterSave},
-	{http.MethodGet, "/audiences/:id", false, (*app).audienceShow},
-	{http.MethodPost, "/audiences/:id/rename", false, (*app).audienceRename},
-	{http.MethodPost, "/audiences/:id/delete", false, (*app).audienceDelete},
+	{http.MethodGet, "/audiences", editor, (*app).audiencesList},
+	{http.MethodGet, "/audiences/new", editor, (*app).audienceNew},
+	{http.MethodPost, "/audiences", editor, (*app).audienceImport},
+	{http.MethodPost, "/audiences/filter", editor, (*app).audienceFilterSave},
+	{http.MethodGet, "/audiences/:id", editor, (*app).audienceShow},
+	{http.MethodPost, "/audiences/:id/rename", editor, (*app).audienceRename},
+	{http.MethodPost, "/audiences/:id/delete", editor, (*app).audienceDelete},
 	// followers: sync, its progress, the table (followers.go)
-	{http.MethodGet, "/followers", false, (*app).followersPage},
-	{http.MethodPost, "/followers/sync", false, (*app).followerSyncStart},
-	{http.MethodGet, "/followers/sync/status", false, (*app).followerSyncStatus},
-	{http.MethodPost, "/settings/followers-sync", false, (*app).followerSyncDaily},
+	{http.MethodGet, "/followers", viewer, (*app).followersPage},
+	{http.MethodPost, "/followers/sync", editor, (*app).followerSyncStart},
+	{http.MethodGet, "/followers/sync/status", viewer, (*app).followerSyncStatus},
+	{http.MethodPost, "/settings/followers-sync", admin, (*app).followerSyncDaily},
 }
 
 // Routes returns the route table (tests walk it).
@@ -96,7 +110,12 @@ func (a *app) healthz(c *gin.Context) error {
 	return nil
 }
 
+// home is the drafts list for those who write, the send history for those who only read.
 func (a *app) home(c *gin.Context) error {
+	if !operatorOf(c).Role.AtLeast(editor) {
+		a.redirect(c, "/sends")
+		return nil
+	}
 	a.redirect(c, "/drafts")
 	return nil
 }

@@ -206,6 +206,7 @@ var en = map[string]string{
 	"err.url_invalid":        "The URL must start with http:// or https://.",
 	"err.username_invalid":   "The username may contain letters, digits, underscore, dot and hyphen only.",
 	"err.login_required":     "Please log in first.",
+	"err.role_forbidden":     "Your role does not allow this. Ask an administrator if you need it.",
 	"err.delete_failed":      "WeChat refused to delete the message; try again later or see the activity list.",
 	"history.retrying":       "Retrying",
 	"history.delete_failed":  "Delete failed",

@@ -220,6 +220,7 @@ var zh = map[string]string{
 	"err.url_invalid":        "链接须以 http:// 或 https:// 开头。",
 	"err.username_invalid":   "用户名只能包含字母、数字、下划线、点和短横线。",
 	"err.login_required":     "请先登录。",
+	"err.role_forbidden":     "你的角色无权进行此操作。如确有需要，请联系管理员。",
 	"err.delete_failed":      "微信拒绝了删除请求，请稍后重试或查看操作记录。",
 	"history.retrying":       "重试中",
 	"history.delete_failed":  "删除失败",
