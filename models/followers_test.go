@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"slices"
+	"strings"
 	"sort"
 	"sync"
 	"testing"
@@ -547,4 +548,89 @@ func TestFollowerSyncProgress(t *testing.T) {
 	if l := j.Left(); l != 15*time.Second {
 		t.Fatalf("left = %v", l)
 	}
+}
+
+// indexShapes lists the followers table's indexes as "name: column, column".
+func indexShapes(t *testing.T, st *Store) []string {
+	t.Helper()
+	var out []string
+	rows, err := st.gdb.Raw(`SELECT m.name, group_concat(i.name, ', ') FROM sqlite_master m, pragma_index_info(m.name) i
+		WHERE m.type = 'index' AND m.tbl_name = 'followers' GROUP BY m.name ORDER BY m.name`).Rows()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var name, cols string
+		if err := rows.Scan(&name, &cols); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, name+": "+cols)
+	}
+	return out
+}
+
+// A full sync drops the page's indexes while it rewrites every follower and builds them again when
+// its details are in, or when it fails: afterwards the table has exactly the indexes the
+// migrations made. An incremental sync never drops them.
+func TestFullSyncRebuildsThePageIndexes(t *testing.T) {
+	f := newFixture(t)
+	want := indexShapes(t, f.store)
+	if len(want) < len(followerPageIndexes) {
+		t.Fatalf("indexes after migration: %v", want)
+	}
+	f.wx.setAudience(testPeople(300), nil)
+	// Look at the indexes while the details are being fetched.
+	var during []string
+	probe := &detailProbe{fakeWeChat: f.wx, at: func() { during = indexShapes(t, f.store) }}
+	svc := NewService(f.store, probe, Rules{Now: f.clock.Now}, nil)
+	runSync(t, svc, SyncFull)
+	for _, ix := range followerPageIndexes {
+		if slices.ContainsFunc(during, func(s string) bool { return strings.HasPrefix(s, ix.name+":") }) {
+			t.Errorf("%s kept during a full sync's details: %v", ix.name, during)
+		}
+	}
+	if got := indexShapes(t, f.store); !slices.Equal(got, want) {
+		t.Errorf("indexes after a full sync:\n%v\nwant\n%v", got, want)
+	}
+	during, probe.seen = nil, false
+	f.wx.setAudience(testPeople(310), nil) // ten new followers to describe
+	runSync(t, svc, SyncIncremental)
+	if !slices.Equal(during, want) {
+		t.Errorf("indexes during an incremental sync: %v", during)
+	}
+
+	// A full sync whose details fail ends failed, with its indexes back.
+	probe.fail, probe.seen = true, false
+	if _, _, err := svc.StartFollowerSync(context.Background(), SyncFull); err != nil {
+		t.Fatal(err)
+	}
+	if err := svc.RunFollowerSync(context.Background()); err == nil {
+		t.Fatal("the failing details did not fail the sync")
+	}
+	if got := indexShapes(t, f.store); !slices.Equal(got, want) {
+		t.Errorf("indexes after a failed full sync:\n%v\nwant\n%v", got, want)
+	}
+}
+
+// detailProbe calls at on the first batchget call of each sync, and fails them all when fail.
+type detailProbe struct {
+	*fakeWeChat
+	at   func()
+	fail bool
+	once sync.Mutex
+	seen bool
+}
+
+func (p *detailProbe) FollowerDetails(ctx context.Context, ids []string) ([]FollowerInfo, error) {
+	p.once.Lock()
+	if !p.seen {
+		p.seen = true
+		p.at()
+	}
+	p.once.Unlock()
+	if p.fail {
+		return nil, &fakeAPIError{code: 45009}
+	}
+	return p.fakeWeChat.FollowerDetails(ctx, ids)
 }
