@@ -21,7 +21,7 @@ func TestMenuFollowsRole(t *testing.T) {
 		d := render(t, Sends(SendsPage{Layout: l}))
 		var got []string
 		for _, n := range all {
-			if d.Find(`#site-menu [data-testid=nav-` + n + `]`).Length() == 1 {
+			if d.Find(`#site-menu [data-testid=nav-`+n+`]`).Length() == 1 {
 				got = append(got, n)
 			}
 		}
