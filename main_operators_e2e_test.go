@@ -37,6 +37,9 @@ func TestBrowserOperators(t *testing.T) {
 	// The editor's own browser context: cookies apart from the admin's.
 	editor, cancel := chromedp.NewContext(admin, chromedp.WithNewBrowserContext())
 	t.Cleanup(cancel)
+	if err := chromedp.Do(editor); err != nil { // the tab lives as long as this context, not a stage's
+		t.Fatal(err)
+	}
 	do(t, editor, "editor logs in", logIn(base, "xiaobian", "first-pass-1"),
 		chromedp.WaitVisible(chromedp.CSS(`[data-testid=nav-drafts]`)))
 	links, err := chromedp.Run(editor, chromedp.Evaluate[[]string](
