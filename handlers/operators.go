@@ -123,6 +123,12 @@ func (a *app) operatorChange(c *gin.Context, flash string, change func(op models
 	}
 	a.log.Info("operator changed", "by", operatorOf(c).ID, "operator_id", op.ID, "change", flash)
 	a.flash(c, flash, op.Username)
+	if op.ID == operatorOf(c).ID {
+		// An admin who demoted or disabled themselves (another admin remains) may no longer
+		// open this page: home, or the login, says where they stand now.
+		a.redirect(c, "/")
+		return nil
+	}
 	a.redirect(c, operatorRow(op, operatorOf(c)).URL(""))
 	return nil
 }
