@@ -114,6 +114,19 @@ func TestLastAdminRefusedOnThePage(t *testing.T) {
 	if r := ta.get("/settings"); r.status != http.StatusOK {
 		t.Fatalf("the admin is still an admin: %d", r.status)
 	}
+
+	// With a second admin, the first may step down, and is sent home, where an editor's links are.
+	ta.team()
+	if r := ta.post("/operators/"+ta.operatorID("editor")+"/role", url.Values{"csrf_token": {tok}, "role": {"admin"}}); r.status != http.StatusSeeOther {
+		t.Fatalf("promote: %d", r.status)
+	}
+	r := ta.post("/operators/"+id+"/role", url.Values{"csrf_token": {tok}, "role": {"editor"}})
+	if r.status != http.StatusSeeOther || r.location != "/" {
+		t.Fatalf("step down: %d %q, want home", r.status, r.location)
+	}
+	if r := ta.get("/settings"); r.status != http.StatusForbidden {
+		t.Fatalf("settings after stepping down: %d", r.status)
+	}
 }
 
 // A generated password is shown once, on the answer to the reset, never kept in the session; the
