@@ -54,6 +54,7 @@ type layoutSeed struct {
 	openidList                     string
 	schedule                       int64 // a waiting scheduled send to a group (seedSchedules)
 	audienceList, audienceFilter   uint  // saved audiences (main_audiences_e2e_test.go)
+	operator                       uint  // an editor with a 32-character name (main_operators_e2e_test.go)
 }
 
 // layoutPage is one page the test walks: how to reach it (logged in unless public) and the
@@ -80,7 +81,7 @@ func layoutPages() []layoutPage {
 			return visit(fmt.Sprintf(format, id(s)), ready)(base, s)
 		}
 	}
-	return []layoutPage{
+	return append([]layoutPage{
 		{"drafts", get, "/drafts", false, visit("/drafts", `tr[data-testid=draft-row]`)},
 		{"draft-new", get, "/drafts/new", false, visit("/drafts/new", `form[data-testid=draft-form] .jodit-wysiwyg`)},
 		{"editor", get, "/drafts/:id", false, byID("/drafts/%d", func(s *layoutSeed) int64 { return int64(s.bigDraft) },
@@ -134,7 +135,7 @@ func layoutPages() []layoutPage {
 		{"followers", get, "/followers", false, visit("/followers?tag=100", `tr[data-testid=follower-row]`)},
 		{"not-found", get, "/sends/:id", false, visit("/sends/999999", `[data-testid=error-page]`)},
 		{"no-route", "", "", false, visit("/no/such/page", `[data-testid=error-page]`)},
-	}
+	}, operatorLayoutPages()...)
 }
 
 // The public pages are walked apart: setup before the operator exists, login after logging out.
@@ -530,6 +531,7 @@ func seedLayout(t *testing.T, base string, sim *sandbox.Server, user, password s
 	}
 	s.schedule = seedSchedules(c, s)
 	s.audienceList, s.audienceFilter = seedAudiences(c, ids)
+	s.operator = seedOperators(c)
 	// The sandbox's followers synced, for the followers page.
 	if res := c.post("/followers/sync", url.Values{"mode": {"full"}}); res.StatusCode != http.StatusSeeOther {
 		t.Fatalf("seed: follower sync answered %d", res.StatusCode)

@@ -19,7 +19,7 @@ type loginForm struct {
 func (a *app) loginForm(c *gin.Context) error {
 	ctx := c.Request.Context()
 	if a.sessions.GetInt64(ctx, sessOperator) > 0 {
-		a.redirect(c, safeNext(c.Query("next"), "/drafts"))
+		a.redirect(c, safeNext(c.Query("next"), "/")) // home picks by role
 		return nil
 	}
 	open, err := a.svc.SetupOpen(ctx)
@@ -47,11 +47,15 @@ func (a *app) login(c *gin.Context) error {
 	op, err := a.svc.Authenticate(c.Request.Context(), f.Username, f.Password)
 	if errors.Is(err, models.ErrBadCredentials) {
 		a.log.Info("login refused", "username_len", len(f.Username))
+		msg := "err.bad_credentials"
+		if errors.Is(err, models.ErrOperatorDisabled) {
+			msg = "err.operator_disabled"
+		}
 		a.render(c, http.StatusUnauthorized, views.Login(views.LoginPage{
 			Layout:   a.layout(c, "login.title"),
 			Username: f.Username,
 			Next:     safeNext(f.Next, ""),
-			Error:    "err.bad_credentials",
+			Error:    msg,
 		}))
 		return nil
 	}
@@ -62,7 +66,7 @@ func (a *app) login(c *gin.Context) error {
 		return err
 	}
 	a.log.Info("operator logged in", "operator_id", op.ID)
-	a.redirect(c, safeNext(f.Next, "/drafts"))
+	a.redirect(c, safeNext(f.Next, homeOf(op)))
 	return nil
 }
 
@@ -74,6 +78,7 @@ func (a *app) startSession(c *gin.Context, op models.Operator) error {
 		return err
 	}
 	a.sessions.Put(ctx, sessOperator, int64(op.ID))
+	a.sessions.Put(ctx, sessEpoch, op.SessionEpoch)
 	a.sessions.Put(ctx, sessCSRF, randomToken())
 	return nil
 }

@@ -183,8 +183,10 @@ func (a *app) requireLogin(c *gin.Context) {
 	id := a.sessions.GetInt64(ctx, sessOperator)
 	if id > 0 {
 		op, err := a.svc.Operator(ctx, uint(id))
-		if err == nil && op.DisabledAt != nil {
-			err = models.ErrNotFound // a disabled operator's sessions stop working at once
+		if err == nil && (op.DisabledAt != nil || a.sessionEpoch(ctx) != op.SessionEpoch) {
+			// a disabled operator's sessions stop working at once; so do those started before
+			// the operator's password changed (account_password.go)
+			err = models.ErrNotFound
 		}
 		if err == nil {
 			c.Set(ctxOperator, op)

@@ -29,6 +29,7 @@ func (a *app) layout(c *gin.Context, title string, titleArgs ...any) views.Layou
 	l.Flash, l.FlashArgs = splitFlash(a.sessions.PopString(ctx, sessFlash))
 	if op := operatorOf(c); op.ID != 0 {
 		l.Operator = op.Username
+		l.CanEdit, l.CanAdmin = op.Role.AtLeast(editor), op.Role.AtLeast(admin)
 		l.QuotaTotal = a.svc.Rules().DailyQuota
 		left, err := a.svc.QuotaLeft(ctx)
 		if err != nil {
@@ -85,6 +86,7 @@ func (a *app) renderError(c *gin.Context, status int, messageKey string, details
 	}
 	if _, ok := c.Get(ctxOperator); ok {
 		l.Operator = operatorOf(c).Username
+		l.CanEdit, l.CanAdmin = operatorOf(c).Role.AtLeast(editor), operatorOf(c).Role.AtLeast(admin)
 		l.QuotaTotal = a.svc.Rules().DailyQuota
 	}
 	// Static files and the callback run without a session (and need no token).

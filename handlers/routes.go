@@ -98,6 +98,18 @@ var routes = []Route{
 	{http.MethodPost, "/followers/sync", editor, (*app).followerSyncStart},
 	{http.MethodGet, "/followers/sync/status", viewer, (*app).followerSyncStatus},
 	{http.MethodPost, "/settings/followers-sync", admin, (*app).followerSyncDaily},
+
+	// operators and roles (operators.go); each operator's own password (account_password.go)
+	{http.MethodGet, "/operators", admin, (*app).operatorsList},
+	{http.MethodGet, "/operators/new", admin, (*app).operatorNew},
+	{http.MethodPost, "/operators", admin, (*app).operatorCreate},
+	{http.MethodGet, "/operators/:id", admin, (*app).operatorShow},
+	{http.MethodPost, "/operators/:id/role", admin, (*app).operatorSetRole},
+	{http.MethodPost, "/operators/:id/disable", admin, (*app).operatorDisable},
+	{http.MethodPost, "/operators/:id/enable", admin, (*app).operatorEnable},
+	{http.MethodPost, "/operators/:id/reset", admin, (*app).operatorReset},
+	{http.MethodGet, "/account/password", viewer, (*app).accountPasswordForm},
+	{http.MethodPost, "/account/password", viewer, (*app).accountPasswordSave},
 }
 
 // Routes returns the route table (tests walk it).
@@ -112,10 +124,14 @@ func (a *app) healthz(c *gin.Context) error {
 
 // home is the drafts list for those who write, the send history for those who only read.
 func (a *app) home(c *gin.Context) error {
-	if !operatorOf(c).Role.AtLeast(editor) {
-		a.redirect(c, "/sends")
-		return nil
-	}
-	a.redirect(c, "/drafts")
+	a.redirect(c, homeOf(operatorOf(c)))
 	return nil
+}
+
+// homeOf is where op starts: the drafts for those who write, the send history for the others.
+func homeOf(op models.Operator) string {
+	if !op.Role.AtLeast(editor) {
+		return "/sends"
+	}
+	return "/drafts"
 }

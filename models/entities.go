@@ -16,6 +16,8 @@ type operatorRow struct {
 	Role         Role `gorm:"default:admin"`
 	DisabledAt   *time.Time
 	CreatedAt    time.Time
+	LastLoginAt  *time.Time
+	SessionEpoch int64
 }
 
 func (operatorRow) TableName() string { return "operators" }

@@ -198,6 +198,15 @@ var versionData = []struct {
 			t.Errorf("unfinished follower sync after migration: %+v, %v", j, err)
 		}
 	}},
+	{16, []string{
+		`INSERT INTO operators (id, username, password_hash, created_at, role, disabled_at, last_login_at, session_epoch)
+			VALUES (16, 'editor16', 'hash-v16', '2024-01-02 03:04:05', 'editor', '2024-01-03 00:00:00', '2024-01-02 04:00:00', 3)`,
+	}, func(t *testing.T, st *Store, from int) {
+		op, err := st.Operator(context.Background(), 16)
+		if err != nil || op.Role != RoleEditor || op.DisabledAt == nil || op.LastLoginAt == nil || op.LastLoginAt.Hour() != 4 || op.SessionEpoch != 3 {
+			t.Errorf("operator with a last login and a session epoch: %+v, %v", op, err)
+		}
+	}},
 }
 
 // A database of every version the binary knows, with data in it, migrates to the newest and

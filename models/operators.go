@@ -21,6 +21,10 @@ type Operator struct {
 	Role       Role
 	DisabledAt *time.Time // nil while the operator may log in
 	CreatedAt  time.Time
+	// LastLoginAt is nil until the first login (migration 16).
+	LastLoginAt *time.Time
+	// SessionEpoch rises when the password changes; a session started under another epoch ends.
+	SessionEpoch int64
 }
 
 // Role is what an operator may do. Each role may do everything the ones after it may.
@@ -82,13 +86,22 @@ func validateOperator(username, password string) FieldErrors {
 	case strings.IndexFunc(username, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }) >= 0:
 		fe["username"] = "err.username_invalid"
 	}
-	switch {
-	case len(password) < minPassword:
-		fe["password"] = "err.password_too_short"
-	case len(password) > maxPassword:
-		fe["password"] = "err.password_too_long"
+	if key := validatePassword(password); key != "" {
+		fe["password"] = key
 	}
 	return fe
+}
+
+// validatePassword is the rule every new password meets (first run, added operator, reset, own
+// change): the catalogue key of what is wrong, "" when it is acceptable.
+func validatePassword(password string) string {
+	switch {
+	case len(password) < minPassword:
+		return "err.password_too_short"
+	case len(password) > maxPassword:
+		return "err.password_too_long"
+	}
+	return ""
 }
 
 // OperatorCount is how many operators exist (0 → the first-run page is open).
@@ -100,17 +113,25 @@ func (s *Store) OperatorCount(ctx context.Context) (int64, error) {
 
 // CreateOperator stores a new operator with a bcrypt hash of password.
 func (s *Store) CreateOperator(ctx context.Context, username, password string) (Operator, error) {
-	return s.createOperator(ctx, username, password, false)
+	return s.createOperator(ctx, username, password, RoleAdmin, false)
+}
+
+// CreateOperatorWithRole stores a new operator of the given role (the operators page).
+func (s *Store) CreateOperatorWithRole(ctx context.Context, username, password string, role Role) (Operator, error) {
+	if !role.Valid() {
+		return Operator{}, fieldError("role", "err.role_invalid")
+	}
+	return s.createOperator(ctx, username, password, role, false)
 }
 
 // CreateFirstOperator creates the first-run admin, and nothing once any
 // operator exists (ErrSetupDone): the check and the insert share one
 // transaction, so two first-run submissions cannot both succeed.
 func (s *Store) CreateFirstOperator(ctx context.Context, username, password string) (Operator, error) {
-	return s.createOperator(ctx, username, password, true)
+	return s.createOperator(ctx, username, password, RoleAdmin, true)
 }
 
-func (s *Store) createOperator(ctx context.Context, username, password string, first bool) (Operator, error) {
+func (s *Store) createOperator(ctx context.Context, username, password string, role Role, first bool) (Operator, error) {
 	username = strings.TrimSpace(username)
 	if err := validateOperator(username, password).orNil(); err != nil {
 		return Operator{}, err
@@ -128,7 +149,7 @@ func (s *Store) createOperator(ctx context.Context, username, password string, f
 	if err != nil {
 		return Operator{}, fmt.Errorf("models: hash password: %w", err)
 	}
-	row := operatorRow{Username: username, PasswordHash: string(hash), Role: RoleAdmin, CreatedAt: time.Now().UTC()}
+	row := operatorRow{Username: username, PasswordHash: string(hash), Role: role, CreatedAt: time.Now().UTC()}
 	err = s.inTx(ctx, func(ctx context.Context) error {
 		var n int64
 		if first {
@@ -154,7 +175,9 @@ func (s *Store) createOperator(ctx context.Context, username, password string, f
 }
 
 // Authenticate checks a username and password. Unknown user and wrong password give the same
-// ErrBadCredentials, after the same amount of work.
+// ErrBadCredentials, after the same amount of work. A disabled operator's right password gives
+// ErrOperatorDisabled (an ErrBadCredentials too), after that same work: only someone who knows
+// the password learns the account is disabled.
 func (s *Store) Authenticate(ctx context.Context, username, password string) (Operator, error) {
 	var row operatorRow
 	err := s.db(ctx).Where("username = ?", strings.TrimSpace(username)).Take(&row).Error
@@ -168,6 +191,14 @@ func (s *Store) Authenticate(ctx context.Context, username, password string) (Op
 	if bcrypt.CompareHashAndPassword([]byte(row.PasswordHash), []byte(password)) != nil {
 		return Operator{}, ErrBadCredentials
 	}
+	if row.DisabledAt != nil {
+		return Operator{}, ErrOperatorDisabled
+	}
+	now := time.Now().UTC()
+	if err := s.db(ctx).Model(&operatorRow{}).Where("id = ?", row.ID).Update("last_login_at", now).Error; err != nil {
+		return Operator{}, fmt.Errorf("models: record login: %w", err)
+	}
+	row.LastLoginAt = &now
 	return row.operator(), nil
 }
 
@@ -181,5 +212,6 @@ func (s *Store) Operator(ctx context.Context, id uint) (Operator, error) {
 }
 
 func (r operatorRow) operator() Operator {
-	return Operator{ID: r.ID, Username: r.Username, Role: r.Role, DisabledAt: r.DisabledAt, CreatedAt: r.CreatedAt}
+	return Operator{ID: r.ID, Username: r.Username, Role: r.Role, DisabledAt: r.DisabledAt, CreatedAt: r.CreatedAt,
+		LastLoginAt: r.LastLoginAt, SessionEpoch: r.SessionEpoch}
 }

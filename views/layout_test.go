@@ -13,7 +13,8 @@ import (
 // outside that menu (it stays visible on a phone); signed out there is no button.
 func TestPhoneMenuButton(t *testing.T) {
 	for _, tt := range []struct{ lang, htmlLang, label string }{{"zh", "zh-CN", "菜单"}, {"en", "en", "Menu"}} {
-		l := Layout{Lang: tt.lang, Title: "sends.title", Operator: "admin", CSRF: "tok", QuotaLeft: 7, QuotaTotal: 10, Nav: "sends"}
+		l := Layout{Lang: tt.lang, Title: "sends.title", Operator: "admin", CSRF: "tok", QuotaLeft: 7, QuotaTotal: 10, Nav: "sends",
+			CanEdit: true, CanAdmin: true}
 		d := render(t, Sends(SendsPage{Layout: l}))
 		if got, _ := d.Find("html").Attr("lang"); got != tt.htmlLang {
 			t.Errorf("%s: html lang %q, want %q", tt.lang, got, tt.htmlLang)
@@ -36,7 +37,7 @@ func TestPhoneMenuButton(t *testing.T) {
 		if id == "" || menu.Length() != 1 {
 			t.Fatalf("%s: aria-controls %q names no element", tt.lang, id)
 		}
-		for _, sel := range []string{`[data-testid=nav-drafts]`, `[data-testid=nav-sends]`, `[data-testid=nav-settings]`, `[data-testid=logout]`, `[data-testid=lang-switch]`} {
+		for _, sel := range []string{`[data-testid=nav-drafts]`, `[data-testid=nav-sends]`, `[data-testid=nav-settings]`, `[data-testid=nav-operators]`, `[data-testid=nav-account]`, `[data-testid=logout]`, `[data-testid=lang-switch]`} {
 			if menu.Find(sel).Length() != 1 {
 				t.Errorf("%s: %s is not inside the menu the button opens", tt.lang, sel)
 			}

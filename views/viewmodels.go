@@ -30,6 +30,9 @@ type Layout struct {
 	Nav        string // "drafts" | "sends": which nav item is active
 	// MissedSchedules: scheduled sends missed while Qunfa was down (a notice on every page).
 	MissedSchedules int
+	// CanEdit, CanAdmin: the operator's role reaches editor / admin; the menu shows only the
+	// links the role may use.
+	CanEdit, CanAdmin bool
 }
 
 // T translates key in the page language.
