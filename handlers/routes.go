@@ -98,6 +98,8 @@ var routes = []Route{
 	{http.MethodPost, "/followers/sync", editor, (*app).followerSyncStart},
 	{http.MethodGet, "/followers/sync/status", viewer, (*app).followerSyncStatus},
 	{http.MethodPost, "/settings/followers-sync", admin, (*app).followerSyncDaily},
+	// an admin ends all sessions of an operator (session_revoke.go)
+	{http.MethodPost, "/operators/:id/sessions/revoke", admin, (*app).sessionsRevoke},
 }
 
 // Routes returns the route table (tests walk it).

@@ -87,6 +87,8 @@ func validateOperator(username, password string) FieldErrors {
 		fe["password"] = "err.password_too_short"
 	case len(password) > maxPassword:
 		fe["password"] = "err.password_too_long"
+	case isCommonPassword(password):
+		fe["password"] = "err.password_common"
 	}
 	return fe
 }
@@ -112,17 +114,19 @@ func (s *Store) CreateFirstOperator(ctx context.Context, username, password stri
 
 func (s *Store) createOperator(ctx context.Context, username, password string, first bool) (Operator, error) {
 	username = strings.TrimSpace(username)
-	if err := validateOperator(username, password).orNil(); err != nil {
-		return Operator{}, err
-	}
 	if first {
 		// Start-up calls this on every start with QUNFA_ADMIN_PASSWORD: once an operator exists,
-		// answer before spending a bcrypt on a hash nobody stores. The transaction below checks again.
+		// answer before spending a bcrypt on a hash nobody stores. The transaction below checks
+		// again. Before validating: a password that a newer rule refuses (a common one) must not
+		// stop a start that would not use it.
 		if n, err := s.OperatorCount(ctx); err != nil {
 			return Operator{}, fmt.Errorf("models: count operators: %w", err)
 		} else if n > 0 {
 			return Operator{}, ErrSetupDone
 		}
+	}
+	if err := validateOperator(username, password).orNil(); err != nil {
+		return Operator{}, err
 	}
 	hash, err := hashPassword([]byte(password))
 	if err != nil {
