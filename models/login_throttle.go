@@ -33,7 +33,7 @@ type loginThrottleRow struct {
 	WindowStart time.Time
 	LockedUntil *time.Time
 	Lockouts    int
-	UpdatedAt   time.Time
+	UpdatedAt   time.Time `gorm:"autoUpdateTime:false"` // the login's clock, not GORM's
 }
 
 func (loginThrottleRow) TableName() string { return "login_throttle" }
