@@ -59,7 +59,8 @@ type Config struct {
 	// TrustedProxies are the proxies whose X-Forwarded-For names the client (comma-separated
 	// IPs or CIDRs; QUNFA_TRUSTED_PROXIES, -trusted-proxies; default none: the header is ignored).
 	TrustedProxies string
-	// SessionIdle ends a logged-in session unused this long (QUNFA_SESSION_IDLE, -session-idle).
+	// SessionIdle ends a logged-in session unused this long (QUNFA_SESSION_IDLE, -session-idle;
+	// 0: the web layer's default, 2 h).
 	SessionIdle time.Duration
 	// SecretKey seals the secrets stored in Settings (QUNFA_SECRET_KEY, base64 of 32 bytes; no
 	// flag, so it stays out of ps). Empty: the key file beside the database.
@@ -92,12 +93,11 @@ func LoadConfig(args []string, env func(string) (string, bool), stderr io.Writer
 // here; whether the whole makes sense is Validate's job, once the stored account is overlaid.
 func ParseConfig(args []string, env func(string) (string, bool), stderr io.Writer) (Config, error) {
 	cfg := Config{
-		Addr:        "127.0.0.1:8080",
-		DB:          "qunfa.db",
-		WeChatAPI:   protocol.DefaultAPIBaseURL,
-		DailyQuota:  10,
-		MonthlyCap:  4,
-		SessionIdle: 2 * time.Hour,
+		Addr:       "127.0.0.1:8080",
+		DB:         "qunfa.db",
+		WeChatAPI:  protocol.DefaultAPIBaseURL,
+		DailyQuota: 10,
+		MonthlyCap: 4,
 	}
 	str := func(key string, dst *string) {
 		if v, ok := env(key); ok && v != "" {
@@ -182,7 +182,7 @@ func ParseConfig(args []string, env func(string) (string, bool), stderr io.Write
 	fs.IntVar(&cfg.SandboxFollowers, "sandbox-followers", cfg.SandboxFollowers, "followers of the embedded simulator 模拟器粉丝数 (QUNFA_SANDBOX_FOLLOWERS; default: Settings, else 3000)")
 	fs.IntVar(&cfg.SandboxGrowth, "sandbox-growth", cfg.SandboxGrowth, "new followers a minute in the embedded simulator 模拟器每分钟新增粉丝 (QUNFA_SANDBOX_GROWTH)")
 	fs.StringVar(&cfg.TrustedProxies, "trusted-proxies", cfg.TrustedProxies, "proxies whose X-Forwarded-For is believed, comma-separated CIDRs 可信代理 (QUNFA_TRUSTED_PROXIES; default none)")
-	fs.DurationVar(&cfg.SessionIdle, "session-idle", cfg.SessionIdle, "log out after this long without activity 闲置多久后退出登录 (QUNFA_SESSION_IDLE)")
+	fs.DurationVar(&cfg.SessionIdle, "session-idle", cfg.SessionIdle, "log out after this long without activity 闲置多久后退出登录 (QUNFA_SESSION_IDLE; default 2h)")
 	if err := fs.Parse(args); err != nil {
 		return cfg, err
 	}
@@ -263,7 +263,7 @@ func (c Config) validateSettings() error {
 	if _, err := c.trustedProxies(); err != nil {
 		errs = append(errs, err)
 	}
-	if c.SessionIdle < time.Minute || c.SessionIdle > 12*time.Hour {
+	if c.SessionIdle != 0 && (c.SessionIdle < time.Minute || c.SessionIdle > 12*time.Hour) {
 		errs = append(errs, errors.New(i18n.Both("startup.session_idle", c.SessionIdle)))
 	}
 	if c.SecretKey != "" {

@@ -280,6 +280,11 @@ func TestLoginSlowsDownPerAddress(t *testing.T) {
 	if strings.Contains(logged, "wrong password here") || strings.Contains(logged, "correct-horse") {
 		t.Error("a password was logged")
 	}
+	// The README's fail2ban filter (<HOST> as fail2ban expands it) finds the address in each line.
+	f2b := regexp.MustCompile(`level=WARN msg="login failed" addr=(?P<host>\S+) username=`)
+	if got := f2b.FindAllStringSubmatch(logged, -1); len(got) != 5 || got[4][1] != "127.0.0.1" {
+		t.Errorf("fail2ban filter matched %q", got)
+	}
 }
 
 func TestTrustedProxyNamesTheClient(t *testing.T) {
