@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"regexp"
 	"strings"
@@ -12,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"qunfa/static"
 	"qunfa/views"
 )
 
@@ -318,5 +320,22 @@ func TestAddressThrottleIsBounded(t *testing.T) {
 	}
 	if w := th.wait("2001:db8:1:2::ffff"); w == 0 {
 		t.Error("a /64 that failed 50 times may still try at once")
+	}
+}
+
+// The login form's token is signed with a key kept in the database: a form loaded before a
+// restart (or from another instance) still logs in.
+func TestLoginFormOutlivesARestart(t *testing.T) {
+	ta := newTestApp(t)
+	ta.setupAndLogin()
+	anon := ta.newClient()
+	tok, _ := ta.getWith(anon, "/login").doc(t).Find(`input[name=csrf_token]`).Attr("value")
+	restarted := httptest.NewServer(New(Deps{Service: ta.svc, Static: static.FS, Now: func() time.Time { return ta.now }}))
+	defer restarted.Close()
+	ta.srv.Close()
+	ta.srv = restarted // cookies are per host, not port: the visitor's cookie goes along
+	r := ta.postWith(anon, "/login", url.Values{"csrf_token": {tok}, "username": {"admin"}, "password": {"correct-horse"}}, nil)
+	if r.status != http.StatusSeeOther {
+		t.Fatalf("login with the form from before the restart: %d", r.status)
 	}
 }

@@ -78,7 +78,7 @@ func New(d Deps) http.Handler {
 	if a.idle <= 0 {
 		a.idle = defaultSessionIdle
 	}
-	a.csrfKey = []byte(randomToken())
+	a.csrfKey = a.formSigningKey()
 	a.throttle = newLoginThrottle(d.Throttle, a.now)
 	a.sessions = newSessionManager(sessionStore{d.Service.Sessions().WithClock(a.now), scs.GobCodec{}, a.idle})
 

@@ -144,3 +144,34 @@ func (s *Store) sealClearSecrets(ctx context.Context) error {
 		return s.putSettings(ctx, kv)
 	})
 }
+
+// keyFormSigning names the key that signs the CSRF cookie of visitors not logged in.
+const keyFormSigning = "form_signing_key"
+
+// FormSigningKey returns the key that signs a visitor's CSRF cookie, made on first use and kept
+// (sealed) in the settings table, so that a login form survives a restart and works whichever
+// instance serves its submission.
+func (s *Service) FormSigningKey(ctx context.Context) ([]byte, error) {
+	st := s.store
+	var key []byte
+	err := st.inTx(ctx, func(ctx context.Context) error {
+		var rows []settingRow
+		if err := st.db(ctx).Where("key = ?", keyFormSigning).Find(&rows).Error; err != nil {
+			return err
+		}
+		if len(rows) == 1 {
+			if v, ok := st.box.open(keyFormSigning, rows[0].Value); ok && strings.HasPrefix(rows[0].Value, sealedPrefix) {
+				if b, err := base64.StdEncoding.DecodeString(v); err == nil && len(b) == SecretKeySize {
+					key = b
+					return nil
+				}
+			}
+		}
+		key = make([]byte, SecretKeySize) // none yet, or sealed under a lost key: a new one
+		if _, err := rand.Read(key); err != nil {
+			return err
+		}
+		return st.putSettings(ctx, map[string]string{keyFormSigning: st.box.seal(keyFormSigning, base64.StdEncoding.EncodeToString(key))})
+	})
+	return key, err
+}
