@@ -295,3 +295,17 @@ func TestCommonPasswordsAreRefused(t *testing.T) {
 		t.Errorf("only %d common passwords loaded", n)
 	}
 }
+
+// QUNFA_ADMIN_PASSWORD is read at every start but used only on the first: a password the newer
+// rule refuses must not stop a start that would not use it.
+func TestFirstOperatorRuleOnlyWhenItIsCreated(t *testing.T) {
+	st := openAtPath(t, filepath.Join(t.TempDir(), "q.db"), nil)
+	defer st.Close()
+	ctx := context.Background()
+	if _, err := st.CreateFirstOperator(ctx, "admin", "correct horse battery"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.CreateFirstOperator(ctx, "admin", "qq123456"); !errors.Is(err, ErrSetupDone) {
+		t.Fatalf("second start with a common QUNFA_ADMIN_PASSWORD: %v, want ErrSetupDone", err)
+	}
+}
