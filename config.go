@@ -55,6 +55,16 @@ type Config struct {
 	// sandboxSet records an explicit -sandbox / QUNFA_SANDBOX, which wins over the default
 	// (sandbox exactly when no AppID is configured).
 	sandboxSet bool
+
+	// TrustedProxies are the proxies whose X-Forwarded-For names the client (comma-separated
+	// IPs or CIDRs; QUNFA_TRUSTED_PROXIES, -trusted-proxies; default none: the header is ignored).
+	TrustedProxies string
+	// SessionIdle ends a logged-in session unused this long (QUNFA_SESSION_IDLE, -session-idle;
+	// 0: the web layer's default, 2 h).
+	SessionIdle time.Duration
+	// SecretKey seals the secrets stored in Settings (QUNFA_SECRET_KEY, base64 of 32 bytes; no
+	// flag, so it stays out of ps). Empty: the key file beside the database.
+	SecretKey string
 }
 
 // The environment variables of the account (DESIGN.md "Contract with the outside"): the one
@@ -103,6 +113,8 @@ func ParseConfig(args []string, env func(string) (string, bool), stderr io.Write
 	str(EnvAESKey, &cfg.AESKey)
 	str("QUNFA_ADMIN_USER", &cfg.AdminUser)
 	str("QUNFA_ADMIN_PASSWORD", &cfg.AdminPass)
+	str("QUNFA_TRUSTED_PROXIES", &cfg.TrustedProxies)
+	str("QUNFA_SECRET_KEY", &cfg.SecretKey)
 
 	var errs []error
 	intEnv := func(key string, dst *int) {
@@ -143,6 +155,14 @@ func ParseConfig(args []string, env func(string) (string, bool), stderr io.Write
 		cfg.sandboxFinishDelay = d
 	}
 
+	if v, ok := env("QUNFA_SESSION_IDLE"); ok && v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil {
+			errs = append(errs, errors.New(i18n.Both("startup.not_duration", "QUNFA_SESSION_IDLE", v)))
+		}
+		cfg.SessionIdle = d
+	}
+
 	// The sandbox defaults to on exactly when no account is configured; an
 	// explicit setting (env or flag) wins.
 	cfg.Sandbox, cfg.sandboxSet = boolEnv("QUNFA_SANDBOX")
@@ -161,6 +181,8 @@ func ParseConfig(args []string, env func(string) (string, bool), stderr io.Write
 	fs.IntVar(&cfg.MonthlyCap, "monthly-cap", cfg.MonthlyCap, "mass messages per follower per month 每位粉丝每月群发上限 (QUNFA_MONTHLY_CAP)")
 	fs.IntVar(&cfg.SandboxFollowers, "sandbox-followers", cfg.SandboxFollowers, "followers of the embedded simulator 模拟器粉丝数 (QUNFA_SANDBOX_FOLLOWERS; default: Settings, else 3000)")
 	fs.IntVar(&cfg.SandboxGrowth, "sandbox-growth", cfg.SandboxGrowth, "new followers a minute in the embedded simulator 模拟器每分钟新增粉丝 (QUNFA_SANDBOX_GROWTH)")
+	fs.StringVar(&cfg.TrustedProxies, "trusted-proxies", cfg.TrustedProxies, "proxies whose X-Forwarded-For is believed, comma-separated CIDRs 可信代理 (QUNFA_TRUSTED_PROXIES; default none)")
+	fs.DurationVar(&cfg.SessionIdle, "session-idle", cfg.SessionIdle, "log out after this long without activity 闲置多久后退出登录 (QUNFA_SESSION_IDLE; default 2h)")
 	if err := fs.Parse(args); err != nil {
 		return cfg, err
 	}
@@ -238,10 +260,37 @@ func (c Config) validateSettings() error {
 	if c.SandboxGrowth < 0 {
 		errs = append(errs, errors.New(i18n.Both("startup.sandbox_growth", c.SandboxGrowth)))
 	}
+	if _, err := c.trustedProxies(); err != nil {
+		errs = append(errs, err)
+	}
+	if c.SessionIdle != 0 && (c.SessionIdle < time.Minute || c.SessionIdle > 12*time.Hour) {
+		errs = append(errs, errors.New(i18n.Both("startup.session_idle", c.SessionIdle)))
+	}
+	if c.SecretKey != "" {
+		if _, err := models.ParseSecretKey(c.SecretKey); err != nil {
+			errs = append(errs, errors.New(i18n.Both("startup.secret_key")))
+		}
+	}
 	if (c.AdminUser == "") != (c.AdminPass == "") {
 		errs = append(errs, errors.New(i18n.Both("startup.admin_pair")))
 	}
 	return errors.Join(errs...)
+}
+
+// trustedProxies splits TrustedProxies into the IPs and CIDRs gin takes, each checked.
+func (c Config) trustedProxies() ([]string, error) {
+	var out []string
+	for p := range strings.SplitSeq(c.TrustedProxies, ",") {
+		p = strings.TrimSpace(p)
+		if p == "" {
+			continue
+		}
+		if _, _, err := net.ParseCIDR(p); err != nil && net.ParseIP(p) == nil {
+			return nil, errors.New(i18n.Both("startup.trusted_proxies", p))
+		}
+		out = append(out, p)
+	}
+	return out, nil
 }
 
 // validateAccount checks the account, once the one saved in Settings is overlaid.
@@ -266,7 +315,7 @@ func (c Config) String() string {
 		}
 		return "****"
 	}
-	return fmt.Sprintf("addr=%s db=%s wechat_api=%s appid=%s appsecret=%s token=%s aeskey=%s admin_user=%s admin_password=%s sandbox=%t stable_token=%t daily_quota=%d monthly_cap=%d sandbox_followers=%d sandbox_growth=%d",
+	return fmt.Sprintf("addr=%s db=%s wechat_api=%s appid=%s appsecret=%s token=%s aeskey=%s admin_user=%s admin_password=%s sandbox=%t stable_token=%t daily_quota=%d monthly_cap=%d sandbox_followers=%d sandbox_growth=%d trusted_proxies=%q session_idle=%s secret_key=%s",
 		c.Addr, c.DB, c.WeChatAPI, c.AppID, mask(c.AppSecret), mask(c.Token), mask(c.AESKey), c.AdminUser, mask(c.AdminPass),
-		c.Sandbox, c.StableToken, c.DailyQuota, c.MonthlyCap, c.SandboxFollowers, c.SandboxGrowth)
+		c.Sandbox, c.StableToken, c.DailyQuota, c.MonthlyCap, c.SandboxFollowers, c.SandboxGrowth, c.TrustedProxies, c.SessionIdle, mask(c.SecretKey))
 }

@@ -92,3 +92,35 @@ func TestConfigStringMasksSecrets(t *testing.T) {
 		t.Errorf("String() should show the AppID: %s", s)
 	}
 }
+
+func TestLoadConfigHardeningSettings(t *testing.T) {
+	env := envOf(map[string]string{"QUNFA_TRUSTED_PROXIES": "10.0.0.0/8, 192.0.2.1", "QUNFA_SESSION_IDLE": "30m",
+		"QUNFA_SECRET_KEY": "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="})
+	cfg, err := LoadConfig(nil, env, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p, _ := cfg.trustedProxies(); len(p) != 2 || p[0] != "10.0.0.0/8" || p[1] != "192.0.2.1" || cfg.SessionIdle.Minutes() != 30 {
+		t.Fatalf("parsed %+v", cfg)
+	}
+	if strings.Contains(cfg.String(), "AAAA") {
+		t.Error("String() shows the secret key")
+	}
+	cfg, err = LoadConfig([]string{"-trusted-proxies", "127.0.0.1/32", "-session-idle", "1h"}, envOf(nil), io.Discard)
+	if err != nil || cfg.TrustedProxies != "127.0.0.1/32" || cfg.SessionIdle.Hours() != 1 {
+		t.Fatalf("flags: %v %+v", err, cfg)
+	}
+	for _, c := range []struct {
+		env  map[string]string
+		want string
+	}{
+		{map[string]string{"QUNFA_TRUSTED_PROXIES": "10.0.0.0/8,proxy.example"}, "QUNFA_TRUSTED_PROXIES"},
+		{map[string]string{"QUNFA_SESSION_IDLE": "10s"}, "QUNFA_SESSION_IDLE"},
+		{map[string]string{"QUNFA_SESSION_IDLE": "soon"}, "QUNFA_SESSION_IDLE"},
+		{map[string]string{"QUNFA_SECRET_KEY": "c2hvcnQ="}, "QUNFA_SECRET_KEY"},
+	} {
+		if _, err := LoadConfig(nil, envOf(c.env), io.Discard); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%v: err = %v, want it to mention %s", c.env, err, c.want)
+		}
+	}
+}

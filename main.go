@@ -76,7 +76,7 @@ func run(ctx context.Context, args []string, env func(string) (string, bool), st
 	}
 	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
 
-	store, err := models.Open(cfg.DB)
+	store, err := openDatabase(cfg)
 	if err != nil {
 		if tooNew, ok := errors.AsType[*models.SchemaTooNewError](err); ok {
 			return errors.New(i18n.Both("startup.schema_too_new", cfg.DB, tooNew.Database, tooNew.Known))
@@ -89,6 +89,7 @@ func run(ctx context.Context, args []string, env func(string) (string, bool), st
 		}
 	}()
 	envAccount := cfg.EnvAccount()
+	warnSecretsLost(ctx, cfg, store, stderr)
 	if cfg, err = completeConfig(ctx, cfg, store); err != nil {
 		return err
 	}
@@ -131,6 +132,7 @@ func run(ctx context.Context, args []string, env func(string) (string, bool), st
 	svcCtx, stopSvc := context.WithCancel(context.Background())
 	svc.Start(svcCtx)
 
+	proxies, _ := cfg.trustedProxies() // checked by validateSettings
 	srv := &http.Server{
 		// The settings page changes the account at run time: the codec is read through live.
 		Handler: handlers.New(handlers.Deps{
@@ -140,6 +142,9 @@ func run(ctx context.Context, args []string, env func(string) (string, bool), st
 			Logger:  logger,
 			Now:     time.Now,
 			Account: live,
+
+			SessionIdle:    cfg.SessionIdle,
+			TrustedProxies: proxies,
 		}),
 		ReadHeaderTimeout: 10 * time.Second,
 		ConnState:         serverHooks.connState,
@@ -189,6 +194,11 @@ func completeConfig(ctx context.Context, cfg Config, store *models.Store) (Confi
 	stored, err := store.Settings(ctx)
 	if err != nil {
 		return cfg, fmt.Errorf("%s: %w", i18n.Both("startup.read_settings", cfg.DB), err)
+	}
+	if stored.SecretsUnreadable {
+		// Keep running: the account counts as not configured until the secrets are entered
+		// again in Settings (warnSecretsLost said so).
+		stored.AppID = ""
 	}
 	cfg = cfg.WithStored(stored)
 	return cfg, cfg.validateAccount()

@@ -79,17 +79,18 @@ var accessTable = map[string][4]string{
 	"POST /followers/sync":          {toLogin, forbidden, allowed, allowed},
 
 	// settings and operators: admins only
-	"GET /settings":                 {toLogin, forbidden, forbidden, allowed},
-	"POST /settings":                {toLogin, forbidden, forbidden, allowed},
-	"POST /settings/followers-sync": {toLogin, forbidden, forbidden, allowed},
-	"GET /operators":                {toLogin, forbidden, forbidden, allowed},
-	"GET /operators/new":            {toLogin, forbidden, forbidden, allowed},
-	"POST /operators":               {toLogin, forbidden, forbidden, allowed},
-	"GET /operators/:id":            {toLogin, forbidden, forbidden, allowed},
-	"POST /operators/:id/role":      {toLogin, forbidden, forbidden, allowed},
-	"POST /operators/:id/disable":   {toLogin, forbidden, forbidden, allowed},
-	"POST /operators/:id/enable":    {toLogin, forbidden, forbidden, allowed},
-	"POST /operators/:id/reset":     {toLogin, forbidden, forbidden, allowed},
+	"GET /settings":                       {toLogin, forbidden, forbidden, allowed},
+	"POST /settings":                      {toLogin, forbidden, forbidden, allowed},
+	"POST /settings/followers-sync":       {toLogin, forbidden, forbidden, allowed},
+	"GET /operators":                      {toLogin, forbidden, forbidden, allowed},
+	"GET /operators/new":                  {toLogin, forbidden, forbidden, allowed},
+	"POST /operators":                     {toLogin, forbidden, forbidden, allowed},
+	"GET /operators/:id":                  {toLogin, forbidden, forbidden, allowed},
+	"POST /operators/:id/role":            {toLogin, forbidden, forbidden, allowed},
+	"POST /operators/:id/disable":         {toLogin, forbidden, forbidden, allowed},
+	"POST /operators/:id/enable":          {toLogin, forbidden, forbidden, allowed},
+	"POST /operators/:id/reset":           {toLogin, forbidden, forbidden, allowed},
+	"POST /operators/:id/sessions/revoke": {toLogin, forbidden, forbidden, allowed},
 }
 
 var visitors = [4]string{"anonymous", "viewer", "editor", "admin"}

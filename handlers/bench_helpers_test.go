@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"cmp"
 	"database/sql"
 	"fmt"
 	"log/slog"
@@ -23,6 +24,10 @@ type appOptions struct {
 	seed   func(db *sql.DB) error
 	dbPath *string // set to the database file's path
 	rules  models.Rules
+	// idle is the session idle timeout (0: a year, for the tests whose clock jumps days).
+	idle     time.Duration
+	throttle *ThrottleConfig
+	proxies  []string
 }
 
 // newTestAppWith is newTestApp with options (the store at a path the seed can open).
@@ -67,6 +72,10 @@ func newTestAppWith(tb testing.TB, o appOptions) *testApp {
 		Static:  static.FS,
 		Logger:  log,
 		Now:     clock,
+
+		SessionIdle:    cmp.Or(o.idle, 365*24*time.Hour),
+		Throttle:       o.throttle,
+		TrustedProxies: o.proxies,
 	}))
 	tb.Cleanup(ta.srv.Close)
 	ta.client = ta.newClient()

@@ -25,6 +25,14 @@ type Deps struct {
 	Logger  *slog.Logger
 	Now     func() time.Time
 	Account AccountControl // the running account, for the settings page (nil: as in sandbox mode)
+
+	// SessionIdle ends a logged-in session unused this long (0: defaultSessionIdle).
+	SessionIdle time.Duration
+	// TrustedProxies are the CIDRs whose X-Forwarded-For names the client (none: the header is
+	// ignored and the client is the connection's peer).
+	TrustedProxies []string
+	// Throttle tunes login throttling (nil: the defaults, login_throttle.go).
+	Throttle *ThrottleConfig
 }
 
 // app carries the dependencies into every action.
@@ -36,6 +44,9 @@ type app struct {
 	now      func() time.Time
 	sessions *scs.SessionManager
 	account  AccountControl
+	idle     time.Duration
+	csrfKey  []byte         // signs the anonymous CSRF cookie (csrf_anon.go)
+	throttle *loginThrottle // login_throttle.go
 }
 
 const (
@@ -63,9 +74,19 @@ func New(d Deps) http.Handler {
 	if a.now == nil {
 		a.now = time.Now
 	}
-	a.sessions = newSessionManager(d.Service.Sessions())
+	a.idle = d.SessionIdle
+	if a.idle <= 0 {
+		a.idle = defaultSessionIdle
+	}
+	a.csrfKey = a.formSigningKey()
+	a.throttle = newLoginThrottle(d.Throttle, a.now)
+	a.sessions = newSessionManager(sessionStore{d.Service.Sessions().WithClock(a.now), scs.GobCodec{}, a.idle})
 
 	engine := gin.New()
+	// Without trusted proxies X-Forwarded-For is ignored: the client is the connection's peer.
+	if err := engine.SetTrustedProxies(d.TrustedProxies); err != nil {
+		panic(err) // main validated them (config.go)
+	}
 	engine.RedirectTrailingSlash = false
 	engine.Use(gin.CustomRecovery(a.recovered), a.language, a.csrf)
 	for _, r := range routes {

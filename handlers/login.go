@@ -44,9 +44,14 @@ func (a *app) login(c *gin.Context) error {
 		Password: c.PostForm("password"),
 		Next:     c.PostForm("next"),
 	}
+	if refused, err := a.loginThrottled(c, f); refused || err != nil { // login_throttle.go
+		return err
+	}
 	op, err := a.svc.Authenticate(c.Request.Context(), f.Username, f.Password)
 	if errors.Is(err, models.ErrBadCredentials) {
-		a.log.Info("login refused", "username_len", len(f.Username))
+		if locked, err := a.loginFailed(c, f); locked || err != nil { // counts and logs it
+			return err
+		}
 		msg := "err.bad_credentials"
 		if errors.Is(err, models.ErrOperatorDisabled) {
 			msg = "err.operator_disabled"
@@ -60,6 +65,9 @@ func (a *app) login(c *gin.Context) error {
 		return nil
 	}
 	if err != nil {
+		return err
+	}
+	if err := a.loginSucceeded(c, f); err != nil {
 		return err
 	}
 	if err := a.startSession(c, op); err != nil {
@@ -80,5 +88,6 @@ func (a *app) startSession(c *gin.Context, op models.Operator) error {
 	a.sessions.Put(ctx, sessOperator, int64(op.ID))
 	a.sessions.Put(ctx, sessEpoch, op.SessionEpoch)
 	a.sessions.Put(ctx, sessCSRF, randomToken())
+	a.sessions.Put(ctx, sessSeen, a.now().Unix()) // idle timeout (sessions.go)
 	return nil
 }

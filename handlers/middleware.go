@@ -91,7 +91,7 @@ func (a *app) crossOrigin(next http.Handler) http.Handler {
 // loadSession loads and saves the scs session, except where none is needed
 // (static files, health check, WeChat's callback).
 func (a *app) loadSession(next http.Handler) http.Handler {
-	withSession := a.sessions.LoadAndSave(next)
+	withSession := a.sessions.LoadAndSave(a.expireIdle(next))
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		p := r.URL.Path
 		if strings.HasPrefix(p, "/static/") || p == callbackPath || p == "/healthz" {
@@ -148,7 +148,11 @@ func (a *app) csrf(c *gin.Context) {
 		c.Abort()
 		return
 	}
-	if want == "" || subtle.ConstantTimeCompare([]byte(got), []byte(want)) != 1 {
+	ok := want != "" && subtle.ConstantTimeCompare([]byte(got), []byte(want)) == 1
+	if !ok && a.sessions.GetInt64(c.Request.Context(), sessOperator) == 0 {
+		ok = a.anonCSRFValid(c, got) // not logged in: the signed cookie (csrf_anon.go)
+	}
+	if !ok {
 		a.log.Warn("csrf token missing or wrong", "path", c.Request.URL.Path, "has_session_token", want != "")
 		a.renderError(c, http.StatusForbidden, "err.csrf")
 		c.Abort()
@@ -157,11 +161,15 @@ func (a *app) csrf(c *gin.Context) {
 	c.Next()
 }
 
-// csrfToken returns the session's CSRF token, creating it on first use.
+// csrfToken returns the session's CSRF token, creating it on first use; a visitor not logged in
+// gets the signed cookie's instead.
 func (a *app) csrfToken(c *gin.Context) string {
 	ctx := c.Request.Context()
 	if tok := a.sessions.GetString(ctx, sessCSRF); tok != "" {
 		return tok
+	}
+	if a.sessions.GetInt64(ctx, sessOperator) == 0 {
+		return a.anonCSRFToken(c) // no server-side session for a visitor (csrf_anon.go)
 	}
 	tok := randomToken()
 	a.sessions.Put(ctx, sessCSRF, tok)

@@ -110,6 +110,8 @@ var routes = []Route{
 	{http.MethodPost, "/operators/:id/reset", admin, (*app).operatorReset},
 	{http.MethodGet, "/account/password", viewer, (*app).accountPasswordForm},
 	{http.MethodPost, "/account/password", viewer, (*app).accountPasswordSave},
+	// an admin ends all sessions of an operator (session_revoke.go)
+	{http.MethodPost, "/operators/:id/sessions/revoke", admin, (*app).sessionsRevoke},
 }
 
 // Routes returns the route table (tests walk it).

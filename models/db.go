@@ -25,6 +25,7 @@ type Store struct {
 	gdb      *gorm.DB
 	readers  *sql.DB // nil with a single connection (openWith(path, 0))
 	sessions *SessionStore
+	box      *secretBox // seals the secrets among the settings (secrets.go)
 }
 
 // readerConns is the size of the reader pool: a page's reads, the callback's repeat check and
@@ -55,15 +56,35 @@ func escapePath(path string) string {
 }
 
 // Open opens (creating if needed) the SQLite database at path and applies pending migrations.
+// The secrets among the settings are sealed with the key in the file beside it (KeyPath),
+// created on first use.
 func Open(path string) (*Store, error) {
-	return openWith(path, readerConns)
+	return openWith(path, readerConns, nil)
+}
+
+// OpenWithKey is Open with the secrets' key given (QUNFA_SECRET_KEY); nil: the key file.
+func OpenWithKey(path string, key []byte) (*Store, error) {
+	return openWith(path, readerConns, key)
 }
 
 // openWith opens the store with that many reader connections beside the writer; 0 keeps one
-// connection for everything (the benchmark's baseline).
-func openWith(path string, readers int) (*Store, error) {
+// connection for everything (the benchmark's baseline). key nil: the key file beside path.
+func openWith(path string, readers int, key []byte) (*Store, error) {
 	if path == "" {
 		return nil, fmt.Errorf("%w: empty database path", ErrInvalidArgument)
+	}
+	if err := prepareDBFile(path); err != nil { // 0600 whatever the umask (filemode.go)
+		return nil, fmt.Errorf("models: open %s: %w", path, err)
+	}
+	if key == nil {
+		var err error
+		if key, err = LoadOrCreateKey(KeyPath(path)); err != nil {
+			return nil, fmt.Errorf("models: the key of %s: %w", path, err)
+		}
+	}
+	box, err := newSecretBox(key)
+	if err != nil {
+		return nil, err
 	}
 	gdb, err := gorm.Open(sqlite.Open(dsn(path)), &gorm.Config{
 		Logger:                 logger.Default.LogMode(logger.Silent),
@@ -83,12 +104,16 @@ func openWith(path string, readers int) (*Store, error) {
 	sqlDB.SetMaxIdleConns(1)
 	sqlDB.SetConnMaxLifetime(0)
 
-	s := &Store{gdb: gdb}
+	s := &Store{gdb: gdb, box: box}
 	s.sessions = &SessionStore{store: s, now: time.Now}
 	// Migrations first, on the writer alone: a newer database is refused before a reader opens.
 	if err := s.migrate(context.Background()); err != nil {
 		_ = sqlDB.Close()
 		return nil, err
+	}
+	if err := s.sealClearSecrets(context.Background()); err != nil {
+		_ = sqlDB.Close()
+		return nil, fmt.Errorf("models: seal the stored secrets: %w", err)
 	}
 	if readers > 0 {
 		if s.readers, err = sql.Open("sqlite3", readerDSN(path)); err != nil {

@@ -23,9 +23,10 @@ type operatorRow struct {
 func (operatorRow) TableName() string { return "operators" }
 
 type sessionRow struct {
-	Token  string `gorm:"primaryKey"`
-	Data   []byte
-	Expiry time.Time
+	TokenHash  string `gorm:"primaryKey"`
+	OperatorID *uint
+	Data       []byte
+	Expiry     time.Time
 }
 
 func (sessionRow) TableName() string { return "sessions" }

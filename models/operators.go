@@ -100,6 +100,8 @@ func validatePassword(password string) string {
 		return "err.password_too_short"
 	case len(password) > maxPassword:
 		return "err.password_too_long"
+	case isCommonPassword(password):
+		return "err.password_common"
 	}
 	return ""
 }
@@ -133,17 +135,19 @@ func (s *Store) CreateFirstOperator(ctx context.Context, username, password stri
 
 func (s *Store) createOperator(ctx context.Context, username, password string, role Role, first bool) (Operator, error) {
 	username = strings.TrimSpace(username)
-	if err := validateOperator(username, password).orNil(); err != nil {
-		return Operator{}, err
-	}
 	if first {
 		// Start-up calls this on every start with QUNFA_ADMIN_PASSWORD: once an operator exists,
-		// answer before spending a bcrypt on a hash nobody stores. The transaction below checks again.
+		// answer before spending a bcrypt on a hash nobody stores. The transaction below checks
+		// again. Before validating: a password that a newer rule refuses (a common one) must not
+		// stop a start that would not use it.
 		if n, err := s.OperatorCount(ctx); err != nil {
 			return Operator{}, fmt.Errorf("models: count operators: %w", err)
 		} else if n > 0 {
 			return Operator{}, ErrSetupDone
 		}
+	}
+	if err := validateOperator(username, password).orNil(); err != nil {
+		return Operator{}, err
 	}
 	hash, err := hashPassword([]byte(password))
 	if err != nil {

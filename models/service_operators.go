@@ -41,3 +41,16 @@ func (s *Service) AudienceByTag(ctx context.Context) (bool, error) {
 	p, err := s.profile(ctx)
 	return p.Audience == AudienceTags, err
 }
+
+// RevokeSessions ends every session of the operator (ErrNotFound when there is no such
+// operator) and returns how many were ended.
+func (s *Service) RevokeSessions(ctx context.Context, operatorID uint) (int, error) {
+	if _, err := s.store.Operator(ctx, operatorID); err != nil {
+		return 0, err
+	}
+	n, err := s.store.RevokeSessions(ctx, operatorID)
+	if err == nil {
+		s.log.Info("sessions revoked", "operator_id", operatorID, "count", n)
+	}
+	return n, err
+}

@@ -39,6 +39,10 @@ type Settings struct {
 	// SandboxFollowers is the embedded sandbox's population, applied at the next start
 	// (0 = never saved: the sandbox's default; QUNFA_SANDBOX_FOLLOWERS wins over it).
 	SandboxFollowers int
+
+	// SecretsUnreadable: secrets are stored but sealed under another key (the key file lost or
+	// replaced): AppSecret, Token and EncodingAESKey read as empty and must be entered again.
+	SecretsUnreadable bool
 }
 
 // MaxSandboxFollowers bounds the embedded sandbox's population (the scale, doubled).
@@ -132,8 +136,13 @@ func (s *Store) Settings(ctx context.Context) (Settings, error) {
 		return Settings{}, fmt.Errorf("models: read settings: %w", err)
 	}
 	kv := make(map[string]string, len(rows))
+	lost := false
 	for _, r := range rows {
 		kv[r.Key] = r.Value
+	}
+	for _, k := range secretKeys { // sealed at rest (secrets.go)
+		v, ok := s.box.open(k, kv[k])
+		kv[k], lost = v, lost || !ok
 	}
 	def := DefaultProfile(kv[keyProfileDefaults] != "today")
 	out := Settings{
@@ -144,6 +153,8 @@ func (s *Store) Settings(ctx context.Context) (Settings, error) {
 		MaxArticles:    def.MaxArticles,
 		Audience:       def.Audience,
 		UploadPath:     def.UploadPath,
+
+		SecretsUnreadable: lost,
 	}
 	if n, err := strconv.Atoi(kv[keyMaxArticles]); err == nil && n >= 1 && n <= maxArticlesLimit {
 		out.MaxArticles = n
@@ -366,6 +377,11 @@ func (s *Store) storeSettings(ctx context.Context, v Settings) error {
 	}
 	if v.SandboxFollowers > 0 {
 		kv[keySandboxFollowers] = strconv.Itoa(v.SandboxFollowers)
+	}
+	for _, k := range secretKeys {
+		if kv[k] != "" {
+			kv[k] = s.box.seal(k, kv[k])
+		}
 	}
 	return s.putSettings(ctx, kv)
 }

@@ -256,7 +256,7 @@ func BenchmarkPageReadWhileWriting(b *testing.B) {
 		readers int
 	}{{"one-connection", 0}, {"writer+readers", readerConns}} {
 		b.Run(bc.name, func(b *testing.B) {
-			st, err := openWith(filepath.Join(b.TempDir(), "q.db"), bc.readers)
+			st, err := openWith(filepath.Join(b.TempDir(), "q.db"), bc.readers, nil)
 			if err != nil {
 				b.Fatal(err)
 			}

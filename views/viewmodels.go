@@ -75,6 +75,8 @@ type LoginPage struct {
 	Username string
 	Next     string
 	Error    string // catalogue key, "" for none
+	// ErrorArgs fill the error's verbs (a lock's end, a wait in seconds).
+	ErrorArgs []any
 }
 
 // SetupPage is the first-run form that creates the first operator.
