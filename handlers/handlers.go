@@ -15,6 +15,7 @@ import (
 
 	"qunfa/models"
 	"qunfa/wechat"
+	"qunfa/wechat/protocol"
 )
 
 // Deps is everything the web layer needs from the rest of the program.
@@ -36,6 +37,8 @@ type app struct {
 	now      func() time.Time
 	sessions *scs.SessionManager
 	account  AccountControl
+	replay   *replayGuard    // callback (timestamp, nonce) pairs seen (callback_replay.go)
+	unparsed *unparsedBudget // what unparsable pushes may store (callback_budget.go)
 }
 
 const (
@@ -57,6 +60,8 @@ func New(d Deps) http.Handler {
 		now:     d.Now,
 		account: d.Account,
 	}
+	a.replay = newReplayGuard(protocol.CallbackMaxSkew)
+	a.unparsed = newUnparsedBudget(protocol.CallbackMaxSkew, unparsedMaxCount, unparsedMaxBytes)
 	if a.log == nil {
 		a.log = slog.Default()
 	}
@@ -87,6 +92,7 @@ func New(d Deps) http.Handler {
 	h = a.loadSession(h)
 	h = a.crossOrigin(h)
 	h = secureCookies(h)
+	h = securityHeaders(h)
 	h = a.logRequests(h)
 	return h
 }
