@@ -133,22 +133,24 @@ func run(ctx context.Context, args []string, env func(string) (string, bool), st
 
 	srv := &http.Server{
 		// The settings page changes the account at run time: the codec is read through live.
-		Handler: handlers.New(handlers.Deps{
+		// Slow clients: deadlines on headers, bodies (main_slow_clients.go) and idle keep-alives.
+		Handler: bodyDeadlines(handlers.New(handlers.Deps{
 			Service: svc,
 			Codec:   live.Codec,
 			Static:  static.FS,
 			Logger:  logger,
 			Now:     time.Now,
 			Account: live,
-		}),
-		ReadHeaderTimeout: 10 * time.Second,
+		})),
+		ReadHeaderTimeout: readLimits.header,
+		IdleTimeout:       readLimits.idle,
 		ConnState:         serverHooks.connState,
 	}
 	if serverHooks.onShutdown != nil {
 		srv.RegisterOnShutdown(serverHooks.onShutdown)
 	}
 	serveErr := make(chan error, 1)
-	go func() { serveErr <- srv.Serve(ln) }()
+	go func() { serveErr <- srv.Serve(limitConnections(ln)) }()
 
 	printBanner(ctx, stdout, cfg, baseURL, createdAdmin, store)
 	if ready != nil {
