@@ -4,9 +4,9 @@ import "net/http"
 
 // contentSecurityPolicy allows only this site's own scripts (no inline script, no eval), no
 // plugins, no framing, forms posting only here. Images may be data: and blob: URIs (the editor
-// shows a pasted or dropped image before it is uploaded). Styles keep 'unsafe-inline': the pages
-// carry style attributes and Jodit sets the article's inline styles, which WeChat articles are
-// made of; a style cannot run script.
+// shows a pasted or dropped image before it is uploaded). Styles keep 'unsafe-inline': without it
+// TestBrowserCSP sees Jodit's style attributes (the article's inline styles, which WeChat articles
+// are made of) and htmx's indicator <style> refused; a style cannot run script.
 const contentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; " +
 	"img-src 'self' data: blob:; font-src 'self' data:; connect-src 'self'; object-src 'none'; " +
 	"base-uri 'self'; frame-ancestors 'none'; form-action 'self'"
