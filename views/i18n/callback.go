@@ -6,6 +6,8 @@ func init() {
 	add("zh", map[string]string{
 		"dispute.title":    "微信对此群发的结果通知不一致",
 		"dispute.explain":  "同一 msg_id 收到了数字不同的 MASSSENDJOBFINISH 推送。页面上的数字取自最先收到的那一份；后来的几份一并列出，可能是微信的更正，也可能是明文模式下被伪造的推送。请在公众平台核对。",
+		"dispute.table":    "msg_id %d 的各份结果通知",
+		"dispute.status":   "状态（Status）",
 		"dispute.version":  "版本",
 		"dispute.received": "收到时间（北京时间）",
 		"dispute.in_force": "采用（最先收到）",
@@ -16,6 +18,8 @@ func init() {
 	add("en", map[string]string{
 		"dispute.title":    "WeChat's reports of this send disagree",
 		"dispute.explain":  "A msg_id received MASSSENDJOBFINISH pushes with different figures. The page's figures come from the first one received; the later ones are listed here: a correction by WeChat, or a push forged in plaintext mode. Check on the Official Accounts Platform.",
+		"dispute.table":    "Reports of msg_id %d",
+		"dispute.status":   "Status",
 		"dispute.version":  "Version",
 		"dispute.received": "Received (Beijing time)",
 		"dispute.in_force": "In force (first received)",
