@@ -135,7 +135,8 @@ func run(ctx context.Context, args []string, env func(string) (string, bool), st
 	proxies, _ := cfg.trustedProxies() // checked by validateSettings
 	srv := &http.Server{
 		// The settings page changes the account at run time: the codec is read through live.
-		Handler: handlers.New(handlers.Deps{
+		// Slow clients: deadlines on headers, bodies (main_slow_clients.go) and idle keep-alives.
+		Handler: bodyDeadlines(handlers.New(handlers.Deps{
 			Service: svc,
 			Codec:   live.Codec,
 			Static:  static.FS,
@@ -145,15 +146,16 @@ func run(ctx context.Context, args []string, env func(string) (string, bool), st
 
 			SessionIdle:    cfg.SessionIdle,
 			TrustedProxies: proxies,
-		}),
-		ReadHeaderTimeout: 10 * time.Second,
+		})),
+		ReadHeaderTimeout: readLimits.header,
+		IdleTimeout:       readLimits.idle,
 		ConnState:         serverHooks.connState,
 	}
 	if serverHooks.onShutdown != nil {
 		srv.RegisterOnShutdown(serverHooks.onShutdown)
 	}
 	serveErr := make(chan error, 1)
-	go func() { serveErr <- srv.Serve(ln) }()
+	go func() { serveErr <- srv.Serve(limitConnections(ln)) }()
 
 	printBanner(ctx, stdout, cfg, baseURL, createdAdmin, store)
 	if ready != nil {

@@ -529,6 +529,7 @@ func seedLayout(t *testing.T, base string, sim *sandbox.Server, user, password s
 	if body := c.get(fmt.Sprintf("/sends/%d", s.finished)); strings.Count(body, "https://mp.weixin.qq.com/s?__biz=") < 8 {
 		t.Fatalf("seed: the finished send's page shows fewer than 8 article links")
 	}
+	seedDispute(t, base, "qunfalayout", c.get(fmt.Sprintf("/sends/%d", s.finished))) // its reports disagree (issue 8)
 	s.schedule = seedSchedules(c, s)
 	s.audienceList, s.audienceFilter = seedAudiences(c, ids)
 	s.operator = seedOperators(c)

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -19,6 +20,11 @@ import (
 // callbackVerify answers WeChat's URL verification: echo echostr verbatim
 // when the signature matches.
 func (a *app) callbackVerify(c *gin.Context) error {
+	if wechat.CheckTimestamp(c.Request.URL.Query(), a.now(), protocol.CallbackMaxSkew) != nil {
+		a.log.Warn("callback verification refused: timestamp missing or too far from now")
+		c.String(http.StatusForbidden, "forbidden")
+		return nil
+	}
 	echo, ok := a.codec().VerifyURL(c.Request.URL.Query())
 	if !ok {
 		a.log.Warn("callback verification refused: bad signature")
@@ -57,12 +63,38 @@ func (a *app) callbackEvent(c *gin.Context) error {
 		c.String(http.StatusForbidden, "forbidden")
 		return nil
 	}
+	// Signed: its (timestamp, nonce) pair may carry this body once (callback_replay.go).
+	ts, _ := strconv.ParseInt(q.Get("timestamp"), 10, 64)
+	nonce := q.Get("nonce")
+	switch a.replay.claim(a.now(), ts, nonce, body) {
+	case replayRetry:
+		a.log.Debug("callback repeated with the same timestamp, nonce and body: already handled")
+		a.callbackOK(c)
+		return nil
+	case replayInFlight:
+		a.log.Debug("callback repeated while the first delivery is still being handled")
+		c.String(http.StatusServiceUnavailable, "busy")
+		return nil
+	case replayDifferent:
+		a.log.Warn("callback refused: its timestamp and nonce were already used with another body (replay)")
+		c.String(http.StatusForbidden, "forbidden")
+		return nil
+	}
+	// Handled or not: a pair answered "success" is spent; any other answer lets WeChat retry it.
+	defer func() { a.replay.settle(ts, nonce, c.Writer.Status() == http.StatusOK) }()
 	ctx := c.Request.Context()
 	ev, err := wechat.ParseEvent(plain)
 	if err != nil {
 		// Genuine (it was signed) but not understood: keep it for a person to
 		// read and answer "success" — refusing would only make WeChat retry
-		// the same bytes. Identical bodies are stored once.
+		// the same bytes. Identical bodies are stored once, and only so many
+		// are stored per window (callback_budget.go); past that they are counted.
+		if ok, refused := a.unparsed.take(a.now(), len(plain)); !ok {
+			a.log.Warn("signed callback not understood and over the budget of unparsed pushes: counted, not stored",
+				"bytes", len(plain), "refused_in_window", refused)
+			a.callbackOK(c)
+			return nil
+		}
 		a.log.Warn("signed callback not understood; stored as is", "err", err)
 		if err := a.svc.RecordOtherEvent(ctx, unparsedEvent, bodyDigest(plain), 0, plain); err != nil {
 			a.storeFailed(c, "record unparsed callback", err)
@@ -144,11 +176,11 @@ func (a *app) jobFinished(c *gin.Context, ev wechat.Event, plain []byte) {
 		a.callbackOK(c)
 		return
 	}
-	a.log.Warn("MASSSENDJOBFINISH repeated with other figures: the first report stays, this one is kept as disputed",
+	a.log.Warn("MASSSENDJOBFINISH repeated with other figures: the first report stays, this one is kept as disputed and shown on the send's page",
 		"msg_id", ev.MsgID, "status", ev.Status, "recorded_status", stored.Status,
 		"total", ev.TotalCount, "recorded_total", stored.Total, "sent", ev.SentCount, "recorded_sent", stored.Sent,
 		"error", ev.ErrorCount, "recorded_error", stored.Error)
-	if err := a.svc.RecordOtherEvent(ctx, disputedEvent, bodyDigest(plain), ev.CreateTime, plain); err != nil {
+	if err := a.svc.RecordDisputedJob(ctx, push, bodyDigest(plain), plain); err != nil {
 		a.storeFailed(c, "record disputed MASSSENDJOBFINISH", err, "msg_id", ev.MsgID)
 		return
 	}
@@ -194,7 +226,7 @@ const (
 	unparsedEvent = "unparsed"
 	// disputedEvent keeps the body of a repeated MASSSENDJOBFINISH whose figures differ from
 	// the ones recorded for its msg_id.
-	disputedEvent = "MASSSENDJOBFINISH.disputed"
+	disputedEvent = models.EventJobFinishedDisputed
 )
 
 // articleURLs puts ArticleUrlResult in article order (ArticleIdx is 1-based;

@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 
 	"qunfa/wechat"
@@ -46,12 +47,18 @@ type sealedPush struct {
 }
 
 func (ta *testApp) sealPush(b testing.TB, ev wechat.Event, secure bool) sealedPush {
-	q, body, err := ta.codec.Seal(ev.XML(), strconv.FormatInt(ta.now.Unix(), 10), "nonce123", secure)
+	q, body, err := ta.codec.Seal(ev.XML(), strconv.FormatInt(ta.now.Unix(), 10), freshNonce(), secure)
 	if err != nil {
 		b.Fatal(err)
 	}
 	return sealedPush{query: q.Encode(), body: body}
 }
+
+// freshNonce is a nonce never used before in this process: WeChat draws one per push, and a
+// (timestamp, nonce) pair carries one body only (callback_replay.go).
+func freshNonce() string { return strconv.FormatInt(nonceSeq.Add(1), 10) }
+
+var nonceSeq atomic.Int64
 
 func postPush(b testing.TB, c *http.Client, base string, p sealedPush) {
 	res, err := c.Post(base+callbackPath+"?"+p.query, "text/xml", bytes.NewReader(p.body))

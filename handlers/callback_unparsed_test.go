@@ -13,7 +13,7 @@ import (
 func TestSignedUnparsableCallbackIsKept(t *testing.T) {
 	ta := newTestApp(t)
 	post := func(body string) response {
-		q, sealed, err := ta.codec.Seal([]byte(body), strconv.FormatInt(ta.now.Unix(), 10), "n", false)
+		q, sealed, err := ta.codec.Seal([]byte(body), strconv.FormatInt(ta.now.Unix(), 10), freshNonce(), false)
 		if err != nil {
 			t.Fatal(err)
 		}

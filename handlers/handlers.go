@@ -15,6 +15,7 @@ import (
 
 	"qunfa/models"
 	"qunfa/wechat"
+	"qunfa/wechat/protocol"
 )
 
 // Deps is everything the web layer needs from the rest of the program.
@@ -45,8 +46,10 @@ type app struct {
 	sessions *scs.SessionManager
 	account  AccountControl
 	idle     time.Duration
-	csrfKey  []byte         // signs the anonymous CSRF cookie (csrf_anon.go)
-	throttle *loginThrottle // login_throttle.go
+	csrfKey  []byte          // signs the anonymous CSRF cookie (csrf_anon.go)
+	throttle *loginThrottle  // login_throttle.go
+	replay   *replayGuard    // callback (timestamp, nonce) pairs seen (callback_replay.go)
+	unparsed *unparsedBudget // what unparsable pushes may store (callback_budget.go)
 }
 
 const (
@@ -68,6 +71,8 @@ func New(d Deps) http.Handler {
 		now:     d.Now,
 		account: d.Account,
 	}
+	a.replay = newReplayGuard(protocol.CallbackMaxSkew)
+	a.unparsed = newUnparsedBudget(protocol.CallbackMaxSkew, unparsedMaxCount, unparsedMaxBytes)
 	if a.log == nil {
 		a.log = slog.Default()
 	}
@@ -108,6 +113,7 @@ func New(d Deps) http.Handler {
 	h = a.loadSession(h)
 	h = a.crossOrigin(h)
 	h = secureCookies(h)
+	h = securityHeaders(h)
 	h = a.logRequests(h)
 	return h
 }

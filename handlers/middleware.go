@@ -198,6 +198,9 @@ func (a *app) requireLogin(c *gin.Context) {
 		}
 		if err == nil {
 			c.Set(ctxOperator, op)
+			// What an operator sees stays out of caches (the browser's back button, a shared
+			// proxy); a handler serving an immutable image may set its own.
+			c.Header("Cache-Control", "no-store")
 			c.Next()
 			return
 		}

@@ -5,6 +5,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"qunfa/models"
 	"qunfa/views"
 )
 
@@ -23,6 +24,27 @@ func (a *app) sendShow(c *gin.Context) error {
 	}
 	l := a.layout(c, "sends.title")
 	l.Nav = "sends"
-	a.render(c, http.StatusOK, views.SendShow(views.SendPage{Layout: l, Send: sendView(s, l.Lang), CatchUp: cu}))
+	sv := sendView(s, l.Lang)
+	ds, err := a.svc.JobDisputes(c.Request.Context(), sv.MsgIDs)
+	if err != nil {
+		return err
+	}
+	a.render(c, http.StatusOK, views.SendShow(views.SendPage{Layout: l, Send: sv, CatchUp: cu, Disputes: disputeViews(ds)}))
 	return nil
+}
+
+// disputeViews shows each disagreeing job with its versions, the one in force first.
+func disputeViews(ds []models.JobDispute) []views.DisputeView {
+	var out []views.DisputeView
+	for _, d := range ds {
+		dv := views.DisputeView{MsgID: d.MsgID}
+		for _, v := range d.Versions {
+			dv.Versions = append(dv.Versions, views.ReportVersion{
+				Status: v.Status, ReceivedAt: v.ReceivedAt, InForce: !v.Disputed,
+				Stats: views.Stats{Total: v.Total, Filter: v.Filter, Sent: v.Sent, Error: v.Error},
+			})
+		}
+		out = append(out, dv)
+	}
+	return out
 }

@@ -92,6 +92,9 @@ func checkImage(data []byte) (contentType, errKey string) {
 	if err != nil || cfg.Width <= 0 || cfg.Height <= 0 || cfg.Width > maxImageSide || cfg.Height > maxImageSide {
 		return "", errImageType
 	}
+	if overPixelBudget(cfg.Width, cfg.Height, MaxImagePixels) {
+		return "", errImagePixels // by the header, nothing decoded (image_budget.go)
+	}
 	return contentType, ""
 }
 

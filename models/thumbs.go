@@ -43,8 +43,11 @@ func (s *Service) SaveThumb(ctx context.Context, filename string, data []byte) (
 	}
 	cfg, err := jpeg.DecodeConfig(bytes.NewReader(data))
 	if err != nil || cfg.Width <= 0 || cfg.Height <= 0 || cfg.Width > maxThumbSide || cfg.Height > maxThumbSide {
-		// The size check keeps a tiny file from decoding into a huge bitmap.
 		return Thumb{}, fieldError("thumb", "err.thumb_not_jpeg")
+	}
+	if overPixelBudget(cfg.Width, cfg.Height, MaxThumbPixels) {
+		// Before decoding: a tiny file must not become a huge bitmap (image_budget.go).
+		return Thumb{}, fieldError("thumb", errThumbPixels)
 	}
 	if _, err = jpeg.Decode(bytes.NewReader(data)); err != nil {
 		return Thumb{}, fieldError("thumb", "err.thumb_not_jpeg")

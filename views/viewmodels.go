@@ -316,6 +316,8 @@ type SendPage struct {
 	Layout  Layout
 	Send    SendView
 	CatchUp CatchUpView // the catch-up (补发) part (catchup_viewmodels.go)
+	// Disputes are jobs whose reports from WeChat disagree (send_disputes.templ).
+	Disputes []DisputeView
 }
 
 // DeleteConfirmPage asks before deleting a sent message.

@@ -1,0 +1,121 @@
+package handlers
+
+import (
+	"crypto/sha256"
+	"sync"
+	"time"
+)
+
+// replayGuard remembers the (timestamp, nonce) pair of every signed push for as long as its
+// timestamp is inside the accepted window. In plaintext mode the signature covers only token,
+// timestamp and nonce, so a captured URL would otherwise carry any body for five minutes; each
+// pair now carries one body, once.
+//
+// WeChat repeats a push it thinks unanswered with the very same request (the sandbox does too), so
+// a pair that comes back with the body it was accepted with is a retry, answered "success" without
+// being handled again; with another body it is refused. A pair whose handling failed is forgotten,
+// so WeChat's retry of it is handled. The table lives in memory: one map operation under a mutex
+// per push, nothing written to the database, pruned in arrival order. A restart forgets it (the
+// stores' own de-duplication still holds then).
+type replayGuard struct {
+	window time.Duration
+
+	mu    sync.Mutex
+	seen  map[replayKey]replayEntry
+	queue []replayKey // in arrival order, for pruning
+	head  int
+}
+
+type replayKey struct {
+	timestamp int64
+	nonce     string
+}
+
+type replayEntry struct {
+	expires int64 // unix seconds: past this the timestamp check refuses the pair anyway
+	body    [16]byte
+	done    bool // handled and answered; false while in flight
+}
+
+// replayVerdict is what claim says of a pair.
+type replayVerdict int
+
+const (
+	replayNew       replayVerdict = iota // first sight: handle it
+	replayRetry                          // same body, already handled: answer "success"
+	replayInFlight                       // same body, still being handled: ask WeChat to retry
+	replayDifferent                      // another body under a used pair: refuse
+)
+
+func newReplayGuard(window time.Duration) *replayGuard {
+	return &replayGuard{window: window, seen: map[replayKey]replayEntry{}}
+}
+
+// claim records the pair for body, or says how it was used before.
+func (g *replayGuard) claim(now time.Time, timestamp int64, nonce string, body []byte) replayVerdict {
+	sum := sha256.Sum256(body)
+	var digest [16]byte
+	copy(digest[:], sum[:])
+	k := replayKey{timestamp, nonce}
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.prune(now.Unix())
+	if e, ok := g.seen[k]; ok {
+		switch {
+		case e.body != digest:
+			return replayDifferent
+		case e.done:
+			return replayRetry
+		default:
+			return replayInFlight
+		}
+	}
+	g.seen[k] = replayEntry{expires: timestamp + int64(g.window/time.Second), body: digest}
+	g.queue = append(g.queue, k)
+	return replayNew
+}
+
+// settle marks a claimed pair handled (ok) or forgets it so that a retry is handled again.
+func (g *replayGuard) settle(timestamp int64, nonce string, ok bool) {
+	k := replayKey{timestamp, nonce}
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	e, found := g.seen[k]
+	if !found {
+		return
+	}
+	if ok {
+		e.done = true
+		g.seen[k] = e
+		return
+	}
+	delete(g.seen, k) // its queue slot is skipped when pruned
+}
+
+// prune drops pairs whose timestamp has left the window, oldest arrivals first. Pushes arrive
+// roughly in timestamp order; one with a later expiry at the head only delays the others' removal.
+func (g *replayGuard) prune(now int64) {
+	for g.head < len(g.queue) {
+		k := g.queue[g.head]
+		if e, ok := g.seen[k]; ok {
+			if e.expires >= now {
+				break
+			}
+			delete(g.seen, k)
+		}
+		g.queue[g.head] = replayKey{}
+		g.head++
+	}
+	// Reuse the slice once its dead front outweighs the live part.
+	if g.head > 1024 && g.head*2 > len(g.queue) {
+		g.queue = append(g.queue[:0], g.queue[g.head:]...)
+		g.head = 0
+	}
+}
+
+// size is how many pairs are remembered (tests).
+func (g *replayGuard) size() int {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return len(g.seen)
+}
