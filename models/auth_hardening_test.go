@@ -309,3 +309,22 @@ func TestFirstOperatorRuleOnlyWhenItIsCreated(t *testing.T) {
 		t.Fatalf("second start with a common QUNFA_ADMIN_PASSWORD: %v, want ErrSetupDone", err)
 	}
 }
+
+// An empty username is counted like any other, however often it is typed.
+func TestLoginFailuresOfAnEmptyUsername(t *testing.T) {
+	st := openAtPath(t, filepath.Join(t.TempDir(), "q.db"), nil)
+	defer st.Close()
+	svc := NewService(st, nil, Rules{}, nil)
+	now := time.Date(2024, 5, 20, 2, 0, 0, 0, time.UTC)
+	var until time.Time
+	for i := range LockAfter {
+		u, err := svc.RecordLoginFailure(context.Background(), "", now)
+		if err != nil {
+			t.Fatalf("failure %d: %v", i+1, err)
+		}
+		until = u
+	}
+	if until.IsZero() {
+		t.Errorf("%d failures of an empty username locked nothing", LockAfter)
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
 )
 
 // Login throttling per account (issue 8 §2). Failed logins are counted per typed username,
@@ -99,7 +100,9 @@ func (s *Service) RecordLoginFailure(ctx context.Context, username string, now t
 			row.Failures, row.WindowStart = 0, now
 		}
 		row.UpdatedAt = now
-		return db.Save(&row).Error
+		// An upsert, not Save: Save inserts when the key is its zero value (an empty username
+		// typed twice would then break the unique key).
+		return db.Clauses(clause.OnConflict{UpdateAll: true}).Create(&row).Error
 	})
 	return until, err
 }
