@@ -33,6 +33,7 @@ var migrations = []migration{
 	{13, "saved audiences: imported OpenID lists and saved filters", migrateV13},
 	{14, "follower sync jobs and the followers page indexes", migrateV14},
 	{15, "operators' roles and disabling", migrateV15},
+	{17, "audit log", migrateV17},
 }
 
 // SchemaTooNewError refuses a database written by a newer Qunfa: its schema has versions this
