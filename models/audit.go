@@ -5,6 +5,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"gorm.io/gorm"
 )
 
 // The audit log (migration 17): one row per thing an operator did, or tried (a failed login),
@@ -150,7 +152,36 @@ func (s *Service) AuditLog(ctx context.Context, f AuditFilter, limit int) (_ Aud
 	if limit <= 0 {
 		limit = AuditPageSize
 	}
-	q := s.store.db(ctx).Model(&auditRow{})
+	var cur auditRow
+	if f.Before != 0 {
+		var found []auditRow
+		if err := s.store.db(ctx).Select("id", "at").Where("id = ?", f.Before).Limit(1).Find(&found).Error; err != nil {
+			return AuditPage{}, err
+		}
+		if len(found) == 0 {
+			return AuditPage{}, nil
+		}
+		cur = found[0]
+	}
+	q := auditQuery(s.store.db(ctx).Model(&auditRow{}), f, cur.At, cur.ID)
+	var rows []auditRow
+	if err := q.Order("at DESC, id DESC").Limit(limit + 1).Find(&rows).Error; err != nil {
+		return AuditPage{}, err
+	}
+	var p AuditPage
+	if len(rows) > limit {
+		rows = rows[:limit]
+		p.Next = rows[limit-1].ID
+	}
+	for _, r := range rows {
+		p.Entries = append(p.Entries, AuditEntry{ID: r.ID, At: r.At, OperatorID: r.OperatorID, Username: r.Username,
+			ClientAddr: r.ClientAddr, Action: r.Action, Target: r.Target, Detail: r.Detail})
+	}
+	return p, nil
+}
+
+// auditQuery adds f's conditions to q; curID (non-zero) is the cursor's entry, at curAt.
+func auditQuery(q *gorm.DB, f AuditFilter, curAt time.Time, curID uint) *gorm.DB {
 	if !f.From.IsZero() {
 		q = q.Where("at >= ?", f.From.UTC())
 	}
@@ -170,30 +201,10 @@ func (s *Service) AuditLog(ctx context.Context, f AuditFilter, limit int) (_ Aud
 			q = q.Where("instr(target, ?) > 0", t)
 		}
 	}
-	if f.Before != 0 {
-		var cur []auditRow
-		if err := s.store.db(ctx).Select("id", "at").Where("id = ?", f.Before).Limit(1).Find(&cur).Error; err != nil {
-			return AuditPage{}, err
-		}
-		if len(cur) == 0 {
-			return AuditPage{}, nil
-		}
-		q = q.Where("(at, id) < (?, ?)", cur[0].At, cur[0].ID)
+	if curID != 0 {
+		q = q.Where("(at, id) < (?, ?)", curAt, curID)
 	}
-	var rows []auditRow
-	if err := q.Order("at DESC, id DESC").Limit(limit + 1).Find(&rows).Error; err != nil {
-		return AuditPage{}, err
-	}
-	var p AuditPage
-	if len(rows) > limit {
-		rows = rows[:limit]
-		p.Next = rows[limit-1].ID
-	}
-	for _, r := range rows {
-		p.Entries = append(p.Entries, AuditEntry{ID: r.ID, At: r.At, OperatorID: r.OperatorID, Username: r.Username,
-			ClientAddr: r.ClientAddr, Action: r.Action, Target: r.Target, Detail: r.Detail})
-	}
-	return p, nil
+	return q
 }
 
 // EachAudit calls fn for every entry matching f, newest first, a page at a time (so an export
