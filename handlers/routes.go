@@ -98,6 +98,12 @@ var routes = []Route{
 	{http.MethodPost, "/followers/sync", editor, (*app).followerSyncStart},
 	{http.MethodGet, "/followers/sync/status", viewer, (*app).followerSyncStatus},
 	{http.MethodPost, "/settings/followers-sync", admin, (*app).followerSyncDaily},
+	// four-eyes approval (send_approval.go) and the audit log (audit_page.go, audit_csv.go)
+	{http.MethodPost, "/sends/:id/approve", admin, (*app).sendApprove},
+	{http.MethodPost, "/sends/:id/reject", editor, (*app).sendReject}, // another admin, or the requester withdrawing
+	{http.MethodPost, "/settings/approval", admin, (*app).approvalRuleSave},
+	{http.MethodGet, "/audit", admin, (*app).auditPage},
+	{http.MethodGet, "/audit.csv", admin, (*app).auditCSV},
 }
 
 // Routes returns the route table (tests walk it).

@@ -23,6 +23,6 @@ func (a *app) sendShow(c *gin.Context) error {
 	}
 	l := a.layout(c, "sends.title")
 	l.Nav = "sends"
-	a.render(c, http.StatusOK, views.SendShow(views.SendPage{Layout: l, Send: sendView(s, l.Lang), CatchUp: cu}))
+	a.render(c, http.StatusOK, views.SendShow(views.SendPage{Layout: l, Send: sendView(s, l.Lang), CatchUp: cu, Approval: a.approvalView(c, s)}))
 	return nil
 }

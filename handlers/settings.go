@@ -209,6 +209,7 @@ func (a *app) renderSettings(c *gin.Context, status int, stored, form models.Set
 	if on, err := a.svc.DailyFollowerSync(c.Request.Context()); err == nil {
 		p.DailySync.On = on
 	}
+	p.Approval = a.approvalSetting(c)
 	a.render(c, status, views.Settings(p))
 }
 

@@ -92,8 +92,9 @@ type DraftRow struct {
 
 // DraftsPage lists the drafts.
 type DraftsPage struct {
-	Layout Layout
-	Drafts []DraftRow
+	Layout    Layout
+	Drafts    []DraftRow
+	Approvals ApprovalQueue // sends waiting for this admin's approval (approval_viewmodels.go)
 }
 
 // ArticleForm is one article as the editor shows it.
@@ -240,9 +241,10 @@ type Target struct {
 
 // SendsPage is the history of sends.
 type SendsPage struct {
-	Layout Layout
-	Sends  []SendRow
-	Pager  HistoryPager // history_viewmodels.go
+	Layout    Layout
+	Sends     []SendRow
+	Pager     HistoryPager  // history_viewmodels.go
+	Approvals ApprovalQueue // sends waiting for this admin's approval (approval_viewmodels.go)
 }
 
 // BatchView is one WeChat call of a send (OpenID lists over 10,000 are split).
@@ -311,6 +313,8 @@ type SendPage struct {
 	Layout  Layout
 	Send    SendView
 	CatchUp CatchUpView // the catch-up (补发) part (catchup_viewmodels.go)
+	// Approval is the four-eyes part (approval_viewmodels.go).
+	Approval ApprovalView
 }
 
 // DeleteConfirmPage asks before deleting a sent message.
