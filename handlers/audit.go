@@ -56,3 +56,21 @@ func settingsChanged(before, after models.Settings) string {
 	sort.Strings(changed)
 	return strings.Join(changed, ", ")
 }
+
+// auditSendStarted records a send just started, or held for approval (then under its own
+// action, naming the one asked for).
+func (a *app) auditSendStarted(c *gin.Context, action string, s models.Send, detail string) {
+	if s.State == models.StateAwaitingApproval {
+		a.audit(c, models.AuditSendAwaiting, auditTarget("send", s.ID), detail+" ("+action+")")
+		return
+	}
+	a.audit(c, action, auditTarget("send", s.ID), detail)
+}
+
+// startedFlash is the flash after a send started: on its way, or waiting for approval.
+func startedFlash(s models.Send, started string) string {
+	if s.State == models.StateAwaitingApproval {
+		return "flash.send_awaiting_approval"
+	}
+	return started
+}

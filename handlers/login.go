@@ -47,6 +47,7 @@ func (a *app) login(c *gin.Context) error {
 	op, err := a.svc.Authenticate(c.Request.Context(), f.Username, f.Password)
 	if errors.Is(err, models.ErrBadCredentials) {
 		a.log.Info("login refused", "username_len", len(f.Username))
+		a.auditAs(c, models.Operator{Username: f.Username}, models.AuditLoginFailed, "", "")
 		a.render(c, http.StatusUnauthorized, views.Login(views.LoginPage{
 			Layout:   a.layout(c, "login.title"),
 			Username: f.Username,
@@ -62,6 +63,7 @@ func (a *app) login(c *gin.Context) error {
 		return err
 	}
 	a.log.Info("operator logged in", "operator_id", op.ID)
+	a.auditAs(c, op, models.AuditLoginOK, auditTarget("operator", op.ID), "")
 	a.redirect(c, safeNext(f.Next, "/drafts"))
 	return nil
 }
