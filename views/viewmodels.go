@@ -196,6 +196,7 @@ type SendConfirmPage struct {
 	OpenIDProblems []OpenIDProblem // the first ones (the page lists at most 100)
 	ProblemCount   int             // all of them
 	QuotaExceeded  bool
+	NeedsApproval  bool // four-eyes: the send will wait for another admin (approval.templ)
 	Errors         FieldErrors
 	// Monthly cap, from Qunfa's records: mass messages this audience had this
 	// month, and recipients WeChat will no longer deliver to.
