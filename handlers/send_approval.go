@@ -122,13 +122,19 @@ func (a *app) approvalQueue(c *gin.Context) views.ApprovalQueue {
 		return views.ApprovalQueue{}
 	}
 	var q views.ApprovalQueue
+	names := map[uint]string{} // one look-up per requester, not per send
 	for _, s := range sends {
 		if s.OperatorID == op.ID {
 			continue
 		}
+		name, ok := names[s.OperatorID]
+		if !ok {
+			name = a.operatorName(c, s.OperatorID)
+			names[s.OperatorID] = name
+		}
 		q.Items = append(q.Items, views.ApprovalItem{ID: s.ID, Title: s.Title,
 			Target: views.Target{Kind: string(s.Target), GroupName: s.GroupName, ByTag: s.ByTag, Recipients: s.Recipients},
-			RequestedBy: a.operatorName(c, s.OperatorID), CreatedAt: s.CreatedAt})
+			RequestedBy: name, CreatedAt: s.CreatedAt})
 	}
 	return q
 }
