@@ -133,7 +133,7 @@ func (a *app) approvalQueue(c *gin.Context) views.ApprovalQueue {
 			names[s.OperatorID] = name
 		}
 		q.Items = append(q.Items, views.ApprovalItem{ID: s.ID, Title: s.Title,
-			Target: views.Target{Kind: string(s.Target), GroupName: s.GroupName, ByTag: s.ByTag, Recipients: s.Recipients},
+			Target:      views.Target{Kind: string(s.Target), GroupName: s.GroupName, ByTag: s.ByTag, Recipients: s.Recipients},
 			RequestedBy: name, CreatedAt: s.CreatedAt})
 	}
 	return q
