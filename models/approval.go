@@ -10,8 +10,9 @@ import (
 
 // Four-eyes approval (issue 8). When the rule is on, a send to everyone, or one whose plan
 // reaches more than Threshold followers, is committed by StartSend as awaiting_approval: its
-// batches, clientmsgids and quota reservation are written as for any send, but the worker does
-// not take it (DueSends reads only queued, uploading and submitting). Another admin approves it
+// batches, clientmsgids and quota reservation are written as for any send (so a waiting send
+// holds its calls of the day, and the confirmation refuses one that could not go today), but the
+// worker does not take it (DueSends reads only queued, uploading and submitting). Another admin approves it
 // (→ queued, exactly as StartSend leaves a send) or rejects it (→ rejected, its reservation
 // released). A scheduled send that fires into the rule waits the same way: the schedule is
 // fired, its send awaits approval.

@@ -19,10 +19,11 @@ const (
 // store (pipeline_store.go) or of DeleteSend.
 //
 //	state       what it means                       moves out to, on what                               by
-//	awaiting_   committed by StartSend as queued     queued: another admin approves (ApproveSend; the     admin
-//	approval    is, but four-eyes holds it: the      quota reservation is checked again, for today)
-//	            worker does not take it (approval.go) rejected: an admin rejects, or the requester        admin,
-//	                                                 withdraws (RejectSend; reservation released)         requester
+//	awaiting_   committed by StartSend like queued   queued: another admin approves (ApproveSend; the     admin
+//	approval    (batches, clientmsgids, quota        quota reservation is checked again, for today)
+//	            reserved), but four-eyes holds it:   rejected: an admin rejects, or the requester        admin,
+//	            the worker does not take it          withdraws (RejectSend; reservation released)         requester
+//	            (approval.go)
 //	rejected    final; never called
 //	queued      committed by StartSend (quota        uploading: the worker's first pass takes it          worker
 //	            reserved, batches with clientmsgids)
