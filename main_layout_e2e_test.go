@@ -45,6 +45,7 @@ var layoutSkips = map[string]string{
 	"/images/:id":            "image bytes (inside an article)",
 	"/sends/:id/stats":       "htmx fragment, drawn inside /sends/:id (walked there)",
 	"/followers/sync/status": "JSON of the follower sync's progress, polled by /followers",
+	"/audit.csv":             "CSV file (the audit log's export)",
 }
 
 // layoutSeed is what the seeding made, for the pages to point at.
@@ -55,6 +56,7 @@ type layoutSeed struct {
 	schedule                       int64 // a waiting scheduled send to a group (seedSchedules)
 	audienceList, audienceFilter   uint  // saved audiences (main_audiences_e2e_test.go)
 	operator                       uint  // an editor with a 32-character name (main_operators_e2e_test.go)
+	awaiting                       int64 // a send to everyone waiting for approval (four-eyes)
 }
 
 // layoutPage is one page the test walks: how to reach it (logged in unless public) and the
@@ -135,6 +137,8 @@ func layoutPages() []layoutPage {
 		{"followers", get, "/followers", false, visit("/followers?tag=100", `tr[data-testid=follower-row]`)},
 		{"not-found", get, "/sends/:id", false, visit("/sends/999999", `[data-testid=error-page]`)},
 		{"no-route", "", "", false, visit("/no/such/page", `[data-testid=error-page]`)},
+		{"send-awaiting", get, "/sends/:id", false, byID("/sends/%d", func(s *layoutSeed) int64 { return s.awaiting }, `[data-testid=approval]`)},
+		{"audit", get, "/audit", false, visit("/audit", `tr[data-testid=audit-row]`)},
 	}, operatorLayoutPages()...)
 }
 
@@ -543,6 +547,11 @@ func seedLayout(t *testing.T, base string, sim *sandbox.Server, user, password s
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
+	// Four-eyes on: a send to everyone waits for another admin's approval.
+	if res := c.post("/settings/approval", url.Values{"required": {"1"}, "approval_threshold": {"100000000"}}); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("seed: approval setting answered %d", res.StatusCode)
+	}
+	s.awaiting = c.send(s.failDraft, url.Values{"target": {"all"}, "confirm_all": {"1"}})
 	return s
 }
 

@@ -91,6 +91,13 @@ var accessTable = map[string][4]string{
 	"POST /operators/:id/enable":          {toLogin, forbidden, forbidden, allowed},
 	"POST /operators/:id/reset":           {toLogin, forbidden, forbidden, allowed},
 	"POST /operators/:id/sessions/revoke": {toLogin, forbidden, forbidden, allowed},
+
+	// four-eyes approval and the audit log: admins; a requester may withdraw their own (reject)
+	"POST /sends/:id/approve": {toLogin, forbidden, forbidden, allowed},
+	"POST /sends/:id/reject":  {toLogin, forbidden, allowed, allowed},
+	"POST /settings/approval": {toLogin, forbidden, forbidden, allowed},
+	"GET /audit":              {toLogin, forbidden, forbidden, allowed},
+	"GET /audit.csv":          {toLogin, forbidden, forbidden, allowed},
 }
 
 var visitors = [4]string{"anonymous", "viewer", "editor", "admin"}

@@ -43,6 +43,7 @@ func (a *app) accountPasswordSave(c *gin.Context) error {
 	}
 	a.sessions.Put(ctx, sessEpoch, op.SessionEpoch)
 	a.log.Info("operator changed own password", "operator_id", op.ID)
+	a.audit(c, models.AuditAccountPassword, auditTarget("operator", op.ID), "")
 	a.flash(c, "account.password_changed")
 	a.redirect(c, "/account/password")
 	return nil

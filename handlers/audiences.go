@@ -128,6 +128,7 @@ func (a *app) audienceImport(c *gin.Context) error {
 		return err
 	}
 	a.log.Info("audience imported", "audience_id", au.ID, "source", au.Source, "lines", au.Lines, "size", au.Size)
+	a.audit(c, models.AuditAudienceImport, auditTarget("audience", au.ID), fmt.Sprintf("%s (%s, %d)", au.Name, au.Source, au.Size))
 	a.flash(c, "flash.audience_saved")
 	a.redirect(c, fmt.Sprintf("/audiences/%d", au.ID))
 	return nil
@@ -156,6 +157,7 @@ func (a *app) audienceFilterSave(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
+	a.audit(c, models.AuditAudienceFilter, auditTarget("audience", au.ID), au.Name)
 	a.flash(c, "flash.audience_saved")
 	a.redirect(c, fmt.Sprintf("/audiences/%d", au.ID))
 	return nil
@@ -253,6 +255,7 @@ func (a *app) audienceRename(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
+	a.audit(c, models.AuditAudienceRename, auditTarget("audience", id), name)
 	a.flash(c, "flash.audience_renamed")
 	a.redirect(c, fmt.Sprintf("/audiences/%d", id))
 	return nil
@@ -267,6 +270,7 @@ func (a *app) audienceDelete(c *gin.Context) error {
 		return err
 	}
 	a.log.Info("audience deleted", "audience_id", id, "operator_id", operatorOf(c).ID)
+	a.audit(c, models.AuditAudienceDelete, auditTarget("audience", id), "")
 	a.flash(c, "flash.audience_deleted")
 	a.redirect(c, "/audiences")
 	return nil

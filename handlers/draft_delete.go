@@ -22,6 +22,7 @@ func (a *app) draftDelete(c *gin.Context) error {
 	case err != nil:
 		return err
 	default:
+		a.audit(c, models.AuditDraftDelete, auditTarget("draft", id), "")
 		a.flash(c, "flash.draft_deleted")
 	}
 	a.redirect(c, "/drafts")

@@ -19,6 +19,6 @@ func (a *app) draftsList(c *gin.Context) error {
 	}
 	l := a.layout(c, "drafts.title")
 	l.Nav = "drafts"
-	a.render(c, http.StatusOK, views.Drafts(views.DraftsPage{Layout: l, Drafts: rows}))
+	a.render(c, http.StatusOK, views.Drafts(views.DraftsPage{Layout: l, Drafts: rows, Approvals: a.approvalQueue(c)}))
 	return nil
 }

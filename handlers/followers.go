@@ -157,6 +157,7 @@ func (a *app) followerSyncStart(c *gin.Context) error {
 		return err
 	}
 	if started {
+		a.audit(c, models.AuditFollowersSync, "", mode)
 		a.flash(c, "flash.sync_started")
 	} else {
 		a.flash(c, "flash.sync_running")
@@ -250,6 +251,7 @@ func (a *app) followerSyncDaily(c *gin.Context) error {
 	if err := a.svc.SetDailyFollowerSync(c.Request.Context(), on); err != nil {
 		return err
 	}
+	a.audit(c, models.AuditFollowersDaily, "", fmt.Sprintf("on=%t", on))
 	if on {
 		a.flash(c, "flash.daily_sync_on")
 	} else {

@@ -49,6 +49,7 @@ func (a *app) login(c *gin.Context) error {
 	}
 	op, err := a.svc.Authenticate(c.Request.Context(), f.Username, f.Password)
 	if errors.Is(err, models.ErrBadCredentials) {
+		a.auditAs(c, models.Operator{Username: f.Username}, models.AuditLoginFailed, "", "")
 		if locked, err := a.loginFailed(c, f); locked || err != nil { // counts and logs it
 			return err
 		}
@@ -74,6 +75,7 @@ func (a *app) login(c *gin.Context) error {
 		return err
 	}
 	a.log.Info("operator logged in", "operator_id", op.ID)
+	a.auditAs(c, op, models.AuditLoginOK, auditTarget("operator", op.ID), "")
 	a.redirect(c, safeNext(f.Next, homeOf(op)))
 	return nil
 }

@@ -1,9 +1,14 @@
 package handlers
 
-import "github.com/gin-gonic/gin"
+import (
+	"github.com/gin-gonic/gin"
+
+	"qunfa/models"
+)
 
 func (a *app) logout(c *gin.Context) error {
 	ctx := c.Request.Context()
+	a.audit(c, models.AuditLogout, "", "")
 	if err := a.sessions.Destroy(ctx); err != nil {
 		return err
 	}

@@ -3,6 +3,7 @@ package handlers
 import (
 	"errors"
 	"net/http"
+	"strings"
 
 	"github.com/gin-gonic/gin"
 
@@ -76,6 +77,7 @@ func (a *app) operatorCreate(c *gin.Context) error {
 		return err
 	}
 	a.log.Info("operator added", "by", operatorOf(c).ID, "operator_id", op.ID, "role", op.Role)
+	a.audit(c, models.AuditOperatorCreate, auditTarget("operator", op.ID), op.Username+" ("+string(op.Role)+")")
 	a.flash(c, "operators.created", op.Username)
 	a.redirect(c, "/operators")
 	return nil
@@ -108,7 +110,7 @@ func (a *app) renderOperator(c *gin.Context, status int, p views.OperatorPage) {
 
 // operatorChange runs one change to the operator of :id and goes back to their page with flash;
 // the last enabled admin's refusal is shown on that page (409) in the visitor's language.
-func (a *app) operatorChange(c *gin.Context, flash string, change func(op models.Operator) error) error {
+func (a *app) operatorChange(c *gin.Context, flash, action, detail string, change func(op models.Operator) error) error {
 	op, err := a.loadOperator(c)
 	if err != nil {
 		return err
@@ -122,6 +124,7 @@ func (a *app) operatorChange(c *gin.Context, flash string, change func(op models
 		return err
 	}
 	a.log.Info("operator changed", "by", operatorOf(c).ID, "operator_id", op.ID, "change", flash)
+	a.audit(c, action, auditTarget("operator", op.ID), strings.TrimSpace(op.Username+" "+detail))
 	a.flash(c, flash, op.Username)
 	if op.ID == operatorOf(c).ID {
 		// An admin who demoted or disabled themselves (another admin remains) may no longer
@@ -136,21 +139,21 @@ func (a *app) operatorChange(c *gin.Context, flash string, change func(op models
 // operatorSetRole changes the role (POST /operators/:id/role).
 func (a *app) operatorSetRole(c *gin.Context) error {
 	role := models.Role(c.PostForm("role"))
-	return a.operatorChange(c, "operators.role_saved", func(op models.Operator) error {
+	return a.operatorChange(c, "operators.role_saved", models.AuditOperatorRole, "→ "+string(role), func(op models.Operator) error {
 		return a.svc.SetOperatorRole(c.Request.Context(), operatorOf(c), op.ID, role)
 	})
 }
 
 // operatorDisable disables (POST /operators/:id/disable): their sessions stop working at once.
 func (a *app) operatorDisable(c *gin.Context) error {
-	return a.operatorChange(c, "operators.disabled_done", func(op models.Operator) error {
+	return a.operatorChange(c, "operators.disabled_done", models.AuditOperatorDisable, "", func(op models.Operator) error {
 		return a.svc.DisableOperator(c.Request.Context(), operatorOf(c), op.ID)
 	})
 }
 
 // operatorEnable enables again (POST /operators/:id/enable).
 func (a *app) operatorEnable(c *gin.Context) error {
-	return a.operatorChange(c, "operators.enabled_done", func(op models.Operator) error {
+	return a.operatorChange(c, "operators.enabled_done", models.AuditOperatorEnable, "", func(op models.Operator) error {
 		return a.svc.EnableOperator(c.Request.Context(), operatorOf(c), op.ID)
 	})
 }
@@ -181,6 +184,7 @@ func (a *app) operatorReset(c *gin.Context) error {
 		return err
 	}
 	a.log.Info("operator password reset", "by", operatorOf(c).ID, "operator_id", op.ID, "generated", generate)
+	a.audit(c, models.AuditOperatorPassword, auditTarget("operator", op.ID), op.Username)
 	switch {
 	case generate:
 		c.Header("Cache-Control", "no-store")

@@ -1,12 +1,15 @@
 package handlers
 
 import (
+	"context"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"qunfa/models"
 	"qunfa/views/i18n"
 )
 
@@ -245,4 +248,58 @@ func sessionCookieOf(ta *testApp, c *http.Client) string {
 		}
 	}
 	return ""
+}
+
+// Every change an admin makes to an operator, and an operator's own password change, is in the
+// audit log under the operator it was done to.
+func TestOperatorChangesAreAudited(t *testing.T) {
+	ta := newTestApp(t)
+	ta.setupAndLogin()
+	ta.team()
+	viewer := ta.loginAs("viewer", "viewer-pass")
+	id := ta.operatorID("viewer")
+	tok := ta.csrf("/operators/" + id)
+	for _, step := range []struct {
+		path string
+		form url.Values
+	}{
+		{"/operators/" + id + "/role", url.Values{"role": {"editor"}}},
+		{"/operators/" + id + "/disable", nil},
+		{"/operators/" + id + "/enable", nil},
+		{"/operators/" + id + "/reset", url.Values{"password": {"another-pass-9"}}},
+		{"/operators/" + id + "/sessions/revoke", nil},
+		{"/operators", url.Values{"username": {"newbie"}, "password": {"newbie-pass-7"}, "role": {"viewer"}}},
+	} {
+		form := url.Values{"csrf_token": {tok}}
+		for k, v := range step.form {
+			form[k] = v
+		}
+		if r := ta.post(step.path, form); r.status != http.StatusSeeOther && r.status != http.StatusOK {
+			t.Fatalf("POST %s: %d\n%s", step.path, r.status, r.body)
+		}
+	}
+	viewer = ta.loginAs("viewer", "another-pass-9")
+	vtok := ta.tokenOf(viewer, true)
+	if r := ta.postWith(viewer, "/account/password", url.Values{"csrf_token": {vtok}, "current": {"another-pass-9"},
+		"new": {"mine-now-pass-3"}, "confirm": {"mine-now-pass-3"}}, nil); r.status != http.StatusSeeOther {
+		t.Fatalf("own password change: %d", r.status)
+	}
+	page, err := ta.svc.AuditLog(context.Background(), models.AuditFilter{Target: "operator:" + id}, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]bool{}
+	for _, e := range page.Entries {
+		got[e.Action] = true
+	}
+	for _, want := range []string{models.AuditOperatorRole, models.AuditOperatorDisable, models.AuditOperatorEnable,
+		models.AuditOperatorPassword, models.AuditSessionsRevoke, models.AuditAccountPassword} {
+		if !got[want] {
+			t.Errorf("no %s entry for operator %s: %v", want, id, got)
+		}
+	}
+	all, err := ta.svc.AuditLog(context.Background(), models.AuditFilter{Action: models.AuditOperatorCreate}, 100)
+	if err != nil || !slices.ContainsFunc(all.Entries, func(e models.AuditEntry) bool { return strings.Contains(e.Detail, "newbie") }) {
+		t.Errorf("operator.create entries: %+v, %v", all.Entries, err)
+	}
 }

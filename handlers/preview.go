@@ -57,6 +57,7 @@ func (a *app) previewSend(c *gin.Context) error {
 		return nil
 	}
 	a.log.Info("preview sent", "draft_id", d.ID, "preview_id", p.ID, "msg_id", p.MsgID, "operator_id", operatorOf(c).ID)
+	a.audit(c, models.AuditPreview, auditTarget("draft", d.ID), p.Recipient())
 	a.flash(c, "flash.preview_sent", p.Recipient())
 	a.redirect(c, fmt.Sprintf("/drafts/%d/send#preview", d.ID))
 	return nil

@@ -112,6 +112,12 @@ var routes = []Route{
 	{http.MethodPost, "/account/password", viewer, (*app).accountPasswordSave},
 	// an admin ends all sessions of an operator (session_revoke.go)
 	{http.MethodPost, "/operators/:id/sessions/revoke", admin, (*app).sessionsRevoke},
+	// four-eyes approval (send_approval.go) and the audit log (audit_page.go, audit_csv.go)
+	{http.MethodPost, "/sends/:id/approve", admin, (*app).sendApprove},
+	{http.MethodPost, "/sends/:id/reject", editor, (*app).sendReject}, // another admin, or the requester withdrawing
+	{http.MethodPost, "/settings/approval", admin, (*app).approvalRuleSave},
+	{http.MethodGet, "/audit", admin, (*app).auditPage},
+	{http.MethodGet, "/audit.csv", admin, (*app).auditCSV},
 }
 
 // Routes returns the route table (tests walk it).

@@ -85,6 +85,7 @@ func (a *app) scheduleCreate(c *gin.Context) error {
 		return err
 	}
 	a.log.Info("send scheduled", "schedule_id", sc.ID, "draft_id", d.ID, "operator_id", operatorOf(c).ID)
+	a.audit(c, models.AuditScheduleCreate, auditTarget("schedule", sc.ID), "due "+views.FormatMinute(sc.DueAt)+" (Beijing)")
 	a.flash(c, "flash.scheduled", views.FormatMinute(sc.DueAt))
 	a.redirect(c, "/schedules")
 	return nil
@@ -192,6 +193,7 @@ func (a *app) scheduleSave(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
+	a.audit(c, models.AuditScheduleSave, auditTarget("schedule", s.ID), "due "+views.FormatMinute(due)+" (Beijing)")
 	a.flash(c, "flash.schedule_saved")
 	a.redirect(c, "/schedules")
 	return nil
@@ -210,6 +212,7 @@ func (a *app) scheduleCancel(c *gin.Context) error {
 		return err
 	default:
 		a.log.Info("schedule cancelled", "schedule_id", id, "operator_id", operatorOf(c).ID)
+		a.audit(c, models.AuditScheduleCancel, auditTarget("schedule", id), "")
 		a.flash(c, "flash.schedule_cancelled")
 	}
 	a.redirect(c, "/schedules")
@@ -239,7 +242,8 @@ func (a *app) scheduleSendNow(c *gin.Context) error {
 		return err
 	}
 	a.log.Info("scheduled send sent now", "schedule_id", id, "send_id", send.ID, "operator_id", operatorOf(c).ID)
-	a.flash(c, "flash.send_started")
+	a.auditSendStarted(c, models.AuditScheduleNow, send, fmt.Sprintf("schedule:%d", id))
+	a.flash(c, startedFlash(send, "flash.send_started"))
 	a.redirect(c, fmt.Sprintf("/sends/%d", send.ID))
 	return nil
 }

@@ -49,7 +49,8 @@ func (a *app) sendCatchUp(c *gin.Context) error {
 		return err
 	}
 	a.log.Info("catch-up started", "send_id", send.ID, "catch_up_of", id, "operator_id", operatorOf(c).ID)
-	a.flash(c, "flash.catch_up_started")
+	a.auditSendStarted(c, models.AuditSendCatchUp, send, fmt.Sprintf("catch-up of send:%d", id))
+	a.flash(c, startedFlash(send, "flash.catch_up_started"))
 	a.redirect(c, fmt.Sprintf("/sends/%d", send.ID))
 	return nil
 }

@@ -96,6 +96,7 @@ func (a *app) renderConfirm(c *gin.Context, status int, d models.Draft, f views.
 		GroupName:     plan.GroupName,
 		ByTag:         a.audienceByTag(c),
 		QuotaExceeded: exceeded || plan.CallsNeeded > plan.QuotaLeft,
+		NeedsApproval: plan.NeedsApproval,
 		Errors:        errs,
 		MonthlyCap:    plan.MonthlyCap,
 		ReceivedMonth: plan.ReceivedThisMonth,

@@ -32,7 +32,8 @@ func (a *app) sendCreate(c *gin.Context) error {
 		return err
 	}
 	a.log.Info("send started", "send_id", send.ID, "draft_id", d.ID, "target", string(send.Target), "operator_id", operatorOf(c).ID)
-	a.flash(c, "flash.send_started")
+	a.auditSendStarted(c, models.AuditSendCreate, send, fmt.Sprintf("draft:%d", d.ID))
+	a.flash(c, startedFlash(send, "flash.send_started"))
 	a.redirect(c, fmt.Sprintf("/sends/%d", send.ID))
 	return nil
 }

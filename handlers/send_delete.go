@@ -69,6 +69,7 @@ func (a *app) sendDelete(c *gin.Context) error {
 		return err
 	default:
 		a.log.Info("send deleted", "send_id", id, "operator_id", operatorOf(c).ID)
+		a.audit(c, models.AuditSendDelete, auditTarget("send", id), "")
 		a.flash(c, "flash.send_deleted")
 	}
 	a.redirect(c, fmt.Sprintf("/sends/%d", id))

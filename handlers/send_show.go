@@ -29,7 +29,7 @@ func (a *app) sendShow(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	a.render(c, http.StatusOK, views.SendShow(views.SendPage{Layout: l, Send: sv, CatchUp: cu, Disputes: disputeViews(ds)}))
+	a.render(c, http.StatusOK, views.SendShow(views.SendPage{Layout: l, Send: sv, CatchUp: cu, Disputes: disputeViews(ds), Approval: a.approvalView(c, s)}))
 	return nil
 }
 

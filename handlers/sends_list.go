@@ -36,7 +36,7 @@ func (a *app) sendsList(c *gin.Context) error {
 	}
 	l := a.layout(c, "sends.title")
 	l.Nav = "sends"
-	a.render(c, http.StatusOK, views.Sends(views.SendsPage{Layout: l, Sends: rows, Pager: pager}))
+	a.render(c, http.StatusOK, views.Sends(views.SendsPage{Layout: l, Sends: rows, Pager: pager, Approvals: a.approvalQueue(c)}))
 	return nil
 }
 

@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"qunfa/models"
 	"strconv"
 
 	"github.com/gin-gonic/gin"
@@ -17,6 +18,7 @@ func (a *app) sessionsRevoke(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
+	a.audit(c, models.AuditSessionsRevoke, auditTarget("operator", id), strconv.Itoa(n))
 	if id == operatorOf(c).ID {
 		// This request's own session row is gone; committing it now would bring it back.
 		if err := a.sessions.Destroy(c.Request.Context()); err != nil {

@@ -78,8 +78,14 @@ func (a *app) settingsSave(c *gin.Context) error {
 	if !acct.Sandbox() {
 		ch.Live = acct
 	}
+	before, berr := a.svc.Settings(ctx)
 	eff, err := a.svc.UpdateSettings(ctx, ch)
 	if err == nil {
+		if after, aerr := a.svc.Settings(ctx); berr == nil && aerr == nil {
+			a.audit(c, models.AuditSettingsSave, "", "changed: "+settingsChanged(before, after))
+		} else {
+			a.audit(c, models.AuditSettingsSave, "", "")
+		}
 		if acct.Sandbox() && eff.AppID != "" && acct.Env().AppID == "" {
 			a.flash(c, "flash.settings_saved_next_start")
 		} else {
@@ -209,6 +215,7 @@ func (a *app) renderSettings(c *gin.Context, status int, stored, form models.Set
 	if on, err := a.svc.DailyFollowerSync(c.Request.Context()); err == nil {
 		p.DailySync.On = on
 	}
+	p.Approval = a.approvalSetting(c)
 	a.render(c, status, views.Settings(p))
 }
 

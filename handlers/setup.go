@@ -55,6 +55,7 @@ func (a *app) setup(c *gin.Context) error {
 		return err
 	}
 	a.log.Info("first operator created", "operator_id", op.ID)
+	a.auditAs(c, op, models.AuditOperatorCreate, auditTarget("operator", op.ID), "first run")
 	a.flash(c, "flash.setup_done")
 	a.redirect(c, "/drafts")
 	return nil

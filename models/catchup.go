@@ -63,7 +63,7 @@ func (s *Service) SendCatchUp(ctx context.Context, id uint) (_ CatchUp, err erro
 	}
 	for _, r := range rows {
 		out.Sends = append(out.Sends, r.ID)
-		if r.State == StateQueued || r.State == StateUploading || r.State == StateSubmitting {
+		if r.State == StateAwaitingApproval || r.State == StateQueued || r.State == StateUploading || r.State == StateSubmitting {
 			out.Underway = r.ID
 		}
 	}
@@ -83,7 +83,7 @@ func (s *Service) SendCatchUp(ctx context.Context, id uint) (_ CatchUp, err erro
 func (s *Service) noCatchUpUnderway(ctx context.Context, id uint) error {
 	var n int64
 	if err := s.store.db(ctx).Model(&sendRow{}).Where("catch_up_of = ? AND state IN ?", id,
-		[]SendState{StateQueued, StateUploading, StateSubmitting}).Count(&n).Error; err != nil {
+		[]SendState{StateAwaitingApproval, StateQueued, StateUploading, StateSubmitting}).Count(&n).Error; err != nil {
 		return err
 	}
 	if n > 0 {

@@ -90,7 +90,7 @@ func (s *Service) ListDrafts(ctx context.Context) ([]DraftSummary, error) {
 		N       int
 	}
 	if err := db.Model(&sendRow{}).Select("draft_id, COUNT(*) AS n").
-		Where("draft_id IN (?) AND state <> ?", live, string(StateFailed)).Group("draft_id").Scan(&sent).Error; err != nil {
+		Where("draft_id IN (?) AND state NOT IN ?", live, []string{string(StateFailed), string(StateRejected)}).Group("draft_id").Scan(&sent).Error; err != nil {
 		return nil, fmt.Errorf("list drafts: sends: %w", err)
 	}
 	byID := make(map[uint]*DraftSummary, len(drafts))

@@ -34,6 +34,7 @@ var migrations = []migration{
 	{14, "follower sync jobs and the followers page indexes", migrateV14},
 	{15, "operators' roles and disabling", migrateV15},
 	{16, "operators' last login and session epoch", migrateV16},
+	{17, "audit log", migrateV17},
 	{18, "sessions under a hash of their token, per operator; login throttling", migrateV18},
 }
 

@@ -63,6 +63,8 @@ type Plan struct {
 	LeftOut       int
 	IncludeCapped bool
 	CatchUpOf     uint
+	// NeedsApproval: the four-eyes rule holds this send for another admin's approval (approval.go).
+	NeedsApproval bool
 }
 
 // maxOpenIDsPerCall is WeChat's touser limit for message/mass/send.
@@ -183,6 +185,11 @@ func (s *Service) plan(ctx context.Context, in SendInput) (planned, error) {
 	}
 	p.Calls = append(p.Calls, PlannedCall{Endpoint: sendEndpoint(in.Target), Count: p.Batches})
 	p.CallsNeeded = needs.counted(src) + news + p.Batches
+	rule, err := s.ApprovalRule(ctx)
+	if err != nil {
+		return p, err
+	}
+	p.NeedsApproval = rule.Needs(p.Plan)
 	if p.QuotaLeft, err = s.quotaLeftFor(ctx, p.countedEndpoints()...); err != nil {
 		return p, err
 	}

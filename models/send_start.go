@@ -75,6 +75,9 @@ func (s *Service) StartSend(ctx context.Context, in SendInput, operatorID uint) 
 		if p.target != TargetGroup {
 			row.GroupID = 0
 		}
+		if p.NeedsApproval { // committed, not called: another admin approves it first (approval.go)
+			row.State = StateAwaitingApproval
+		}
 		var reserve []PlannedCall
 		for _, c := range p.Calls {
 			if !c.Uncounted { // a permanent material: no quota to reserve
@@ -82,12 +85,17 @@ func (s *Service) StartSend(ctx context.Context, in SendInput, operatorID uint) 
 			}
 		}
 		sendID, err = s.pipe.EnqueueSend(ctx, row, batchesOf(p.target, p.openIDs), reserve, describeTarget(p))
+		if err == nil && p.NeedsApproval {
+			err = s.addHistory(ctx, sendID, operatorID, HistoryAwaitingApproval, "")
+		}
 		return err
 	})
 	if err != nil {
 		return Send{}, err
 	}
-	if !existing {
+	if !existing && p.NeedsApproval {
+		s.log.Info("send awaiting approval", "send_id", sendID, "target", p.target, "recipients", p.Recipients)
+	} else if !existing {
 		s.log.Info("send queued", "send_id", sendID, "target", p.target, "batches", p.Batches, "calls", p.CallsNeeded)
 		s.notify()
 	}

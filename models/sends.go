@@ -19,6 +19,12 @@ const (
 // store (pipeline_store.go) or of DeleteSend.
 //
 //	state       what it means                       moves out to, on what                               by
+//	awaiting_   committed by StartSend like queued   queued: another admin approves (ApproveSend; the     admin
+//	approval    (batches, clientmsgids, quota        quota reservation is checked again, for today)
+//	            reserved), but four-eyes holds it:   rejected: an admin rejects, or the requester        admin,
+//	            the worker does not take it          withdraws (RejectSend; reservation released)         requester
+//	            (approval.go)
+//	rejected    final; never called
 //	queued      committed by StartSend (quota        uploading: the worker's first pass takes it          worker
 //	            reserved, batches with clientmsgids)
 //	uploading   covers and news being uploaded       submitting: the first batch's intent (MarkSubmitting) worker
@@ -103,7 +109,7 @@ type Send struct {
 // AwaitingWeChat reports whether some batch is still on its way or has not
 // been reported finished: the page keeps listening while this is true.
 func (s Send) AwaitingWeChat() bool {
-	if s.State == StateDeleted {
+	if s.State == StateDeleted || s.State == StateAwaitingApproval || s.State == StateRejected {
 		return false
 	}
 	for _, b := range s.Batches {

@@ -27,6 +27,8 @@ type SettingsPage struct {
 	Quota QuotaTable
 	// DailySync is the daily incremental follower sync setting (its own form, followers.templ).
 	DailySync DailySyncSetting
+	// Approval is the four-eyes setting (its own form, approval.templ).
+	Approval ApprovalSetting
 
 	Errors FieldErrors
 	// VerifyError is WeChat's refusal of new credentials, already in the page language

@@ -97,8 +97,9 @@ type DraftRow struct {
 
 // DraftsPage lists the drafts.
 type DraftsPage struct {
-	Layout Layout
-	Drafts []DraftRow
+	Layout    Layout
+	Drafts    []DraftRow
+	Approvals ApprovalQueue // sends waiting for this admin's approval (approval_viewmodels.go)
 }
 
 // ArticleForm is one article as the editor shows it.
@@ -200,6 +201,7 @@ type SendConfirmPage struct {
 	OpenIDProblems []OpenIDProblem // the first ones (the page lists at most 100)
 	ProblemCount   int             // all of them
 	QuotaExceeded  bool
+	NeedsApproval  bool // four-eyes: the send will wait for another admin (approval.templ)
 	Errors         FieldErrors
 	// Monthly cap, from Qunfa's records: mass messages this audience had this
 	// month, and recipients WeChat will no longer deliver to.
@@ -245,9 +247,10 @@ type Target struct {
 
 // SendsPage is the history of sends.
 type SendsPage struct {
-	Layout Layout
-	Sends  []SendRow
-	Pager  HistoryPager // history_viewmodels.go
+	Layout    Layout
+	Sends     []SendRow
+	Pager     HistoryPager  // history_viewmodels.go
+	Approvals ApprovalQueue // sends waiting for this admin's approval (approval_viewmodels.go)
 }
 
 // BatchView is one WeChat call of a send (OpenID lists over 10,000 are split).
@@ -318,6 +321,8 @@ type SendPage struct {
 	CatchUp CatchUpView // the catch-up (补发) part (catchup_viewmodels.go)
 	// Disputes are jobs whose reports from WeChat disagree (send_disputes.templ).
 	Disputes []DisputeView
+	// Approval is the four-eyes part (approval_viewmodels.go).
+	Approval ApprovalView
 }
 
 // DeleteConfirmPage asks before deleting a sent message.
