@@ -187,6 +187,18 @@
 //	                                       any that is not a current follower → nobody leaves
 //	GET  /sandbox/followers              → {"total":N}: current followers
 //
+// Faults, for tests that starve or kill a client at a chosen step (faults.go):
+//
+//	POST /sandbox/hold?api=message/mass/send&phase=before|after → {"api","state"}: the next call on
+//	                                       api waits, before it is processed or (after) once accepted
+//	                                       with its answer withheld, until released or its client goes
+//	GET  /sandbox/hold?api=…             → {"api","state"}: armed, held, released, answered, dropped
+//	POST /sandbox/release?api=…          → {"api","state"}: the held call goes on
+//	POST /sandbox/fail?api=…&errcode=N   → the next n (&n=K, default 1) calls answer errcode N;
+//	     …&status=502                      or a bare HTTP status, doing nothing
+//	GET  /sandbox/jobs                   → [{"msg_id","clientmsgid","status","finished",…}]: every
+//	                                       mass job accepted, to count them per clientmsgid
+//
 // A bad request answers HTTP 400 {"error":"…"}, a wrong method 405.
 //
 // Delivery and counts: a job's outcome is decided when it is accepted (WeChat snapshots the

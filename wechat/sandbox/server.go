@@ -45,6 +45,9 @@ type Server struct {
 	reviewNext  []int                    // FailReviewNext: err(N) of the next jobs
 	duplicates  int                      // DuplicateNextCallback
 	loseNext    map[string][]int
+	failStatus  map[string][]int // FailNextStatus
+	dropAfter   map[string]int   // DropNextAfterAccept
+	holds       map[string]*hold // Hold, by path
 	calls       map[string]int
 	closed      bool
 	pushCtx     context.Context
@@ -89,6 +92,9 @@ func New(cfg Config) *Server {
 		nextDataID:  firstMsgDataID,
 		failNext:    map[string][]int{},
 		loseNext:    map[string][]int{},
+		failStatus:  map[string][]int{},
+		dropAfter:   map[string]int{},
+		holds:       map[string]*hold{},
 		calls:       map[string]int{},
 		pushCtx:     ctx,
 		stopPushing: cancel,
@@ -153,6 +159,15 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.hang(r)
 		return
 	}
+	var taken *hold
+	defer func() { s.answered(w, taken) }()
+	if !s.held(r, HoldBefore, &taken) {
+		return // the client went away while the call was held: WeChat never saw it
+	}
+	if status, failed := s.takeQueued(s.failStatus, r.URL.Path); failed {
+		http.Error(w, http.StatusText(status), status)
+		return
+	}
 	if r.Method != rt.method {
 		if rt.method == http.MethodPost {
 			writeError(w, fail(43002))
@@ -199,6 +214,13 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if code, lost := s.takeQueued(s.loseNext, r.URL.Path); lost {
 		writeError(w, fail(code)) // accepted, but the caller never learns it
 		return
+	}
+	if s.takeHang(s.dropAfter, r.URL.Path) {
+		drop(w) // accepted, and the connection closes before the answer
+		return
+	}
+	if !s.held(r, HoldAfter, &taken) {
+		return // accepted, but the client went away before the answer
 	}
 	writeJSON(w, body)
 }
