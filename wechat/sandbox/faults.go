@@ -167,6 +167,13 @@ func drop(w http.ResponseWriter) {
 	}
 }
 
+// Requests reports how many calls reached path, whatever was answered (Calls counts the accepted).
+func (s *Server) Requests(path string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.requests[path]
+}
+
 // Jobs returns every mass job accepted so far (sendall and send), by msg_id: what WeChat would
 // deliver. A test counts them per clientmsgid to prove a send went out once.
 func (s *Server) Jobs() []Job {

@@ -48,6 +48,7 @@ type Server struct {
 	failStatus  map[string][]int // FailNextStatus
 	dropAfter   map[string]int   // DropNextAfterAccept
 	holds       map[string]*hold // Hold, by path
+	requests    map[string]int   // every call that reached a route, whatever its answer
 	calls       map[string]int
 	closed      bool
 	pushCtx     context.Context
@@ -95,6 +96,7 @@ func New(cfg Config) *Server {
 		failStatus:  map[string][]int{},
 		dropAfter:   map[string]int{},
 		holds:       map[string]*hold{},
+		requests:    map[string]int{},
 		calls:       map[string]int{},
 		pushCtx:     ctx,
 		stopPushing: cancel,
@@ -150,6 +152,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.NotFound(w, r)
 		return
 	}
+	s.mu.Lock()
+	s.requests[r.URL.Path]++
+	s.mu.Unlock()
 	if d := s.latencyFor(r.URL.Path); d > 0 {
 		if s.cfg.Sleep(r.Context(), d) != nil {
 			return // the client gave up
