@@ -146,15 +146,7 @@ func (r *faultRig) up() {
 func (r *faultRig) start(key string) uint {
 	r.t.Helper()
 	ctx := context.Background()
-	img := image.NewRGBA(image.Rect(0, 0, 32, 32))
-	for x := range 32 {
-		img.Set(x, x, color.RGBA{200, 10, 10, 255})
-	}
-	var buf bytes.Buffer
-	if err := jpeg.Encode(&buf, img, nil); err != nil {
-		r.t.Fatal(err)
-	}
-	th, err := r.svc.SaveThumb(ctx, "cover.jpg", buf.Bytes())
+	th, err := r.svc.SaveThumb(ctx, "cover.jpg", jpegCover(r.t))
 	if err != nil {
 		r.t.Fatal(err)
 	}
@@ -168,6 +160,20 @@ func (r *faultRig) start(key string) uint {
 		r.t.Fatal(err)
 	}
 	return s.ID
+}
+
+// jpegCover is a small valid JPEG for a draft's cover.
+func jpegCover(t *testing.T) []byte {
+	t.Helper()
+	img := image.NewRGBA(image.Rect(0, 0, 32, 32))
+	for x := range 32 {
+		img.Set(x, x, color.RGBA{200, 10, 10, 255})
+	}
+	var buf bytes.Buffer
+	if err := jpeg.Encode(&buf, img, nil); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
 }
 
 // pass runs one worker pass, then moves the worker's clock on by step.
