@@ -61,6 +61,7 @@ type faultRig struct {
 	store  *models.Store
 	svc    *models.Service
 	clock  *stepClock
+	path   string
 }
 
 // newFaultRig wires the pipeline to a sandbox; timeout bounds each WeChat call.
@@ -68,7 +69,8 @@ func newFaultRig(t *testing.T, timeout time.Duration) *faultRig {
 	t.Helper()
 	r := &faultRig{t: t, clock: &stepClock{}}
 	logger := slog.New(slog.DiscardHandler)
-	st, err := models.Open(t.TempDir() + "/qunfa.db")
+	r.path = t.TempDir() + "/qunfa.db"
+	st, err := models.Open(r.path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -405,12 +407,24 @@ func waitHold(t *testing.T, sim *sandbox.Server, api, want string) {
 func TestFaultWeChatUnreachableForMinutes(t *testing.T) {
 	r := newFaultRig(t, time.Second)
 	id := r.start("outage")
+	ctx := context.Background()
 	r.down()
-	for range 20 { // 20 minutes of the worker's clock, a pass a minute
+	// A connection kept alive from before the outage counts once (it might have reached WeChat),
+	// and the next pass records a call for it; from then on nothing more is counted.
+	r.pass(time.Minute)
+	r.pass(time.Minute)
+	left, err := r.svc.QuotaLeft(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 20 { // 20 more minutes of the worker's clock, a pass a minute
 		r.pass(time.Minute)
 	}
 	if s := r.send(id); s.State == models.StateFailed {
 		t.Fatalf("send failed during a 20-minute outage: %d %q", s.Errcode, s.Errmsg)
+	}
+	if now, err := r.svc.QuotaLeft(ctx); err != nil || now != left {
+		t.Fatalf("quota left %d after 20 minutes of outage, %d before (%v): calls that reached nothing were counted", now, left, err)
 	}
 	if len(r.sim.Jobs()) != 0 {
 		t.Fatal("a job reached WeChat while it was down")

@@ -110,12 +110,16 @@ func TestOutageDoesNotUseUpAttempts(t *testing.T) {
 	d := f.draft(t, 1)
 	f.wx.failNews = refused
 	s, _ := f.svc.StartSend(ctx, SendInput{DraftID: d.ID, Target: TargetAll, Key: "k"}, 1)
+	left, _ := f.svc.QuotaLeft(ctx)
 	for range 10 {
 		runOnce(t, f.svc)
 		f.clock.Advance(time.Minute)
 	}
 	if s = mustSend(t, f.svc, s.ID); s.State != StateUploading {
 		t.Fatalf("after 10 minutes unreachable at the upload: %s %q", s.State, s.Errmsg)
+	}
+	if now, _ := f.svc.QuotaLeft(ctx); now != left {
+		t.Fatalf("quota left %d after the outage, %d before: refused calls were counted", now, left)
 	}
 	f.wx.failNews = nil
 	f.wx.failSend = make([]sendFailure, 10)
