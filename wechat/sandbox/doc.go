@@ -8,10 +8,11 @@
 // xxxxxxxx-xxxxxxxx-xxxxxxxx"}; 45065 also carries "msg_id". Success bodies have WeChat's
 // shapes: some with errcode 0, some without. Calls are checked in this order:
 //
-//  0. injected latency or a hang (SetLatency, HangNext);
+//  0. injected latency or a hang (SetLatency, HangNext), a hold before processing (Hold), a bare
+//     HTTP status (FailNextStatus);
 //  1. method: a GET endpoint called otherwise → 43001 "require GET method", a POST endpoint → 43002;
 //  2. a failure queued with FailNext (test hook; FailNextAfterAccept instead replaces the answer
-//     of an accepted call);
+//     of an accepted call, DropNextAfterAccept closes its connection, Hold after withholds it);
 //  3. access_token (business calls): missing → 41001, unknown or superseded past the 5-minute
 //     overlap → 40001, past TokenTTL or after ExpireTokens → 42001;
 //  4. daily quota (advanced calls only) → 45009 "reach max api daily quota limit";
