@@ -3,6 +3,8 @@ package main
 import (
 	"context"
 	"fmt"
+	"net/http/httptrace"
+	"sync"
 	"time"
 
 	"qunfa/models"
@@ -14,13 +16,32 @@ import (
 // so models never imports the protocol package.
 type gateway struct{ c *wechat.Client }
 
-// counted passes models' attempt counter (models.AttemptHook) to the client, which calls it for
-// every request it sends, its own retries included: WeChat counts each against the daily quota.
+// counted passes models' attempt counter (models.AttemptHook) to the client, which marks every
+// request it sends, its own retries included: WeChat counts each against the daily quota. An
+// attempt is counted once it has a connection to WeChat; one that could not connect (WeChat
+// unreachable) reached nothing and is not, so an outage does not drain the meter. The token
+// fetch that may come before an attempt is not one.
 func counted(ctx context.Context) context.Context {
-	if f := models.AttemptHook(ctx); f != nil {
-		return wechat.WithAttemptHook(ctx, f)
+	f := models.AttemptHook(ctx)
+	if f == nil {
+		return ctx
 	}
-	return ctx
+	var mu sync.Mutex
+	pending := false
+	ctx = wechat.WithAttemptHook(ctx, func() {
+		mu.Lock()
+		defer mu.Unlock()
+		pending = true
+	})
+	return httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{GotConn: func(httptrace.GotConnInfo) {
+		mu.Lock()
+		p := pending
+		pending = false
+		mu.Unlock()
+		if p {
+			f()
+		}
+	}})
 }
 
 var _ models.WeChat = gateway{}

@@ -30,6 +30,8 @@ func main() {
 	var err error
 	if len(os.Args) > 1 && os.Args[1] == "sandbox" {
 		err = runSandbox(ctx, os.Args[2:], os.Stdout, os.Stderr, nil)
+	} else if len(os.Args) > 1 && os.Args[1] == "backup" {
+		err = runBackup(ctx, os.Args[2:], os.LookupEnv, os.Stdout, os.Stderr)
 	} else {
 		err = run(ctx, os.Args[1:], os.LookupEnv, os.Stdout, os.Stderr, nil)
 	}

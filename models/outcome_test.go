@@ -3,6 +3,7 @@ package models
 import (
 	"context"
 	"errors"
+	"net"
 	"strings"
 	"testing"
 	"time"
@@ -95,5 +96,55 @@ func TestNoRecallPastTheClientMsgIDWindow(t *testing.T) {
 	}
 	if s.State != StateFailed || !strings.HasPrefix(s.Batches[0].Errmsg, OutcomeUnknown) {
 		t.Fatalf("send = %s, batch %q", s.State, s.Batches[0].Errmsg)
+	}
+}
+
+// A call that never connected (WeChat unreachable) does not use up a send's attempts: the send
+// waits out an outage far longer than its MaxAttempts would allow, and goes out once WeChat is
+// back. Past the clientmsgid window since it was queued, it is failed as before.
+func TestOutageDoesNotUseUpAttempts(t *testing.T) {
+	refused := &net.OpError{Op: "dial", Net: "tcp", Err: errors.New("connect: connection refused")}
+	ctx := context.Background()
+
+	f := newFixture(t) // MaxAttempts 3
+	d := f.draft(t, 1)
+	f.wx.failNews = refused
+	s, _ := f.svc.StartSend(ctx, SendInput{DraftID: d.ID, Target: TargetAll, Key: "k"}, 1)
+	left, _ := f.svc.QuotaLeft(ctx)
+	for range 10 {
+		runOnce(t, f.svc)
+		f.clock.Advance(time.Minute)
+	}
+	if s = mustSend(t, f.svc, s.ID); s.State != StateUploading {
+		t.Fatalf("after 10 minutes unreachable at the upload: %s %q", s.State, s.Errmsg)
+	}
+	if now, _ := f.svc.QuotaLeft(ctx); now != left {
+		t.Fatalf("quota left %d after the outage, %d before: refused calls were counted", now, left)
+	}
+	f.wx.failNews = nil
+	f.wx.failSend = make([]sendFailure, 10)
+	for i := range f.wx.failSend {
+		f.wx.failSend[i] = sendFailure{err: refused}
+	}
+	for range 12 {
+		runOnce(t, f.svc)
+		f.clock.Advance(time.Minute)
+	}
+	if s = mustSend(t, f.svc, s.ID); s.State != StateSubmitted || f.wx.accepted() != 1 || f.wx.count(EndpointSendAll) != 11 {
+		t.Fatalf("after 10 refused mass calls: %s %q, %d jobs in %d calls", s.State, s.Errmsg, f.wx.accepted(), f.wx.count(EndpointSendAll))
+	}
+
+	// Queued a day ago and still unreachable: failed after its attempts, as any transient error.
+	f2 := newFixture(t)
+	d2 := f2.draft(t, 1)
+	f2.wx.failNews = refused
+	s2, _ := f2.svc.StartSend(ctx, SendInput{DraftID: d2.ID, Target: TargetAll, Key: "k"}, 1)
+	f2.clock.Advance(24 * time.Hour)
+	for range 4 {
+		runOnce(t, f2.svc)
+		f2.clock.Advance(time.Minute)
+	}
+	if s2 = mustSend(t, f2.svc, s2.ID); s2.State != StateFailed {
+		t.Fatalf("a day-old send unreachable: %s", s2.State)
 	}
 }

@@ -35,6 +35,9 @@ type pipelineStore interface {
 
 	// Checkpoints: uploads and quota.
 	UseQuota(ctx context.Context, sendID uint, endpoint string) error
+	// ReturnQuota turns the send's latest call at endpoint back into a reservation: the call
+	// never reached WeChat.
+	ReturnQuota(ctx context.Context, sendID uint, endpoint string) error
 	SaveCoverMedia(ctx context.Context, thumbID uint, mediaID string, at time.Time) error
 	SaveCoverMaterial(ctx context.Context, thumbID uint, materialID string) error
 	SaveNews(ctx context.Context, draftID uint, hash, mediaID, path string, at time.Time) error
@@ -224,6 +227,11 @@ func (p sqlPipeline) UseQuota(ctx context.Context, sendID uint, endpoint string)
 		row.SendID = &id
 	}
 	return db.Create(&row).Error
+}
+
+func (p sqlPipeline) ReturnQuota(ctx context.Context, sendID uint, endpoint string) error {
+	return p.db(ctx).Exec(`UPDATE quota_calls SET reserved = ? WHERE id = (SELECT id FROM quota_calls
+		WHERE send_id = ? AND endpoint = ? AND reserved = ? ORDER BY id DESC LIMIT 1)`, true, sendID, endpoint, false).Error
 }
 
 func (p sqlPipeline) releaseQuota(ctx context.Context, sendID uint) error {

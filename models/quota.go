@@ -112,6 +112,13 @@ func (s *Service) call(ctx context.Context, sendID uint, endpoint string, commit
 	}
 	mu.Lock()
 	defer mu.Unlock()
+	if attempts == 0 && sendID != 0 && notConnected(err) {
+		// No attempt connected: WeChat saw nothing, so the call committed for it goes back to
+		// being the send's reservation (an outage's retries do not drain the day's quota).
+		if qerr := s.pipe.ReturnQuota(context.WithoutCancel(ctx), sendID, endpoint); qerr != nil {
+			qerrs = append(qerrs, qerr)
+		}
+	}
 	if attempts > 1 {
 		s.log.Warn("WeChat call retried by the client; each attempt counted", "send_id", sendID, "endpoint", endpoint, "attempts", attempts)
 	}

@@ -3,6 +3,7 @@ package models
 import (
 	"context"
 	"errors"
+	"net"
 	"time"
 
 	"qunfa/wechat/protocol"
@@ -123,4 +124,16 @@ func isTransient(err error) bool {
 		return true
 	}
 	return protocol.Transient(ae.Errcode())
+}
+
+// notConnected reports whether a call failed before any connection to WeChat was made: a refused
+// connection, no route, a DNS failure, a dial timeout. WeChat then received nothing, so the call
+// may be made again at any time without risk of a second send.
+func notConnected(err error) bool {
+	var op *net.OpError
+	if errors.As(err, &op) && op.Op == "dial" {
+		return true
+	}
+	var dns *net.DNSError
+	return errors.As(err, &dns)
 }

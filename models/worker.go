@@ -347,6 +347,9 @@ func (s *Service) setSendState(ctx context.Context, send *sendRow, st SendState)
 	return nil
 }
 
+// outageRetryGap is how often a send tries again while WeChat cannot be reached.
+const outageRetryGap = time.Minute
+
 // permanentError is a local failure that retrying cannot fix.
 type permanentError struct{ msg string }
 
@@ -365,6 +368,14 @@ func (s *Service) callFailed(ctx context.Context, send *sendRow, b *batchRow, ca
 	var perm permanentError
 	if errors.As(callErr, &perm) || !isTransient(callErr) {
 		return s.failSend(ctx, send, b, code, msg)
+	}
+	if notConnected(callErr) && s.now().Sub(send.CreatedAt) < clientMsgIDSafeWindow {
+		// WeChat could not be reached at all (an outage, a network down): it has nothing, so
+		// the send waits for it instead of using up its attempts in a few minutes and failing.
+		// It fails as before once the clientmsgid window since it was queued is gone.
+		next := s.now().Add(max(s.rules.RetryBackoff, outageRetryGap))
+		s.log.Warn("WeChat unreachable, will retry", "send_id", send.ID, "retry_at", next, "err", msg)
+		return s.pipe.ScheduleRetry(ctx, send.ID, send.Attempts, next, code, msg)
 	}
 	attempts := send.Attempts + 1
 	if attempts >= s.rules.MaxAttempts {

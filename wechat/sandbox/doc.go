@@ -8,10 +8,11 @@
 // xxxxxxxx-xxxxxxxx-xxxxxxxx"}; 45065 also carries "msg_id". Success bodies have WeChat's
 // shapes: some with errcode 0, some without. Calls are checked in this order:
 //
-//  0. injected latency or a hang (SetLatency, HangNext);
+//  0. injected latency or a hang (SetLatency, HangNext), a hold before processing (Hold), a bare
+//     HTTP status (FailNextStatus);
 //  1. method: a GET endpoint called otherwise → 43001 "require GET method", a POST endpoint → 43002;
 //  2. a failure queued with FailNext (test hook; FailNextAfterAccept instead replaces the answer
-//     of an accepted call);
+//     of an accepted call, DropNextAfterAccept closes its connection, Hold after withholds it);
 //  3. access_token (business calls): missing → 41001, unknown or superseded past the 5-minute
 //     overlap → 40001, past TokenTTL or after ExpireTokens → 42001;
 //  4. daily quota (advanced calls only) → 45009 "reach max api daily quota limit";
@@ -186,6 +187,18 @@
 //	POST /sandbox/unsubscribe?openid=ID  → {"openids":[…]}: they leave now (openid repeatable);
 //	                                       any that is not a current follower → nobody leaves
 //	GET  /sandbox/followers              → {"total":N}: current followers
+//
+// Faults, for tests that starve or kill a client at a chosen step (faults.go):
+//
+//	POST /sandbox/hold?api=message/mass/send&phase=before|after → {"api","state"}: the next call on
+//	                                       api waits, before it is processed or (after) once accepted
+//	                                       with its answer withheld, until released or its client goes
+//	GET  /sandbox/hold?api=…             → {"api","state"}: armed, held, released, answered, dropped
+//	POST /sandbox/release?api=…          → {"api","state"}: the held call goes on
+//	POST /sandbox/fail?api=…&errcode=N   → the next n (&n=K, default 1) calls answer errcode N;
+//	     …&status=502                      or a bare HTTP status, doing nothing
+//	GET  /sandbox/jobs                   → [{"msg_id","clientmsgid","status","finished",…}]: every
+//	                                       mass job accepted, to count them per clientmsgid
 //
 // A bad request answers HTTP 400 {"error":"…"}, a wrong method 405.
 //

@@ -187,7 +187,7 @@ func (s *Server) followEvent(event, openID string, now time.Time) []byte {
 //	POST /sandbox/unsubscribe?openid=…     → {"openids":[…]}  (openid repeatable)
 //	GET  /sandbox/followers                → {"total":N}
 //
-// A bad request answers HTTP 400 {"error":"…"}.
+// and the fault controls of faults.go (hold, release, fail, jobs). A bad request answers HTTP 400 {"error":"…"}.
 func (s *Server) control(w http.ResponseWriter, r *http.Request) {
 	bad := func(status int, msg string) {
 		w.Header().Set("Content-Type", "application/json; charset=utf-8")
@@ -195,11 +195,17 @@ func (s *Server) control(w http.ResponseWriter, r *http.Request) {
 		json.NewEncoder(w).Encode(map[string]string{"error": msg})
 	}
 	want := http.MethodPost
-	if r.URL.Path == "/sandbox/followers" {
+	if r.URL.Path == "/sandbox/followers" || r.URL.Path == "/sandbox/jobs" {
+		want = http.MethodGet
+	}
+	if r.URL.Path == "/sandbox/hold" && r.Method == http.MethodGet {
 		want = http.MethodGet
 	}
 	if r.Method != want {
 		bad(http.StatusMethodNotAllowed, "use "+want)
+		return
+	}
+	if s.faultControl(w, r, bad) {
 		return
 	}
 	q := r.URL.Query()

@@ -45,6 +45,10 @@ type Server struct {
 	reviewNext  []int                    // FailReviewNext: err(N) of the next jobs
 	duplicates  int                      // DuplicateNextCallback
 	loseNext    map[string][]int
+	failStatus  map[string][]int // FailNextStatus
+	dropAfter   map[string]int   // DropNextAfterAccept
+	holds       map[string]*hold // Hold, by path
+	requests    map[string]int   // every call that reached a route, whatever its answer
 	calls       map[string]int
 	closed      bool
 	pushCtx     context.Context
@@ -89,6 +93,10 @@ func New(cfg Config) *Server {
 		nextDataID:  firstMsgDataID,
 		failNext:    map[string][]int{},
 		loseNext:    map[string][]int{},
+		failStatus:  map[string][]int{},
+		dropAfter:   map[string]int{},
+		holds:       map[string]*hold{},
+		requests:    map[string]int{},
 		calls:       map[string]int{},
 		pushCtx:     ctx,
 		stopPushing: cancel,
@@ -144,6 +152,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.NotFound(w, r)
 		return
 	}
+	s.mu.Lock()
+	s.requests[r.URL.Path]++
+	s.mu.Unlock()
 	if d := s.latencyFor(r.URL.Path); d > 0 {
 		if s.cfg.Sleep(r.Context(), d) != nil {
 			return // the client gave up
@@ -151,6 +162,15 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if s.takeHang(s.hangNext, r.URL.Path) {
 		s.hang(r)
+		return
+	}
+	var taken *hold
+	defer func() { s.answered(w, taken) }()
+	if !s.held(r, HoldBefore, &taken) {
+		return // the client went away while the call was held: WeChat never saw it
+	}
+	if status, failed := s.takeQueued(s.failStatus, r.URL.Path); failed {
+		http.Error(w, http.StatusText(status), status)
 		return
 	}
 	if r.Method != rt.method {
@@ -199,6 +219,13 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if code, lost := s.takeQueued(s.loseNext, r.URL.Path); lost {
 		writeError(w, fail(code)) // accepted, but the caller never learns it
 		return
+	}
+	if s.takeHang(s.dropAfter, r.URL.Path) {
+		drop(w) // accepted, and the connection closes before the answer
+		return
+	}
+	if !s.held(r, HoldAfter, &taken) {
+		return // accepted, but the client went away before the answer
 	}
 	writeJSON(w, body)
 }
