@@ -527,4 +527,3 @@ func envDuration(t *testing.T, k string, def time.Duration) time.Duration {
 	}
 	return d
 }
-
