@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"runtime"
 	"runtime/pprof"
 	"slices"
 	"strconv"
@@ -34,7 +35,9 @@ import (
 // Knobs (environment): QUNFA_LOAD_DURATION (60s), QUNFA_LOAD_OPERATORS (50),
 // QUNFA_LOAD_FOLLOWERS (200000), QUNFA_LOAD_CALLBACKS (pushes a second, 100),
 // QUNFA_LOAD_THINK (an operator's mean pause between pages, 1s), QUNFA_LOAD_P99 (200ms),
-// QUNFA_LOAD_CPUPROFILE (a file for the process's CPU profile over the window).
+// QUNFA_LOAD_CPUPROFILE and QUNFA_LOAD_BLOCKPROFILE (files for the process's CPU profile and
+// its waits of 1 ms or more over the window). p99/bl in the table is a kind's p99 over the p99
+// of /healthz in the same window (no session, no database): the machine's own delay.
 func TestLoad(t *testing.T) {
 	if os.Getenv("QUNFA_LOAD") == "" {
 		t.Skip("set QUNFA_LOAD=1 to run the load test (README: Load test)")
@@ -98,6 +101,17 @@ func TestLoad(t *testing.T) {
 		}
 		defer pprof.StopCPUProfile()
 	}
+	if p := os.Getenv("QUNFA_LOAD_BLOCKPROFILE"); p != "" {
+		runtime.SetBlockProfileRate(int(time.Millisecond)) // waits of 1 ms and more: the writer, the pool
+		defer func() {
+			f, err := os.Create(p)
+			if err == nil {
+				pprof.Lookup("block").WriteTo(f, 0)
+				f.Close()
+			}
+			runtime.SetBlockProfileRate(0)
+		}()
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), cfg.duration)
 	defer cancel()
 	start := time.Now()
@@ -115,6 +129,18 @@ func TestLoad(t *testing.T) {
 	for i, op := range ops {
 		wg.Go(func() { op.browse(ctx, cfg.think, drafts[i], thumb, sendPages) })
 	}
+	// The baseline: /healthz touches neither the session nor the database, so its times are
+	// the HTTP stack and the wait for a CPU on this machine, measured in the same window.
+	wg.Go(func() {
+		probe := &loadClient{base: base, rec: rec, http: &http.Client{Transport: loadTransport, Timeout: 60 * time.Second}}
+		for ctx.Err() == nil {
+			probe.get(ctx, "baseline_healthz", "/healthz")
+			select {
+			case <-ctx.Done():
+			case <-time.After(100 * time.Millisecond):
+			}
+		}
+	})
 	storm := wechat.Codec{Token: sandboxAccount.Token, AppID: sandboxAccount.AppID, EncodingAESKey: aesKey}
 	wg.Go(func() { callbackStorm(ctx, t, base, storm, known, cfg.callbacks, rec) })
 	wg.Wait()
@@ -407,7 +433,7 @@ func (r *recorder) add(kind string, code int, d time.Duration) {
 
 // expected is the status each kind answers when all is well.
 var expected = map[string]int{"drafts_list": 200, "sends_list": 200, "send_page": 200, "followers_page": 200,
-	"sync_status": 200, "draft_save": 303, "sync_start": 303, "send_start": 303, "callback_repeat": 200, "callback_new": 200}
+	"sync_status": 200, "draft_save": 303, "sync_start": 303, "send_start": 303, "callback_repeat": 200, "callback_new": 200, "baseline_healthz": 200}
 
 type kindStats struct {
 	n                  int
@@ -419,7 +445,7 @@ type kindStats struct {
 func (r *recorder) stats(kind string) kindStats {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	s := kindStats{codes: map[int]int{}, page: kind != "callback_repeat" && kind != "callback_new" && kind != "sync_start" && kind != "send_start"}
+	s := kindStats{codes: map[int]int{}, page: !slices.Contains([]string{"callback_repeat", "callback_new", "sync_start", "send_start", "baseline_healthz"}, kind)}
 	var ds []time.Duration
 	for _, h := range r.hits {
 		if h.kind == kind {
@@ -475,12 +501,17 @@ func (r *recorder) unexpected() int {
 func (r *recorder) report(elapsed time.Duration) string {
 	var b strings.Builder
 	ms := func(d time.Duration) string { return strconv.FormatFloat(float64(d)/1e6, 'f', 1, 64) }
-	fmt.Fprintf(&b, "%-16s %7s %7s %8s %8s %8s %8s  %s\n", "kind", "count", "per s", "p50 ms", "p95 ms", "p99 ms", "max ms", "statuses")
+	fmt.Fprintf(&b, "%-16s %7s %7s %8s %8s %8s %8s %7s  %s\n", "kind", "count", "per s", "p50 ms", "p95 ms", "p99 ms", "max ms", "p99/bl", "statuses")
 	total := 0
+	base := r.stats("baseline_healthz").p99
 	for _, k := range r.kinds() {
 		s := r.stats(k)
 		total += s.n
-		fmt.Fprintf(&b, "%-16s %7d %7.1f %8s %8s %8s %8s  %v\n", k, s.n, float64(s.n)/elapsed.Seconds(), ms(s.p50), ms(s.p95), ms(s.p99), ms(s.max), s.codes)
+		ratio := "-"
+		if base > 0 {
+			ratio = strconv.FormatFloat(float64(s.p99)/float64(base), 'f', 1, 64)
+		}
+		fmt.Fprintf(&b, "%-16s %7d %7.1f %8s %8s %8s %8s %7s  %v\n", k, s.n, float64(s.n)/elapsed.Seconds(), ms(s.p50), ms(s.p95), ms(s.p99), ms(s.max), ratio, s.codes)
 	}
 	fmt.Fprintf(&b, "%-16s %7d %7.1f  statuses %v\n", "all", total, float64(total)/elapsed.Seconds(), r.codes())
 	return b.String()
