@@ -129,6 +129,24 @@ func TestLoad(t *testing.T) {
 	for i, op := range ops {
 		wg.Go(func() { op.browse(ctx, cfg.think, drafts[i], thumb, sendPages) })
 	}
+	// The sync's phases as they change (the merge is one write transaction: everything that
+	// writes waits for it).
+	var phases []string
+	wg.Go(func() {
+		last, since := "", time.Now()
+		for ctx.Err() == nil {
+			var ph string
+			db.QueryRow(`SELECT phase FROM follower_syncs ORDER BY id DESC LIMIT 1`).Scan(&ph)
+			if ph != last {
+				if last != "" {
+					phases = append(phases, fmt.Sprintf("%s %.1fs", last, time.Since(since).Seconds()))
+				}
+				last, since = ph, time.Now()
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+		phases = append(phases, fmt.Sprintf("%s %.1fs (at the end)", last, time.Since(since).Seconds()))
+	})
 	// The baseline: /healthz touches neither the session nor the database, so its times are
 	// the HTTP stack and the wait for a CPU on this machine, measured in the same window.
 	wg.Go(func() {
@@ -157,8 +175,8 @@ func TestLoad(t *testing.T) {
 	if len(sendPages) > 1 {
 		db.QueryRow(`SELECT state FROM sends WHERE id = ?`, strings.TrimPrefix(sendPages[1], "/sends/")).Scan(&sendState)
 	}
-	t.Logf("follower sync at the end of the window: phase %q, %d listed, %d described of %d; the window's send is %q",
-		syncPhase, syncListed, syncDetailed, syncTotal, sendState)
+	t.Logf("follower sync at the end of the window: phase %q, %d listed, %d described of %d (phases: %s); the window's send is %q",
+		syncPhase, syncListed, syncDetailed, syncTotal, strings.Join(phases, ", "), sendState)
 	if out := os.Getenv("QUNFA_LOAD_REPORT"); out != "" {
 		os.WriteFile(out, []byte(report), 0o600)
 	}
