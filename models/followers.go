@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"gorm.io/gorm"
+	"gorm.io/plugin/dbresolver"
 
 	"qunfa/wechat/protocol"
 )
@@ -297,7 +298,9 @@ func (s *Service) Followers(ctx context.Context, f FollowerFilter, cur FollowerC
 		qa = append(append(a, extraArgs...), FollowersPageSize+1)
 	}
 	var ids []string
-	rows, err := db.Raw(q, qa...).Rows()
+	// Read: dbresolver sends raw SQL to a reader only when it starts with SELECT, and this may
+	// start with WITH; on the writer it would wait behind a follower sync's commits (load test).
+	rows, err := db.Clauses(dbresolver.Read).Raw(q, qa...).Rows()
 	if err != nil {
 		return FollowersPage{}, fmt.Errorf("models: followers page: %w", err)
 	}

@@ -1,6 +1,7 @@
 package models
 
 import (
+	"net/url"
 	"regexp"
 	"strings"
 	"sync"
@@ -38,6 +39,11 @@ func newArticlePolicy() *bluemonday.Policy {
 	p.AllowAttrs("href").OnElements("a")
 	p.AllowAttrs("src", "alt", "width", "height").OnElements("img")
 	p.AllowRelativeURLs(false)
+	// "http:0" has a scheme but no host: a browser resolves it against the page, so it is a
+	// relative URL in disguise (found by FuzzSanitizeArticleHTML).
+	for _, scheme := range []string{"http", "https"} {
+		p.AllowURLSchemeWithCustomPolicy(scheme, func(u *url.URL) bool { return u.Host != "" })
+	}
 	p.RequireNoFollowOnLinks(false)
 	return p
 }

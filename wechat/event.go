@@ -225,6 +225,20 @@ func parseEventJSON(t []byte) (Event, error) {
 	if len(errs) > 0 {
 		return Event{}, errs[0]
 	}
+	// What XML cannot carry (a NUL in the event's name…) never comes in an XML push: refused
+	// here too, so both forms read alike and XML() writes back what was read.
+	texts := []string{ev.ToUserName, ev.FromUserName, ev.MsgType, ev.Event, ev.Status}
+	for _, it := range ev.CopyrightCheckResult.ResultList {
+		texts = append(texts, it.OriginalArticleURL)
+	}
+	for _, it := range ev.ArticleURLResult.ResultList {
+		texts = append(texts, it.ArticleURL)
+	}
+	for _, v := range texts {
+		if strings.IndexFunc(v, func(r rune) bool { return !xmlChar(r) }) >= 0 {
+			return Event{}, fmt.Errorf("%w: a character XML cannot carry", ErrMalformed)
+		}
+	}
 	return ev, nil
 }
 
@@ -296,7 +310,7 @@ func (e Event) XML() []byte {
 // cannot carry at all are dropped.
 func writeCDATA(b *bytes.Buffer, v string) {
 	v = strings.Map(func(r rune) rune {
-		if r == '\t' || r == '\n' || r == '\r' || r >= 0x20 && r != 0xFFFE && r != 0xFFFF && !(r >= 0xD800 && r <= 0xDFFF) {
+		if xmlChar(r) {
 			return r
 		}
 		return -1
@@ -304,4 +318,9 @@ func writeCDATA(b *bytes.Buffer, v string) {
 	b.WriteString("<![CDATA[")
 	b.WriteString(strings.ReplaceAll(v, "]]>", "]]]]><![CDATA[>"))
 	b.WriteString("]]>")
+}
+
+// xmlChar reports whether XML 1.0 can carry r.
+func xmlChar(r rune) bool {
+	return r == '\t' || r == '\n' || r == '\r' || r >= 0x20 && r != 0xFFFE && r != 0xFFFF && !(r >= 0xD800 && r <= 0xDFFF)
 }

@@ -126,3 +126,22 @@ func TestStatusKey(t *testing.T) {
 		}
 	}
 }
+
+// A JSON push carrying a character XML cannot (a NUL in the event's name) is malformed, as it
+// could never come as XML: accepted, it was an ordinary event whose XML() said MASSSENDJOBFINISH
+// (found by FuzzParseEvent's round trip).
+func TestParseEventJSONRefusesWhatXMLCannotCarry(t *testing.T) {
+	for _, in := range []string{
+		`{"MsgType":"event","Event":"MASSSENDJOBFINISH\u0000","MsgID":"5","TotalCount":"3"}`,
+		`{"MsgType":"event","Event":"MASSSENDJOBFINISH","MsgID":"5","Status":"send\u0001success"}`,
+		`{"MsgType":"event","Event":"MASSSENDJOBFINISH","MsgID":"5","ArticleUrlResult":{"ResultList":[{"ArticleIdx":"1","ArticleUrl":"http://x/\ufffe"}]}}`,
+	} {
+		if _, err := ParseEvent([]byte(in)); !errors.Is(err, ErrMalformed) {
+			t.Errorf("%s: err = %v, want ErrMalformed", in, err)
+		}
+	}
+	ev, err := ParseEvent([]byte(`{"MsgType":"event","Event":"MASSSENDJOBFINISH","MsgID":"5","Status":"send success\r\n"}`))
+	if err != nil || ev.MsgID != 5 {
+		t.Fatalf("a line break is fine: %+v %v", ev, err)
+	}
+}

@@ -1,6 +1,8 @@
 package wechat
 
 import (
+	"bytes"
+	"fmt"
 	"net/url"
 	"testing"
 )
@@ -57,10 +59,47 @@ func FuzzParseEvent(f *testing.F) {
 		if err != nil {
 			return
 		}
-		// Whatever we accept we can write back as XML that parses again.
-		if _, err := ParseEvent(ev.XML()); err != nil {
-			t.Fatalf("XML() of a parsed event does not parse: %v\n%s", err, ev.XML())
+		// Whatever we accept we can write back as XML that parses again to the same event: what
+		// XML() writes is a fixed point after one round (strings lose only what XML cannot carry),
+		// and a mass-send result keeps its job id, type and every count.
+		x1 := ev.XML()
+		ev2, err := ParseEvent(x1)
+		if err != nil {
+			t.Fatalf("XML() of a parsed event does not parse: %v\n%s", err, x1)
 		}
-		_, _ = StatusKey(ev.Status)
+		x2 := ev2.XML()
+		ev3, err := ParseEvent(x2)
+		if err != nil {
+			t.Fatalf("second round does not parse: %v\n%s", err, x2)
+		}
+		if x3 := ev3.XML(); !bytes.Equal(x2, x3) {
+			t.Fatalf("XML() is not a fixed point:\n%s\n%s", x2, x3)
+		}
+		if ev.CreateTime != ev2.CreateTime || (ev.Event == EventMassSendJobFinish) != (ev2.Event == EventMassSendJobFinish) {
+			t.Fatalf("round trip changed the event: %+v\n%+v", ev, ev2)
+		}
+		if ev.Event == EventMassSendJobFinish {
+			a, b := ev, ev2
+			if a.MsgID != b.MsgID || a.TotalCount != b.TotalCount || a.FilterCount != b.FilterCount ||
+				a.SentCount != b.SentCount || a.ErrorCount != b.ErrorCount ||
+				a.CopyrightCheckResult.CheckState != b.CopyrightCheckResult.CheckState ||
+				len(a.CopyrightCheckResult.ResultList) != len(b.CopyrightCheckResult.ResultList) ||
+				len(a.ArticleURLResult.ResultList) != len(b.ArticleURLResult.ResultList) {
+				t.Fatalf("round trip changed the result:\n%+v\n%+v", a, b)
+			}
+			// The status reads the same (XML turns a CR into LF, so its text may differ by that).
+			if k1, _ := StatusKey(a.Status); k1 != mustKeyOf(b.Status) {
+				t.Fatalf("status %q read as %s, then %q as %s", a.Status, k1, b.Status, mustKeyOf(b.Status))
+			}
+			k2, args2 := StatusKey(b.Status)
+			if k3, args3 := StatusKey(ev3.Status); k2 != k3 || fmt.Sprint(args2) != fmt.Sprint(args3) {
+				t.Fatalf("status %q then %q", b.Status, ev3.Status)
+			}
+		}
 	})
+}
+
+func mustKeyOf(status string) string {
+	k, _ := StatusKey(status)
+	return k
 }
