@@ -365,13 +365,8 @@ func (s *Service) syncMerge(ctx context.Context, row *followerSyncRow) error {
 		if err := db.Exec(`CREATE INDEX IF NOT EXISTS ix_follower_listing ON follower_listing (open_id)`).Error; err != nil {
 			return err
 		}
-		ins := db.Exec(`INSERT OR IGNORE INTO followers (open_id, subscribed, listed_sync, updated_at)
-			SELECT DISTINCT l.open_id, 1, ?, ? FROM follower_listing l
-			WHERE NOT EXISTS (SELECT 1 FROM followers f WHERE f.open_id = l.open_id)
-			ORDER BY l.open_id`, row.ID, now)
-		if ins.Error != nil {
-			return ins.Error
-		}
+		// The departed and the returning first: on a first sync the table is still empty then,
+		// and neither statement reads the million rows the insert below adds.
 		back := db.Exec(`UPDATE followers SET subscribed = 1, unsubscribed_at = NULL, detailed_at = NULL,
 				listed_sync = ?, updated_at = ?
 			WHERE subscribed = 0 AND open_id IN (SELECT open_id FROM follower_listing)`, row.ID, now)
@@ -382,6 +377,13 @@ func (s *Service) syncMerge(ctx context.Context, row *followerSyncRow) error {
 			WHERE subscribed = 1 AND open_id NOT IN (SELECT open_id FROM follower_listing)`, now, now)
 		if gone.Error != nil {
 			return gone.Error
+		}
+		ins := db.Exec(`INSERT OR IGNORE INTO followers (open_id, subscribed, listed_sync, updated_at)
+			SELECT DISTINCT l.open_id, 1, ?, ? FROM follower_listing l
+			WHERE NOT EXISTS (SELECT 1 FROM followers f WHERE f.open_id = l.open_id)
+			ORDER BY l.open_id`, row.ID, now)
+		if ins.Error != nil {
+			return ins.Error
 		}
 		// Subscribed now: exactly the listed (a full sync describes them all), or those of them
 		// never described (incremental).
