@@ -550,11 +550,13 @@ func TestFollowerSyncProgress(t *testing.T) {
 	}
 }
 
-// indexShapes lists the followers table's indexes as "name: column, column".
+// indexShapes lists the followers table's indexes as "name: column, column", with the WHERE of a
+// partial index.
 func indexShapes(t *testing.T, st *Store) []string {
 	t.Helper()
 	var out []string
-	rows, err := st.gdb.Raw(`SELECT m.name, group_concat(i.name, ', ') FROM sqlite_master m, pragma_index_info(m.name) i
+	rows, err := st.gdb.Raw(`SELECT m.name, group_concat(i.name, ', ') || CASE WHEN l.partial THEN ' (partial: ' || substr(m.sql, instr(m.sql, 'WHERE')) || ')' ELSE '' END
+		FROM sqlite_master m JOIN pragma_index_list('followers') l ON l.name = m.name, pragma_index_info(m.name) i
 		WHERE m.type = 'index' AND m.tbl_name = 'followers' GROUP BY m.name ORDER BY m.name`).Rows()
 	if err != nil {
 		t.Fatal(err)
