@@ -126,6 +126,10 @@ func TestFourEyesApproval(t *testing.T) {
 	if n := ta.get("/sends").doc(t).Find(`[data-testid=approval-item]`).Length(); n != 0 {
 		t.Errorf("the requester is asked to approve their own send (%d items)", n)
 	}
+	// The history does not say it waits for WeChat: it has not gone there.
+	if row := ta.get("/sends").doc(t).Find(`[data-testid=send-row]`).First().Text(); !strings.Contains(row, "未发给微信") || strings.Contains(row, "等待微信回调") {
+		t.Errorf("the waiting send's row in the history: %q", row)
+	}
 	bobPage := ta.getWith(ta.bob, path).doc(t)
 	if bobPage.Find(`[data-testid=approve]`).Length() != 1 || !strings.Contains(bobPage.Find(`[data-testid=approval-requested]`).Text(), "admin") {
 		t.Fatal("bob's view lacks the approve button or who asked")

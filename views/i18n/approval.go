@@ -9,6 +9,7 @@ func init() {
 		"history.awaiting_approval": "等待另一位管理员审批",
 		"history.approved":          "已批准",
 		"history.rejected":          "已驳回",
+		"sends.not_sent":            "未发给微信",
 
 		"approval.waiting_title":   "此群发等待审批",
 		"approval.requested_by":    "由 %s 于 %s（北京时间）发起。另一位管理员批准后才会发给微信；批准时会重新检查今日额度。",
@@ -46,6 +47,7 @@ func init() {
 		"history.awaiting_approval": "Waiting for another admin's approval",
 		"history.approved":          "Approved",
 		"history.rejected":          "Rejected",
+		"sends.not_sent":            "Not sent to WeChat",
 
 		"approval.waiting_title":   "This send is waiting for approval",
 		"approval.requested_by":    "Asked for by %s at %s (Beijing time). It goes to WeChat only once another admin approves it; today's quota is checked again then.",
