@@ -45,6 +45,10 @@ const (
 	AuditOperatorPassword = "operator.reset_password"
 	AuditAccountPassword  = "account.password" // an operator changed their own password
 	AuditSessionsRevoke   = "operator.sessions_revoke"
+	// Drafts' versions and copies (issue 10).
+	AuditDraftRestore   = "draft.restore"
+	AuditDraftDuplicate = "draft.duplicate"
+	AuditSendDuplicate  = "send.duplicate"
 )
 
 // AuditActions lists every action key, in the order the page's filter offers them.
@@ -57,6 +61,7 @@ var AuditActions = []string{
 	AuditAudienceImport, AuditAudienceFilter, AuditAudienceRename, AuditAudienceDelete,
 	AuditOperatorCreate, AuditOperatorRole, AuditOperatorDisable, AuditOperatorEnable, AuditOperatorPassword,
 	AuditAccountPassword, AuditSessionsRevoke,
+	AuditDraftRestore, AuditDraftDuplicate, AuditSendDuplicate,
 }
 
 // AuditEntry is one line of the audit log. OperatorID is 0 for someone not logged in (a failed

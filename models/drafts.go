@@ -17,6 +17,7 @@ type Draft struct {
 	CreatedAt  time.Time
 	UpdatedAt  time.Time
 	OperatorID uint
+	Revision   int64 // bumped by every save that changes the draft (draft_versions.go)
 }
 
 // Article is one article of a draft. Content is sanitised HTML.
@@ -34,7 +35,16 @@ type Article struct {
 }
 
 // DraftInput is what the editor submits.
-type DraftInput struct{ Articles []ArticleInput }
+type DraftInput struct {
+	Articles []ArticleInput
+	// Base is the revision the editor started from: a save based on an older one is refused
+	// with *ConflictError. 0 skips the check (a client that knows no revisions).
+	Base int64
+	// Auto marks an autosave, whose version may join the previous autosave's.
+	Auto bool
+	// kind and source of the version, for saves the package makes itself (restore, copies).
+	kind, source string
+}
 
 // ArticleInput is one article as submitted (Content is raw HTML, sanitised on save).
 type ArticleInput struct {
@@ -122,7 +132,7 @@ func (s *Service) Draft(ctx context.Context, id uint) (Draft, error) {
 	if err := s.store.db(ctx).Where("draft_id = ?", id).Order("position").Find(&rows).Error; err != nil {
 		return Draft{}, err
 	}
-	out := Draft{ID: d.ID, CreatedAt: d.CreatedAt, UpdatedAt: d.UpdatedAt, OperatorID: d.OperatorID}
+	out := Draft{ID: d.ID, CreatedAt: d.CreatedAt, UpdatedAt: d.UpdatedAt, OperatorID: d.OperatorID, Revision: d.Revision}
 	for _, r := range rows {
 		out.Articles = append(out.Articles, Article{
 			ID: r.ID, DraftID: r.DraftID, Position: r.Position, Title: r.Title, Author: r.Author,
@@ -148,31 +158,44 @@ func (s *Service) SaveDraft(ctx context.Context, id uint, in DraftInput, operato
 			return err
 		}
 		db := s.store.db(ctx)
-		d := draftRow{OperatorID: operatorID, CreatedAt: now, UpdatedAt: now}
+		arts, rev := rowsSnapshot(articles), int64(1)
 		if id != 0 {
-			if err := db.Take(&d, id).Error; err != nil {
-				return notFound(err)
-			}
-			d.UpdatedAt = now
-			if err := db.Model(&d).Update("updated_at", now).Error; err != nil {
-				return err
+			var same bool
+			if rev, same, err = s.beginSave(ctx, id, in.Base, arts, operatorID, now); err != nil || same {
+				return err // nothing changed: no revision, no version
 			}
 			if err := db.Where("draft_id = ?", id).Delete(&articleRow{}).Error; err != nil {
 				return err
 			}
-		} else if err := db.Create(&d).Error; err != nil {
+		} else {
+			d := draftRow{OperatorID: operatorID, CreatedAt: now, UpdatedAt: now, Revision: 1, UpdatedBy: operatorID}
+			if err := db.Create(&d).Error; err != nil {
+				return err
+			}
+			id = d.ID
+		}
+		for i := range articles {
+			articles[i].DraftID = id
+		}
+		if err := db.Create(&articles).Error; err != nil {
 			return err
 		}
-		id = d.ID
-		for i := range articles {
-			articles[i].DraftID = d.ID
-		}
-		return db.Create(&articles).Error
+		return s.recordVersion(ctx, id, rev, operatorID, in.versionKind(), in.source, arts, now)
 	})
 	if err != nil {
 		return Draft{}, err
 	}
 	return s.Draft(ctx, id)
+}
+
+func (in DraftInput) versionKind() string {
+	switch {
+	case in.kind != "":
+		return in.kind
+	case in.Auto:
+		return VersionAuto
+	}
+	return VersionSave
 }
 
 // validateDraft returns the rows to store (sanitised) and every field problem.

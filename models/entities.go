@@ -36,6 +36,8 @@ type draftRow struct {
 	OperatorID uint
 	CreatedAt  time.Time
 	UpdatedAt  time.Time
+	Revision   int64 `gorm:"default:1"` // saves so far (migration 23, draft_versions.go)
+	UpdatedBy  uint  // who made the last save (migration 23)
 	// Soft delete: sends keep pointing at the draft they sent.
 	DeletedAt gorm.DeletedAt
 }

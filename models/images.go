@@ -410,12 +410,13 @@ func truncate(s string, n int) string {
 const orphanImageAge = 7 * 24 * time.Hour
 
 // DeleteOrphanImages removes images older than orphanImageAge that no draft
-// article and no send's article snapshot refers to (an editor upload or a
+// article, no send's article snapshot and no kept draft version refers to (an editor upload or a
 // pasted image in a draft that was never saved). It returns how many went.
 func (s *Store) DeleteOrphanImages(ctx context.Context, now time.Time) (int64, error) {
 	res := s.db(ctx).Exec(`DELETE FROM images WHERE created_at < ?
 		AND NOT EXISTS (SELECT 1 FROM articles WHERE instr(articles.content, '/images/' || images.id || '"') > 0)
-		AND NOT EXISTS (SELECT 1 FROM sends WHERE instr(sends.articles_json, '/images/' || images.id || '\"') > 0)`,
+		AND NOT EXISTS (SELECT 1 FROM sends WHERE instr(sends.articles_json, '/images/' || images.id || '\"') > 0)
+		AND NOT EXISTS (SELECT 1 FROM draft_versions v WHERE instr(v.articles_json, '/images/' || images.id || '\"') > 0)`,
 		now.Add(-orphanImageAge).UTC())
 	return res.RowsAffected, res.Error
 }
