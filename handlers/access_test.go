@@ -98,6 +98,14 @@ var accessTable = map[string][4]string{
 	"POST /settings/approval": {toLogin, forbidden, forbidden, allowed},
 	"GET /audit":              {toLogin, forbidden, forbidden, allowed},
 	"GET /audit.csv":          {toLogin, forbidden, forbidden, allowed},
+	// nothing lost: autosave, versions, copies (issue 10)
+	"POST /drafts/autosave":                {toLogin, forbidden, allowed, allowed},
+	"POST /drafts/:id/autosave":            {toLogin, forbidden, allowed, allowed},
+	"GET /drafts/:id/versions":             {toLogin, forbidden, allowed, allowed},
+	"GET /drafts/:id/versions/:v":          {toLogin, forbidden, allowed, allowed},
+	"POST /drafts/:id/versions/:v/restore": {toLogin, forbidden, allowed, allowed},
+	"POST /drafts/:id/duplicate":           {toLogin, forbidden, allowed, allowed},
+	"POST /sends/:id/duplicate":            {toLogin, forbidden, allowed, allowed},
 }
 
 var visitors = [4]string{"anonymous", "viewer", "editor", "admin"}

@@ -26,7 +26,7 @@ func (a *app) draftEdit(c *gin.Context) error {
 	if len(articles) == 0 {
 		articles = []views.ArticleForm{{}}
 	}
-	a.renderEditor(c, http.StatusOK, d.ID, articles, nil)
+	a.renderEditor(c, http.StatusOK, d.ID, articles, nil, views.EditorRevision{Revision: d.Revision})
 	return nil
 }
 
@@ -45,7 +45,8 @@ func articleForm(art models.Article) views.ArticleForm {
 	return f
 }
 
-func (a *app) renderEditor(c *gin.Context, status int, id uint, articles []views.ArticleForm, errs views.FieldErrors) {
+// rev is the revision the form is based on and any conflict (none for a new draft).
+func (a *app) renderEditor(c *gin.Context, status int, id uint, articles []views.ArticleForm, errs views.FieldErrors, rev ...views.EditorRevision) {
 	title := "editor.title_new"
 	if id != 0 {
 		title = "editor.title_edit"
@@ -58,6 +59,7 @@ func (a *app) renderEditor(c *gin.Context, status int, id uint, articles []views
 		Articles:    articles,
 		Errors:      errs,
 		MaxArticles: a.maxArticles(c),
+		Rev:         append(rev, views.EditorRevision{})[0],
 	}))
 }
 

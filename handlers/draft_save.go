@@ -93,8 +93,11 @@ func (a *app) draftSave(c *gin.Context) error {
 		return badRequest(err)
 	}
 	articles := parseArticles(c.Request.PostForm)
-	d, err := a.svc.SaveDraft(c.Request.Context(), id, draftInput(articles), operatorOf(c).ID)
-	if errs, ok := validationErrors(err); ok {
+	in := draftInput(articles)
+	in.Base = formRevision(c.Request.PostForm)
+	d, err := a.svc.SaveDraft(c.Request.Context(), id, in, operatorOf(c).ID)
+	rev, conflict := conflictOf(err, in.Base)
+	if errs, invalid := validationErrors(err); invalid || conflict {
 		if len(articles) == 0 {
 			articles = []views.ArticleForm{{}}
 		}
@@ -102,7 +105,11 @@ func (a *app) draftSave(c *gin.Context) error {
 		for i := range articles {
 			articles[i].Content = models.SanitizeForEditor(articles[i].Content)
 		}
-		a.renderEditor(c, http.StatusUnprocessableEntity, id, articles, errs)
+		status := http.StatusUnprocessableEntity
+		if conflict {
+			status = http.StatusConflict // the editor again, with the conflict and both ways out
+		}
+		a.renderEditor(c, status, id, articles, errs, rev)
 		return nil
 	}
 	if err != nil {

@@ -118,6 +118,14 @@ var routes = []Route{
 	{http.MethodPost, "/settings/approval", admin, (*app).approvalRuleSave},
 	{http.MethodGet, "/audit", admin, (*app).auditPage},
 	{http.MethodGet, "/audit.csv", admin, (*app).auditCSV},
+	// nothing lost: autosave, versions, copies (draft_autosave.go, draft_versions.go, draft_duplicate.go)
+	{http.MethodPost, "/drafts/autosave", editor, (*app).draftAutosave},
+	{http.MethodPost, "/drafts/:id/autosave", editor, (*app).draftAutosave},
+	{http.MethodGet, "/drafts/:id/versions", editor, (*app).draftVersions},
+	{http.MethodGet, "/drafts/:id/versions/:v", editor, (*app).draftVersionShow},
+	{http.MethodPost, "/drafts/:id/versions/:v/restore", editor, (*app).draftVersionRestore},
+	{http.MethodPost, "/drafts/:id/duplicate", editor, (*app).draftDuplicate},
+	{http.MethodPost, "/sends/:id/duplicate", editor, (*app).sendDuplicate},
 }
 
 // Routes returns the route table (tests walk it).

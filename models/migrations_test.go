@@ -207,6 +207,23 @@ var versionData = []struct {
 			t.Errorf("operator with a last login and a session epoch: %+v, %v", op, err)
 		}
 	}},
+	{23, []string{
+		// What the backfill writes for draft 1 when migrating from an earlier version.
+		`INSERT INTO draft_versions (draft_id, revision, operator_id, kind, title, size, content_hash, articles_json, created_at, updated_at)
+			VALUES (1, 1, 1, 'save', '第一篇', 22, 'h', '[{"Title":"第一篇","Author":"","Digest":"","Content":"<p>正文</p>","SourceURL":"","ShowCoverPic":false,"ThumbID":1},{"Title":"第二篇","Author":"","Digest":"","Content":"<p>二</p>","SourceURL":"","ShowCoverPic":false,"ThumbID":1}]', '2024-01-02 03:04:05', '2024-01-02 03:04:05')`,
+	}, func(t *testing.T, st *Store, from int) {
+		// Drafts from before revisions are at revision 1, with their content as their first version.
+		svc := NewService(st, nil, Rules{}, nil)
+		d, err := svc.Draft(context.Background(), 1)
+		vs, verr := svc.DraftVersions(context.Background(), 1)
+		if err != nil || verr != nil || d.Revision != 1 || len(vs) != 1 || vs[0].Revision != 1 || vs[0].Title != "第一篇" || vs[0].Size != 22 {
+			t.Fatalf("draft 1 from version %d: r%d %v, versions %+v %v", from, d.Revision, err, vs, verr)
+		}
+		v, err := svc.DraftVersionByID(context.Background(), 1, vs[0].ID)
+		if err != nil || len(v.Articles) != 2 || v.Articles[1].Content != "<p>二</p>" || v.Articles[0].ThumbID != 1 {
+			t.Errorf("draft 1's first version: %+v %v", v.Articles, err)
+		}
+	}},
 }
 
 // A database of every version the binary knows, with data in it, migrates to the newest and

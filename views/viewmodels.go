@@ -124,6 +124,7 @@ type DraftEditPage struct {
 	Articles    []ArticleForm
 	Errors      FieldErrors
 	MaxArticles int
+	Rev         EditorRevision // autosave and conflicts (draft_versions.templ)
 }
 
 // Action is where the editor form posts.
