@@ -100,6 +100,7 @@
     var state = { jodit: null, last: textarea.value };
     state.jodit = window.Jodit.make(textarea, joditOptions);
     state.jodit.events.on('change', function (value) { state.last = value; });
+    state.jodit.events.on('change', function () { textarea.dispatchEvent(new CustomEvent('qunfa:editor-change', { bubbles: true })); }); // autosave.js
     editors.set(textarea, state);
   }
 
@@ -364,6 +365,7 @@
     if (ids) ids.addEventListener('input', function () { pick('openids'); });
   }
 
+  window.qunfaEditor = { sync: syncEditors }; // autosave.js reads the editors through it
   document.addEventListener('DOMContentLoaded', function () {
     initMenu();
     document.querySelectorAll('form[data-testid="draft-form"]').forEach(initDraftForm);
