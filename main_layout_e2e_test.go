@@ -57,6 +57,7 @@ type layoutSeed struct {
 	audienceList, audienceFilter   uint  // saved audiences (main_audiences_e2e_test.go)
 	operator                       uint  // an editor with a 32-character name (main_operators_e2e_test.go)
 	awaiting                       int64 // a send to everyone waiting for approval (four-eyes)
+	versioned                      uint  // a draft saved several times, one a restore (main_autosave_e2e_test.go)
 }
 
 // layoutPage is one page the test walks: how to reach it (logged in unless public) and the
@@ -139,6 +140,11 @@ func layoutPages() []layoutPage {
 		{"no-route", "", "", false, visit("/no/such/page", `[data-testid=error-page]`)},
 		{"send-awaiting", get, "/sends/:id", false, byID("/sends/%d", func(s *layoutSeed) int64 { return s.awaiting }, `[data-testid=approval]`)},
 		{"audit", get, "/audit", false, visit("/audit", `tr[data-testid=audit-row]`)},
+		{"draft-versions", get, "/drafts/:id/versions", false, byID("/drafts/%d/versions", func(s *layoutSeed) int64 { return int64(s.versioned) }, `tr[data-testid=version-row]`)},
+		{"draft-version", get, "/drafts/:id/versions/:v", false, func(base string, s *layoutSeed) chromedp.Action[chromedp.Void] {
+			return chromedp.Steps(visit(fmt.Sprintf("/drafts/%d/versions", s.versioned), `tr[data-testid=version-row]`)(base, s),
+				clickLoad(`tr[data-testid=version-row]:last-child a[data-testid=view-version]`), chromedp.WaitReady(chromedp.CSS(`[data-testid=version-content]`)))
+		}},
 	}, operatorLayoutPages()...)
 }
 
@@ -537,6 +543,7 @@ func seedLayout(t *testing.T, base string, sim *sandbox.Server, user, password s
 	s.schedule = seedSchedules(c, s)
 	s.audienceList, s.audienceFilter = seedAudiences(c, ids)
 	s.operator = seedOperators(c)
+	s.versioned = seedVersions(c, thumb)
 	// The sandbox's followers synced, for the followers page.
 	if res := c.post("/followers/sync", url.Values{"mode": {"full"}}); res.StatusCode != http.StatusSeeOther {
 		t.Fatalf("seed: follower sync answered %d", res.StatusCode)
