@@ -51,7 +51,7 @@ func (a *app) draftAutosave(c *gin.Context) error {
 	}
 	lang := langOf(c)
 	in := draftInput(parseArticles(c.Request.PostForm))
-	in.Base, in.Auto = formRevision(c.Request.PostForm), true
+	in.Base, in.Auto, in.Editor = formRevision(c.Request.PostForm), true, editorID(c.Request.PostForm.Get("editor"))
 	d, err := a.svc.SaveDraft(c.Request.Context(), id, in, operatorOf(c).ID)
 	var ce *models.ConflictError
 	switch {
@@ -79,6 +79,19 @@ func (a *app) draftAutosave(c *gin.Context) error {
 	c.JSON(http.StatusOK, autosaveJSON{OK: true, ID: d.ID, Revision: d.Revision, URL: fmt.Sprintf("/drafts/%d", d.ID),
 		SavedAt: at, Message: i18n.T(lang, "autosave.saved", at)})
 	return nil
+}
+
+// editorID is the editor page's random id (autosave.js), kept only when it looks like one.
+func editorID(v string) string {
+	if len(v) > 64 {
+		return ""
+	}
+	for _, r := range v {
+		if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9') {
+			return ""
+		}
+	}
+	return v
 }
 
 // formRevision is the revision a form says it is based on; 0 (not checked) when it says none.

@@ -22,9 +22,11 @@ import (
 // MaxDraftVersions is how many saves of a draft are kept.
 const MaxDraftVersions = 20
 
-// versionCoalesce is how long autosaves by one operator keep going into the same version:
+// versionCoalesce is how long autosaves from one editor page keep going into the same version:
 // a minute of typing is one version, not twenty, so the 20 kept reach back further than a
-// few minutes. Manual saves, restores and copies always start a version of their own.
+// few minutes. Manual saves, restores and copies always start a version of their own, and so
+// does an autosave from another page (another tab of the same operator included): a save that
+// overwrites after a conflict never swallows the version it overwrote.
 const versionCoalesce = time.Minute
 
 // Kinds of version: what made it.
@@ -70,6 +72,7 @@ type draftVersionRow struct {
 	OperatorID   uint
 	Kind         string
 	Source       string
+	Editor       string // the editor page that autosaved it (DraftInput.Editor)
 	Title        string
 	Size         int
 	ContentHash  string
@@ -163,14 +166,18 @@ func (s *Service) conflict(ctx context.Context, d draftRow) error {
 
 // recordVersion keeps revision rev of a draft as a version (in the save's transaction) and drops
 // the versions beyond the newest MaxDraftVersions. An autosave joins the newest version instead
-// when that is an autosave by the same operator begun less than versionCoalesce ago.
-func (s *Service) recordVersion(ctx context.Context, draftID uint, rev int64, op uint, kind, source string, arts []ArticleInput, now time.Time) error {
+// when that is an autosave by the same operator from the same editor page, begun less than
+// versionCoalesce ago.
+func (s *Service) recordVersion(ctx context.Context, draftID uint, rev int64, op uint, in DraftInput, arts []ArticleInput, now time.Time) error {
 	db := s.store.db(ctx)
-	v := newVersionRow(draftID, rev, op, kind, source, arts, now)
+	kind := in.versionKind()
+	v := newVersionRow(draftID, rev, op, kind, in.source, arts, now)
 	if kind == VersionAuto {
+		v.Editor = in.Editor
 		var last draftVersionRow
-		err := db.Select("id, kind, operator_id, created_at").Where("draft_id = ?", draftID).Order("id DESC").Limit(1).Take(&last).Error
-		if err == nil && last.Kind == VersionAuto && last.OperatorID == op && now.Sub(last.CreatedAt) < versionCoalesce {
+		err := db.Select("id, kind, operator_id, editor, created_at").Where("draft_id = ?", draftID).Order("id DESC").Limit(1).Take(&last).Error
+		if err == nil && last.Kind == VersionAuto && last.OperatorID == op && in.Editor != "" && last.Editor == in.Editor &&
+			now.Sub(last.CreatedAt) < versionCoalesce {
 			return db.Model(&draftVersionRow{}).Where("id = ?", last.ID).Updates(map[string]any{
 				"revision": rev, "title": v.Title, "size": v.Size, "content_hash": v.ContentHash,
 				"articles_json": v.ArticlesJSON, "updated_at": now}).Error

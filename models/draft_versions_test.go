@@ -159,7 +159,7 @@ func TestDraftVersionsKeepTwentyAndCoalesce(t *testing.T) {
 		t.Helper()
 		f.clock.Advance(20 * time.Second)
 		a := withContent(in, content)
-		a.Base, a.Auto = rev, true
+		a.Base, a.Auto, a.Editor = rev, true, "page1"
 		got, err := f.svc.SaveDraft(ctx, d.ID, a, 1)
 		if err != nil {
 			t.Fatal(err)
@@ -181,15 +181,32 @@ func TestDraftVersionsKeepTwentyAndCoalesce(t *testing.T) {
 	if vs = versionsOf(t, f, d.ID); vs[0].Revision != 29 || vs[1].Revision != 28 {
 		t.Fatalf("autosave a minute later: newest r%d then r%d; want a version of its own", vs[0].Revision, vs[1].Revision)
 	}
-	// Another operator's autosave does not join this one's version.
+	// Another page of the same operator (a second tab), or another operator, does not join it:
+	// an overwrite after a conflict keeps the version it overwrote.
+	f.clock.Advance(time.Second)
+	tab2 := withContent(in, "<p>second tab</p>")
+	tab2.Base, tab2.Auto, tab2.Editor = rev, true, "page2"
+	if _, err := f.svc.SaveDraft(ctx, d.ID, tab2, 1); err != nil {
+		t.Fatal(err)
+	}
 	f.clock.Advance(time.Second)
 	other := withContent(in, "<p>someone else</p>")
-	other.Base, other.Auto = rev, true
+	other.Base, other.Auto, other.Editor = rev+1, true, "page2"
 	if _, err := f.svc.SaveDraft(ctx, d.ID, other, 2); err != nil {
 		t.Fatal(err)
 	}
-	if vs = versionsOf(t, f, d.ID); vs[0].OperatorID != 2 || vs[1].Revision != 29 {
-		t.Fatalf("another operator's autosave joined a version: %+v", vs[:2])
+	if vs = versionsOf(t, f, d.ID); vs[0].OperatorID != 2 || vs[1].Revision != 30 || vs[2].Revision != 29 {
+		t.Fatalf("another page's or operator's autosave joined a version: %+v", vs[:3])
+	}
+	// No editor id: never joined.
+	f.clock.Advance(time.Second)
+	bare := withContent(in, "<p>bare</p>")
+	bare.Base, bare.Auto = rev+2, true
+	if _, err := f.svc.SaveDraft(ctx, d.ID, bare, 2); err != nil {
+		t.Fatal(err)
+	}
+	if vs = versionsOf(t, f, d.ID); vs[0].Revision != 32 || vs[1].Revision != 31 {
+		t.Fatalf("an autosave without an editor id joined a version: %+v", vs[:2])
 	}
 	if len(vs) != MaxDraftVersions {
 		t.Fatalf("versions = %d; want still %d", len(vs), MaxDraftVersions)

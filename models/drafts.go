@@ -40,8 +40,10 @@ type DraftInput struct {
 	// Base is the revision the editor started from: a save based on an older one is refused
 	// with *ConflictError. 0 skips the check (a client that knows no revisions).
 	Base int64
-	// Auto marks an autosave, whose version may join the previous autosave's.
-	Auto bool
+	// Auto marks an autosave, whose version may join the previous autosave's from the same
+	// Editor (a random id per editor page; "" never joins).
+	Auto   bool
+	Editor string
 	// kind and source of the version, for saves the package makes itself (restore, copies).
 	kind, source string
 }
@@ -180,7 +182,7 @@ func (s *Service) SaveDraft(ctx context.Context, id uint, in DraftInput, operato
 		if err := db.Create(&articles).Error; err != nil {
 			return err
 		}
-		return s.recordVersion(ctx, id, rev, operatorID, in.versionKind(), in.source, arts, now)
+		return s.recordVersion(ctx, id, rev, operatorID, in, arts, now)
 	})
 	if err != nil {
 		return Draft{}, err

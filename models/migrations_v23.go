@@ -25,6 +25,7 @@ func migrateV23(tx *gorm.DB) error {
 			operator_id   INTEGER NOT NULL,
 			kind          TEXT NOT NULL,
 			source        TEXT NOT NULL DEFAULT '',
+			editor        TEXT NOT NULL DEFAULT '',
 			title         TEXT NOT NULL,
 			size          INTEGER NOT NULL,
 			content_hash  TEXT NOT NULL,

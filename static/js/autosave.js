@@ -21,6 +21,8 @@
     var id = parseInt(panel.dataset.draftId, 10) || 0;
     var url = panel.dataset.url;
     var msg = panel.dataset;
+    // This page's id: its autosaves within a minute are one version; another tab's are not.
+    var editor = Math.random().toString(36).slice(2) + Date.now().toString(36);
 
     var timer = null;
     var inflight = null;      // the promise of the save in flight
@@ -63,7 +65,8 @@
     }
 
     function requestBody(b) {
-      return b + '&revision=' + encodeURIComponent(revField.value || '0') + '&csrf_token=' + encodeURIComponent(csrf);
+      return b + '&revision=' + encodeURIComponent(revField.value || '0') + '&editor=' + editor +
+        '&csrf_token=' + encodeURIComponent(csrf);
     }
 
     function changed() {
