@@ -98,6 +98,11 @@ var accessTable = map[string][4]string{
 	"POST /settings/approval": {toLogin, forbidden, forbidden, allowed},
 	"GET /audit":              {toLogin, forbidden, forbidden, allowed},
 	"GET /audit.csv":          {toLogin, forbidden, forbidden, allowed},
+	// the overview (issue 9): every role
+	"GET /overview":           {toLogin, allowed, allowed, allowed},
+	"GET /overview/live":      {toLogin, allowed, allowed, allowed},
+	"GET /overview/data.csv":  {toLogin, allowed, allowed, allowed},
+	"GET /overview/data.xlsx": {toLogin, allowed, allowed, allowed},
 }
 
 var visitors = [4]string{"anonymous", "viewer", "editor", "admin"}

@@ -79,6 +79,7 @@ type RecentSend struct {
 	State                      SendState
 	Target                     TargetKind
 	GroupName                  string
+	ByTag                      bool // the group is a tag (today's API)
 	Recipients                 int
 	Status                     string
 	SubmittedAt                time.Time
@@ -301,7 +302,7 @@ func (s *Service) growthByPeriod(ctx context.Context, ps []Period) ([]PeriodGrow
 
 func (s *Service) recentSends(ctx context.Context, r OverviewRange) ([]RecentSend, error) {
 	var rows []sendRow
-	if err := s.store.db(ctx).Select("id", "title", "state", "target", "group_name", "recipients", "status", "submitted_at",
+	if err := s.store.db(ctx).Select("id", "title", "state", "target", "group_name", "audience", "recipients", "status", "submitted_at",
 		"total_count", "filter_count", "sent_count", "error_count").
 		Where("submitted_at >= ? AND submitted_at < ?", r.From.UTC(), r.To.UTC()).
 		Order("submitted_at DESC").Limit(OverviewRecent).Find(&rows).Error; err != nil {
@@ -310,7 +311,7 @@ func (s *Service) recentSends(ctx context.Context, r OverviewRange) ([]RecentSen
 	out := make([]RecentSend, len(rows))
 	for i, row := range rows {
 		out[i] = RecentSend{ID: row.ID, Title: row.Title, State: row.State, Target: row.Target, GroupName: row.GroupName,
-			Recipients: row.Recipients, Status: row.Status, Total: row.TotalCount, Filter: row.FilterCount,
+			ByTag: row.Audience == AudienceTags, Recipients: row.Recipients, Status: row.Status, Total: row.TotalCount, Filter: row.FilterCount,
 			Sent: row.SentCount, Error: row.ErrorCount}
 		if row.SubmittedAt != nil {
 			out[i].SubmittedAt = *row.SubmittedAt

@@ -277,14 +277,14 @@ func (s *Service) UserStats(ctx context.Context, from, to string) ([]UserStat, e
 
 // userStatsFetchedAt is when analytics were last stored (zero: never).
 func (s *Service) userStatsFetchedAt(ctx context.Context) (time.Time, error) {
-	var t []*time.Time
-	if err := s.store.db(ctx).Raw(`SELECT MAX(fetched_at) FROM user_stats`).Scan(&t).Error; err != nil {
+	var rows []struct{ FetchedAt time.Time }
+	if err := s.store.db(ctx).Raw(`SELECT fetched_at FROM user_stats ORDER BY fetched_at DESC LIMIT 1`).Scan(&rows).Error; err != nil {
 		return time.Time{}, err
 	}
-	if len(t) == 0 || t[0] == nil {
+	if len(rows) == 0 {
 		return time.Time{}, nil
 	}
-	return *t[0], nil
+	return rows[0].FetchedAt, nil
 }
 
 // userStatsTick is the worker's part: fetch what is missing, then wait userStatsRetry before
