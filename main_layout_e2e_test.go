@@ -40,7 +40,7 @@ var layoutSkips = map[string]string{
 	"/healthz":               "plain-text health check",
 	"/static/*filepath":      "CSS, JS and vendored files",
 	"/wechat/callback":       "WeChat's URL verification (plain echostr)",
-	"/":                      "redirects to /drafts",
+	"/":                      "redirects to /overview",
 	"/thumbs/:id":            "image bytes (a cover)",
 	"/images/:id":            "image bytes (inside an article)",
 	"/sends/:id/stats":       "htmx fragment, drawn inside /sends/:id (walked there)",

@@ -55,9 +55,6 @@ func (a *app) overviewCSV(c *gin.Context) error {
 	}
 	cw := csv.NewWriter(w)
 	for _, rec := range tableRecords(p.Table) {
-		for i := range rec {
-			rec[i] = csvSafe(rec[i])
-		}
 		_ = cw.Write(rec)
 	}
 	cw.Flush()
@@ -68,12 +65,22 @@ func (a *app) overviewCSV(c *gin.Context) error {
 }
 
 // tableRecords is the table as rows of text: the header row, then each row's header and cells.
+// Text that a spreadsheet would read as a formula is quoted (csvSafe); numbers, negative ones
+// included, are written as they are.
 func tableRecords(t views.ChartTable) [][]string {
-	out := [][]string{append([]string(nil), t.Head...)}
+	head := make([]string, len(t.Head))
+	for i, h := range t.Head {
+		head[i] = csvSafe(h)
+	}
+	out := [][]string{head}
 	for _, r := range t.Rows {
-		rec := []string{r.Head}
+		rec := []string{csvSafe(r.Head)}
 		for _, c := range r.Cells {
-			rec = append(rec, c.Text)
+			if _, text := c.Value.(string); text {
+				rec = append(rec, csvSafe(c.Text))
+			} else {
+				rec = append(rec, c.Text)
+			}
 		}
 		out = append(out, rec)
 	}
