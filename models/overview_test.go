@@ -10,7 +10,9 @@ import (
 	"time"
 )
 
-func bj(y int, m time.Month, d, h, min, s int) time.Time { return time.Date(y, m, d, h, min, s, 0, Beijing) }
+func bj(y int, m time.Month, d, h, min, s int) time.Time {
+	return time.Date(y, m, d, h, min, s, 0, Beijing)
+}
 
 func rangeOf(t *testing.T, from, to string, g Granularity) OverviewRange {
 	t.Helper()

@@ -182,7 +182,7 @@ func (s *Service) fetchUserStatsSpan(ctx context.Context, ua UserAnalytics, begi
 	newest := latest.Format(time.DateOnly)
 	for d := begin; !d.After(end); d = d.AddDate(0, 0, 1) {
 		day := d.Format(time.DateOnly)
-		if byDay[day] == nil && day < newest && len(cum) > 0 {
+		if byDay[day] == nil && day < newest {
 			byDay[day] = &UserStat{Day: day}
 		}
 	}
