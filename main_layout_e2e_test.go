@@ -46,6 +46,9 @@ var layoutSkips = map[string]string{
 	"/sends/:id/stats":       "htmx fragment, drawn inside /sends/:id (walked there)",
 	"/followers/sync/status": "JSON of the follower sync's progress, polled by /followers",
 	"/audit.csv":             "CSV file (the audit log's export)",
+	"/overview/live":         "htmx fragment, drawn inside /overview (walked there)",
+	"/overview/data.csv":     "CSV file (a chart's figures)",
+	"/overview/data.xlsx":    "XLSX file (a chart's figures)",
 }
 
 // layoutSeed is what the seeding made, for the pages to point at.
@@ -139,6 +142,7 @@ func layoutPages() []layoutPage {
 		{"no-route", "", "", false, visit("/no/such/page", `[data-testid=error-page]`)},
 		{"send-awaiting", get, "/sends/:id", false, byID("/sends/%d", func(s *layoutSeed) int64 { return s.awaiting }, `[data-testid=approval]`)},
 		{"audit", get, "/audit", false, visit("/audit", `tr[data-testid=audit-row]`)},
+		{"overview", get, "/overview", false, visit("/overview", `[data-testid=recent-row]`)},
 	}, operatorLayoutPages()...)
 }
 

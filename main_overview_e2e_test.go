@@ -103,6 +103,13 @@ func TestBrowserOverview(t *testing.T) {
 			t.Errorf("%s today: chart draws %s, the table shows %s, want %v", chart, got[0], got[1], want)
 		}
 	}
+	// Every panel with a canvas has its chart drawn (the calendar included).
+	undrawn, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`Array.from(document.querySelectorAll('[data-chart-panel]'))
+		.filter(p => p.querySelector('canvas') && !(window.qunfaCharts[p.dataset.chartPanel] && window.qunfaCharts[p.dataset.chartPanel].canvas === p.querySelector('canvas')))
+		.map(p => p.dataset.chartPanel)`))
+	if err != nil || len(undrawn) > 0 {
+		t.Errorf("charts not drawn: %v %v", undrawn, err)
+	}
 	checkChart("sends", 0, 1)
 	rate, _ := strconv.ParseFloat(fmt.Sprintf("%.1f", float64(job.SentCount)/float64(job.FilterCount)*100), 64)
 	checkChart("delivery", 4, rate)

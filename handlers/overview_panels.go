@@ -34,7 +34,7 @@ const (
 func overviewPanels(l views.Layout, ov models.Overview) []views.ChartPanel {
 	q := rangeQuery(ov.Range)
 	ps := []views.ChartPanel{
-		sendsPanel(l, ov), deliveryPanel(l, ov), growthPanel(l, ov), failuresPanel(l, ov), quotaPanel(l, ov), capsPanel(l, ov),
+		sendsPanel(l, ov), deliveryPanel(l, ov), growthPanel(l, ov), failuresPanel(l, ov), capsPanel(l, ov), quotaPanel(l, ov),
 	}
 	for i := range ps {
 		id := url.QueryEscape(ps[i].ID)

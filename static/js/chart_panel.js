@@ -35,6 +35,8 @@
   }
 
   function config(spec) {
+    spec.series = spec.series || [];
+    spec.labels = spec.labels || [];
     var base = {
       // The canvas follows its box, which follows the card; no motion, so a live update or a
       // resize is drawn at once.
@@ -61,6 +63,10 @@
     return { type: spec.kind === 'line' ? 'line' : 'bar', data: { labels: spec.labels, datasets: seriesConfig(spec) }, options: base };
   }
 
+  function cell(area, cols) {
+    return area ? Math.max(Math.min(area.width / cols, area.height / 7) - 3, 2) : 10;
+  }
+
   // The calendar: one column a week, one row a weekday (Monday on top), darker for more calls.
   function matrixConfig(spec, base) {
     var cols = 1;
@@ -73,7 +79,9 @@
       y: {
         type: 'linear', min: -0.5, max: 6.5, reverse: true, offset: false,
         grid: { display: false }, border: { display: false },
-        ticks: { stepSize: 1, callback: function (v) { return spec.weekdays[v] || ''; } }
+        // One tick a row, named by its weekday.
+        afterBuildTicks: function (axis) { axis.ticks = [0, 1, 2, 3, 4, 5, 6].map(function (v) { return { value: v }; }); },
+        ticks: { autoSkip: false, callback: function (v) { return (spec.weekdays || [])[v] || ''; } }
       }
     };
     return {
@@ -88,8 +96,9 @@
           },
           borderColor: function (c) { return c.raw && c.raw.v >= max ? '#b71c1c' : 'rgba(0,0,0,0.08)'; },
           borderWidth: 1,
-          width: function (c) { var a = c.chart.chartArea; return a ? Math.max(a.width / cols - 3, 2) : 10; },
-          height: function (c) { var a = c.chart.chartArea; return a ? Math.max(a.height / 7 - 3, 2) : 10; }
+          // Square days, as large as the area allows.
+          width: function (c) { return cell(c.chart.chartArea, cols); },
+          height: function (c) { return cell(c.chart.chartArea, cols); }
         }]
       },
       options: base
@@ -118,8 +127,11 @@
     if (png) png.hidden = false;
   }
 
+  // One chart that cannot be drawn leaves the others (and its own table) as they are.
   function drawAll() {
-    document.querySelectorAll('[data-chart-panel]').forEach(draw);
+    document.querySelectorAll('[data-chart-panel]').forEach(function (panel) {
+      try { draw(panel); } catch (e) { if (window.console) window.console.error('chart ' + panel.dataset.chartPanel, e); }
+    });
   }
 
   // The chart as a PNG file, on a white ground (the canvas itself is transparent).
