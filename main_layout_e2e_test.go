@@ -40,12 +40,15 @@ var layoutSkips = map[string]string{
 	"/healthz":               "plain-text health check",
 	"/static/*filepath":      "CSS, JS and vendored files",
 	"/wechat/callback":       "WeChat's URL verification (plain echostr)",
-	"/":                      "redirects to /drafts",
+	"/":                      "redirects to /overview",
 	"/thumbs/:id":            "image bytes (a cover)",
 	"/images/:id":            "image bytes (inside an article)",
 	"/sends/:id/stats":       "htmx fragment, drawn inside /sends/:id (walked there)",
 	"/followers/sync/status": "JSON of the follower sync's progress, polled by /followers",
 	"/audit.csv":             "CSV file (the audit log's export)",
+	"/overview/live":         "htmx fragment, drawn inside /overview (walked there)",
+	"/overview/data.csv":     "CSV file (a chart's figures)",
+	"/overview/data.xlsx":    "XLSX file (a chart's figures)",
 }
 
 // layoutSeed is what the seeding made, for the pages to point at.
@@ -140,6 +143,7 @@ func layoutPages() []layoutPage {
 		{"no-route", "", "", false, visit("/no/such/page", `[data-testid=error-page]`)},
 		{"send-awaiting", get, "/sends/:id", false, byID("/sends/%d", func(s *layoutSeed) int64 { return s.awaiting }, `[data-testid=approval]`)},
 		{"audit", get, "/audit", false, visit("/audit", `tr[data-testid=audit-row]`)},
+		{"overview", get, "/overview", false, visit("/overview", `[data-testid=recent-row]`)},
 		{"draft-versions", get, "/drafts/:id/versions", false, byID("/drafts/%d/versions", func(s *layoutSeed) int64 { return int64(s.versioned) }, `tr[data-testid=version-row]`)},
 		{"draft-version", get, "/drafts/:id/versions/:v", false, func(base string, s *layoutSeed) chromedp.Action[chromedp.Void] {
 			return chromedp.Steps(visit(fmt.Sprintf("/drafts/%d/versions", s.versioned), `tr[data-testid=version-row]`)(base, s),

@@ -98,6 +98,11 @@ var accessTable = map[string][4]string{
 	"POST /settings/approval": {toLogin, forbidden, forbidden, allowed},
 	"GET /audit":              {toLogin, forbidden, forbidden, allowed},
 	"GET /audit.csv":          {toLogin, forbidden, forbidden, allowed},
+	// the overview (issue 9): every role
+	"GET /overview":           {toLogin, allowed, allowed, allowed},
+	"GET /overview/live":      {toLogin, allowed, allowed, allowed},
+	"GET /overview/data.csv":  {toLogin, allowed, allowed, allowed},
+	"GET /overview/data.xlsx": {toLogin, allowed, allowed, allowed},
 	// nothing lost: autosave, versions, copies (issue 10)
 	"POST /drafts/autosave":                {toLogin, forbidden, allowed, allowed},
 	"POST /drafts/:id/autosave":            {toLogin, forbidden, allowed, allowed},

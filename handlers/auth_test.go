@@ -94,8 +94,8 @@ func TestLoginRefusesOffsiteNext(t *testing.T) {
 	ta.client = ta.newClient()
 	tok := ta.csrf("/login")
 	r := ta.post("/login", url.Values{"csrf_token": {tok}, "username": {"admin"}, "password": {"correct-horse"}, "next": {"//evil.example/x"}})
-	if r.status != http.StatusSeeOther || r.location != "/drafts" {
-		t.Fatalf("got %d %q, want 303 /drafts", r.status, r.location)
+	if r.status != http.StatusSeeOther || r.location != "/overview" {
+		t.Fatalf("got %d %q, want 303 /overview", r.status, r.location)
 	}
 }
 

@@ -223,8 +223,8 @@ func TestViewerHomeAndMenu(t *testing.T) {
 	c := ta.newClient()
 	tok := ta.tokenOf(c, false)
 	r := ta.postWith(c, "/login", url.Values{"csrf_token": {tok}, "username": {"viewer"}, "password": {"viewer-pass"}}, nil)
-	if r.status != http.StatusSeeOther || r.location != "/sends" {
-		t.Fatalf("viewer's login: %d %q, want /sends", r.status, r.location)
+	if r.status != http.StatusSeeOther || r.location != "/overview" {
+		t.Fatalf("viewer's login: %d %q, want /overview", r.status, r.location)
 	}
 	menu := ta.getWith(c, "/sends").doc(t).Find(`#site-menu`)
 	for _, n := range []string{"drafts", "audiences", "settings", "operators"} {
@@ -235,7 +235,7 @@ func TestViewerHomeAndMenu(t *testing.T) {
 	if r := ta.getWith(c, "/login"); r.status != http.StatusSeeOther || r.location != "/" {
 		t.Fatalf("viewer at /login: %d %q", r.status, r.location)
 	}
-	if r := ta.getWith(c, "/"); r.location != "/sends" {
+	if r := ta.getWith(c, "/"); r.location != "/overview" {
 		t.Fatalf("viewer's home: %q", r.location)
 	}
 }

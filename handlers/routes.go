@@ -118,6 +118,11 @@ var routes = []Route{
 	{http.MethodPost, "/settings/approval", admin, (*app).approvalRuleSave},
 	{http.MethodGet, "/audit", admin, (*app).auditPage},
 	{http.MethodGet, "/audit.csv", admin, (*app).auditCSV},
+	// the overview, the page after login (overview.go, overview_export.go)
+	{http.MethodGet, "/overview", viewer, (*app).overviewPage},
+	{http.MethodGet, "/overview/live", viewer, (*app).overviewLiveFragment},
+	{http.MethodGet, "/overview/data.csv", viewer, (*app).overviewCSV},
+	{http.MethodGet, "/overview/data.xlsx", viewer, (*app).overviewXLSX},
 	// nothing lost: autosave, versions, copies (draft_autosave.go, draft_versions.go, draft_duplicate.go)
 	{http.MethodPost, "/drafts/autosave", editor, (*app).draftAutosave},
 	{http.MethodPost, "/drafts/:id/autosave", editor, (*app).draftAutosave},
@@ -138,16 +143,14 @@ func (a *app) healthz(c *gin.Context) error {
 	return nil
 }
 
-// home is the drafts list for those who write, the send history for those who only read.
+// home is the overview, for every role.
 func (a *app) home(c *gin.Context) error {
 	a.redirect(c, homeOf(operatorOf(c)))
 	return nil
 }
 
-// homeOf is where op starts: the drafts for those who write, the send history for the others.
-func homeOf(op models.Operator) string {
-	if !op.Role.AtLeast(editor) {
-		return "/sends"
-	}
-	return "/drafts"
+// homeOf is where op starts: the overview (issue 9), whatever the role; each role's menu then
+// offers what it may do.
+func homeOf(models.Operator) string {
+	return "/overview"
 }

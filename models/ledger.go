@@ -55,9 +55,15 @@ func (p sqlPipeline) startLedger(ctx context.Context, sendID, batchID uint) erro
 		SELECT DISTINCT ?, value FROM json_each(?) WHERE value <> ''`, sendID, string(ids)).Error; err != nil {
 		return err
 	}
+	month := monthKey(p.now())
+	if err := bumpMonthLevels(db, month, levelsQuery{`SELECT COALESCE(m.received, 0) AS level, COUNT(*) AS followers
+		FROM (SELECT DISTINCT value FROM json_each(?) WHERE value <> '') AS j
+		LEFT JOIN follower_months AS m ON m.month = ? AND m.open_id = j.value GROUP BY level`, []any{string(ids), month}}); err != nil {
+		return err
+	}
 	return db.Exec(`INSERT INTO follower_months (month, open_id, received)
 		SELECT DISTINCT ?, value, 1 FROM json_each(?) WHERE value <> ''
-		ON CONFLICT (month, open_id) DO UPDATE SET received = received + 1`, monthKey(p.now()), string(ids)).Error
+		ON CONFLICT (month, open_id) DO UPDATE SET received = received + 1`, month, string(ids)).Error
 }
 
 func (p sqlPipeline) PendingLedger(ctx context.Context) ([]uint, error) {
@@ -108,10 +114,17 @@ func (p sqlPipeline) LedgerChunk(ctx context.Context, batchID uint) (done bool, 
 			append(append([]any{b.SendID}, args...), *b.LedgerAfter, *last)...).Error; err != nil {
 			return err
 		}
+		month := monthKey(*b.SubmittedAt)
+		if err := bumpMonthLevels(db, month, levelsQuery{`SELECT COALESCE(m.received, 0) AS level, COUNT(*) AS followers
+			FROM send_recipients AS r LEFT JOIN follower_months AS m ON m.month = ? AND m.open_id = r.open_id
+			WHERE r.send_id = ? AND r.open_id > ? AND r.open_id <= ? GROUP BY level`,
+			[]any{month, b.SendID, *b.LedgerAfter, *last}}); err != nil {
+			return err
+		}
 		if err := db.Exec(`INSERT INTO follower_months (month, open_id, received)
 			SELECT ?, open_id, 1 FROM send_recipients WHERE send_id = ? AND open_id > ? AND open_id <= ?
 			ON CONFLICT (month, open_id) DO UPDATE SET received = received + 1`,
-			monthKey(*b.SubmittedAt), b.SendID, *b.LedgerAfter, *last).Error; err != nil {
+			month, b.SendID, *b.LedgerAfter, *last).Error; err != nil {
 			return err
 		}
 		return db.Model(&batchRow{}).Where("id = ?", batchID).Update("ledger_after", *last).Error

@@ -36,6 +36,7 @@ var migrations = []migration{
 	{16, "operators' last login and session epoch", migrateV16},
 	{17, "audit log", migrateV17},
 	{18, "sessions under a hash of their token, per operator; login throttling", migrateV18},
+	{19, "overview: monthly cap levels, user analytics by day, indexes by submission", migrateV19},
 	{23, "draft revisions and the last 20 versions of each draft", migrateV23},
 }
 

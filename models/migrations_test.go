@@ -207,6 +207,20 @@ var versionData = []struct {
 			t.Errorf("operator with a last login and a session epoch: %+v, %v", op, err)
 		}
 	}},
+	// The ledger as version 18 left it: migration 19 counts its levels.
+	{18, []string{
+		`INSERT INTO follower_months (month, open_id, received) VALUES ('2024-01', 'oLedger1', 1), ('2024-01', 'oLedger2', 1),
+			('2024-01', 'oLedger3', 4), ('2024-02', 'oLedger1', 2)`,
+	}, func(t *testing.T, st *Store, from int) {
+		if from >= 19 {
+			return // written straight into the ledger of a database that has levels: no ledger write counted them
+		}
+		jan, err1 := st.monthLevels(context.Background(), "2024-01")
+		feb, err2 := st.monthLevels(context.Background(), "2024-02")
+		if err1 != nil || err2 != nil || fmt.Sprint(jan) != "[{1 2} {4 1}]" || fmt.Sprint(feb) != "[{2 1}]" {
+			t.Errorf("ledger levels after migration 19: %v %v (%v %v)", jan, feb, err1, err2)
+		}
+	}},
 	{23, []string{
 		// What the backfill writes for draft 1 when migrating from an earlier version.
 		`INSERT INTO draft_versions (draft_id, revision, operator_id, kind, title, size, content_hash, articles_json, created_at, updated_at)

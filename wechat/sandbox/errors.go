@@ -58,6 +58,8 @@ var errmsgs = map[int]string{
 	48008:   "no permission for this msgtype",
 	9500002: "masssend task too much, system busy, please try later",
 	47001:   "data format error",
+	61500:   "date format error",
+	61501:   "date range error",
 	76021:   "cgi_path not found", // §16; exact text UNCONFIRMED
 	76022:   "no permission",
 }

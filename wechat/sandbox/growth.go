@@ -96,8 +96,9 @@ func (s *Server) Unsubscribe(openIDs ...string) error {
 			ks = append(ks, k)
 		}
 	}
-	s.pop.remove(ks)
-	s.announce(protocol.EventUnsubscribe, ks, s.now())
+	now := s.now()
+	s.pop.remove(ks, now.Unix())
+	s.announce(protocol.EventUnsubscribe, ks, now)
 	return nil
 }
 

@@ -68,6 +68,7 @@ type population struct {
 	gone   []uint64      // bit k: follower k unsubscribed
 	left   int           // how many bits of gone are set
 	joined []int64       // subscribe time of follower initial+i
+	leaves []leave       // each unsubscription, in order (user analytics, datacube_user.go)
 	counts map[int64]int // current followers per group
 }
 
@@ -386,14 +387,15 @@ func (p *population) add(at []int64) []int {
 	return out
 }
 
-// remove marks followers as unsubscribed; every one must be a current follower.
-func (p *population) remove(ks []int) {
+// remove marks followers as unsubscribed at at; every one must be a current follower.
+func (p *population) remove(ks []int, at int64) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	for _, k := range ks {
 		if p.isGone(k) {
 			continue
 		}
+		p.leaves = append(p.leaves, leave{k, at})
 		p.gone[k>>6] |= 1 << (k & 63)
 		p.left++
 		p.counts[groupOf(k)]--

@@ -129,6 +129,8 @@ func New(cfg Config) *Server {
 		"/cgi-bin/openapi/quota/get":      {method: http.MethodPost, auth: true, serve: (*Server).quotaGet},
 
 		"/cgi-bin/tags/members/getblacklist": {method: http.MethodPost, auth: true, serve: (*Server).getBlacklist},
+		"/datacube/getusersummary":           {method: http.MethodPost, auth: true, serve: (*Server).getUserSummary},
+		"/datacube/getusercumulate":          {method: http.MethodPost, auth: true, serve: (*Server).getUserCumulate},
 	}
 	if cfg.Growth > 0 {
 		s.wg.Add(1)
