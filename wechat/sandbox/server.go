@@ -129,6 +129,8 @@ func New(cfg Config) *Server {
 		"/cgi-bin/openapi/quota/get":      {method: http.MethodPost, auth: true, serve: (*Server).quotaGet},
 
 		"/cgi-bin/tags/members/getblacklist": {method: http.MethodPost, auth: true, serve: (*Server).getBlacklist},
+		"/datacube/getarticletotal":          {method: http.MethodPost, auth: true, serve: (*Server).articleTotal},   // datacube_articles.go
+		"/datacube/getarticlesummary":        {method: http.MethodPost, auth: true, serve: (*Server).articleSummary}, // not advanced calls
 	}
 	if cfg.Growth > 0 {
 		s.wg.Add(1)
