@@ -77,6 +77,7 @@ type Service struct {
 	// on it in the background (follower_sync.go).
 	loopCtx context.Context
 	syncs   followerSyncs
+	stats   articleStatsState // the daily reading-statistics fetch (article_stats.go)
 }
 
 // NewService wires the store, the WeChat client and the rules. log may be nil.
@@ -147,6 +148,7 @@ func (s *Service) loop(ctx context.Context, done chan struct{}) {
 		// An unfinished follower sync (a restart, a start from the page) runs beside the sends;
 		// the daily incremental one starts once a Beijing day when the setting is on.
 		s.followerSyncTick(ctx)
+		s.articleStatsTick(ctx) // WeChat's reading statistics, once a day (article_stats.go)
 		if time.Since(lastCleanup) > time.Hour {
 			lastCleanup = time.Now()
 			if n, err := s.store.Sessions().DeleteExpired(ctx); err != nil && ctx.Err() == nil {
