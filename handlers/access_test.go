@@ -98,6 +98,11 @@ var accessTable = map[string][4]string{
 	"POST /settings/approval": {toLogin, forbidden, forbidden, allowed},
 	"GET /audit":              {toLogin, forbidden, forbidden, allowed},
 	"GET /audit.csv":          {toLogin, forbidden, forbidden, allowed},
+
+	// a send's report: everyone; fetching WeChat's statistics now: admins
+	"GET /sends/:id/report":        {toLogin, allowed, allowed, allowed},
+	"GET /sends/:id/report/live":   {toLogin, allowed, allowed, allowed},
+	"POST /sends/:id/report/fetch": {toLogin, forbidden, forbidden, allowed},
 }
 
 var visitors = [4]string{"anonymous", "viewer", "editor", "admin"}

@@ -118,6 +118,10 @@ var routes = []Route{
 	{http.MethodPost, "/settings/approval", admin, (*app).approvalRuleSave},
 	{http.MethodGet, "/audit", admin, (*app).auditPage},
 	{http.MethodGet, "/audit.csv", admin, (*app).auditCSV},
+	// a send's report and WeChat's reading statistics (send_report.go)
+	{http.MethodGet, "/sends/:id/report", viewer, (*app).sendReport},
+	{http.MethodGet, "/sends/:id/report/live", viewer, (*app).sendReportLive},
+	{http.MethodPost, "/sends/:id/report/fetch", admin, (*app).sendReportFetch},
 }
 
 // Routes returns the route table (tests walk it).

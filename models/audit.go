@@ -45,6 +45,7 @@ const (
 	AuditOperatorPassword = "operator.reset_password"
 	AuditAccountPassword  = "account.password" // an operator changed their own password
 	AuditSessionsRevoke   = "operator.sessions_revoke"
+	AuditStatsFetch       = "stats.fetch" // an operator asked for WeChat's reading statistics now
 )
 
 // AuditActions lists every action key, in the order the page's filter offers them.
@@ -57,6 +58,7 @@ var AuditActions = []string{
 	AuditAudienceImport, AuditAudienceFilter, AuditAudienceRename, AuditAudienceDelete,
 	AuditOperatorCreate, AuditOperatorRole, AuditOperatorDisable, AuditOperatorEnable, AuditOperatorPassword,
 	AuditAccountPassword, AuditSessionsRevoke,
+	AuditStatsFetch,
 }
 
 // AuditEntry is one line of the audit log. OperatorID is 0 for someone not logged in (a failed
