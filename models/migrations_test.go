@@ -207,6 +207,15 @@ var versionData = []struct {
 			t.Errorf("operator with a last login and a session epoch: %+v, %v", op, err)
 		}
 	}},
+	{20, []string{
+		`INSERT INTO article_stats (msg_data_id, article_idx, stat_date, ref_date, title, int_page_read_user, fetched_at)
+			VALUES (2247483654, 1, '2024-01-03', '2024-01-02', '第一篇', 42, '2024-01-04 02:00:00')`,
+	}, func(t *testing.T, st *Store, from int) {
+		r, err := NewService(st, nil, Rules{}, nil).SendReadStats(context.Background(), Send{Batches: []Batch{{MsgDataID: 2247483654}}})
+		if err != nil || len(r.Days) != 1 || r.LeadReaders != 42 || r.Articles[0].Title != "第一篇" {
+			t.Errorf("reading statistics after migration: %+v, %v", r, err)
+		}
+	}},
 }
 
 // A database of every version the binary knows, with data in it, migrates to the newest and
