@@ -129,7 +129,7 @@ func run(ctx context.Context, args []string, env func(string) (string, bool), st
 	svc := models.NewService(store, gateway{wx.client}, models.Rules{
 		DailyQuota: cfg.DailyQuota,
 		MonthlyCap: cfg.MonthlyCap,
-		Now:        time.Now,
+		Now:        appNow, // time.Now, unless a test lets days pass (main_clock.go)
 	}, logger.With("component", "send"))
 	svcCtx, stopSvc := context.WithCancel(context.Background())
 	svc.Start(svcCtx)
@@ -246,6 +246,7 @@ func connectWeChat(cfg Config, baseURL string, store *models.Store, logger *slog
 			Followers:      cfg.SandboxFollowers, // 0 → 3000
 			Growth:         cfg.SandboxGrowth,
 			FinishDelay:    cfg.sandboxFinishDelay, // tests only; 0 → 3 s
+			Now:            appNow,
 			Logger:         logger.With("component", "sandbox"),
 		})
 		simLn, err := listen("tcp", "127.0.0.1:0")

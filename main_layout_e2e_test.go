@@ -49,6 +49,7 @@ var layoutSkips = map[string]string{
 	"/overview/live":         "htmx fragment, drawn inside /overview (walked there)",
 	"/overview/data.csv":     "CSV file (a chart's figures)",
 	"/overview/data.xlsx":    "XLSX file (a chart's figures)",
+	"/sends/:id/report/live": "htmx fragment, drawn inside /sends/:id/report (walked there)",
 }
 
 // layoutSeed is what the seeding made, for the pages to point at.
@@ -149,6 +150,8 @@ func layoutPages() []layoutPage {
 			return chromedp.Steps(visit(fmt.Sprintf("/drafts/%d/versions", s.versioned), `tr[data-testid=version-row]`)(base, s),
 				clickLoad(`tr[data-testid=version-row]:last-child a[data-testid=view-version]`), chromedp.WaitReady(chromedp.CSS(`[data-testid=version-content]`)))
 		}},
+		{"send-report", get, "/sends/:id/report", false, byID("/sends/%d/report", func(s *layoutSeed) int64 { return s.openids }, `[data-testid=reads-row]`)},
+		{"send-report-failed", get, "/sends/:id/report", false, byID("/sends/%d/report", func(s *layoutSeed) int64 { return s.failed }, `[data-testid=reads-pending]`)},
 	}, operatorLayoutPages()...)
 }
 
@@ -288,7 +291,7 @@ func startLayoutApp(t *testing.T) (string, *sandbox.Server) {
 	t.Helper()
 	const appID, secret, token = "wx0e2e0layout00a1b", "e2e-layout-secret", "qunfalayout"
 	sim := sandbox.New(sandbox.Config{AppID: appID, AppSecret: secret, Token: token,
-		FinishDelay: 300 * time.Millisecond, Followers: 10_500, DailyQuota: layoutQuota})
+		FinishDelay: 300 * time.Millisecond, Followers: 10_500, DailyQuota: layoutQuota, Now: appNow})
 	api := httptest.NewServer(sim)
 	t.Cleanup(func() { api.Close(); sim.Close() })
 	base := startApp(t, map[string]string{
@@ -540,6 +543,7 @@ func seedLayout(t *testing.T, base string, sim *sandbox.Server, user, password s
 	c.waitState(s.finished, "finished")
 	c.waitState(s.openids, "finished")
 	c.waitState(s.failed, "failed")
+	seedReport(c, s.openids) // two days of WeChat's reading statistics (main_report_e2e_test.go)
 	if body := c.get(fmt.Sprintf("/sends/%d", s.finished)); strings.Count(body, "https://mp.weixin.qq.com/s?__biz=") < 8 {
 		t.Fatalf("seed: the finished send's page shows fewer than 8 article links")
 	}

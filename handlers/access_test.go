@@ -111,6 +111,11 @@ var accessTable = map[string][4]string{
 	"POST /drafts/:id/versions/:v/restore": {toLogin, forbidden, allowed, allowed},
 	"POST /drafts/:id/duplicate":           {toLogin, forbidden, allowed, allowed},
 	"POST /sends/:id/duplicate":            {toLogin, forbidden, allowed, allowed},
+
+	// a send's report: everyone; fetching WeChat's statistics now: admins
+	"GET /sends/:id/report":        {toLogin, allowed, allowed, allowed},
+	"GET /sends/:id/report/live":   {toLogin, allowed, allowed, allowed},
+	"POST /sends/:id/report/fetch": {toLogin, forbidden, forbidden, allowed},
 }
 
 var visitors = [4]string{"anonymous", "viewer", "editor", "admin"}

@@ -131,6 +131,10 @@ var routes = []Route{
 	{http.MethodPost, "/drafts/:id/versions/:v/restore", editor, (*app).draftVersionRestore},
 	{http.MethodPost, "/drafts/:id/duplicate", editor, (*app).draftDuplicate},
 	{http.MethodPost, "/sends/:id/duplicate", editor, (*app).sendDuplicate},
+	// a send's report and WeChat's reading statistics (send_report.go)
+	{http.MethodGet, "/sends/:id/report", viewer, (*app).sendReport},
+	{http.MethodGet, "/sends/:id/report/live", viewer, (*app).sendReportLive},
+	{http.MethodPost, "/sends/:id/report/fetch", admin, (*app).sendReportFetch},
 }
 
 // Routes returns the route table (tests walk it).

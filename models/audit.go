@@ -49,6 +49,7 @@ const (
 	AuditDraftRestore   = "draft.restore"
 	AuditDraftDuplicate = "draft.duplicate"
 	AuditSendDuplicate  = "send.duplicate"
+	AuditStatsFetch       = "stats.fetch" // an operator asked for WeChat's reading statistics now
 )
 
 // AuditActions lists every action key, in the order the page's filter offers them.
@@ -62,6 +63,7 @@ var AuditActions = []string{
 	AuditOperatorCreate, AuditOperatorRole, AuditOperatorDisable, AuditOperatorEnable, AuditOperatorPassword,
 	AuditAccountPassword, AuditSessionsRevoke,
 	AuditDraftRestore, AuditDraftDuplicate, AuditSendDuplicate,
+	AuditStatsFetch,
 }
 
 // AuditEntry is one line of the audit log. OperatorID is 0 for someone not logged in (a failed

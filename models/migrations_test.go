@@ -221,6 +221,15 @@ var versionData = []struct {
 			t.Errorf("ledger levels after migration 19: %v %v (%v %v)", jan, feb, err1, err2)
 		}
 	}},
+	{20, []string{
+		`INSERT INTO article_stats (msg_data_id, article_idx, stat_date, ref_date, title, int_page_read_user, fetched_at)
+			VALUES (2247483654, 1, '2024-01-03', '2024-01-02', '第一篇', 42, '2024-01-04 02:00:00')`,
+	}, func(t *testing.T, st *Store, from int) {
+		r, err := NewService(st, nil, Rules{}, nil).SendReadStats(context.Background(), Send{Batches: []Batch{{MsgDataID: 2247483654}}})
+		if err != nil || len(r.Days) != 1 || r.LeadReaders != 42 || r.Articles[0].Title != "第一篇" {
+			t.Errorf("reading statistics after migration: %+v, %v", r, err)
+		}
+	}},
 	{23, []string{
 		// What the backfill writes for draft 1 when migrating from an earlier version.
 		`INSERT INTO draft_versions (draft_id, revision, operator_id, kind, title, size, content_hash, articles_json, created_at, updated_at)

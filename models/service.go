@@ -78,6 +78,7 @@ type Service struct {
 	loopCtx context.Context
 	syncs   followerSyncs
 	ustats  userStatsState // the daily fetch of WeChat's user analytics (user_stats.go)
+	stats   articleStatsState // the daily reading-statistics fetch (article_stats.go)
 }
 
 // NewService wires the store, the WeChat client and the rules. log may be nil.
@@ -149,6 +150,7 @@ func (s *Service) loop(ctx context.Context, done chan struct{}) {
 		// the daily incremental one starts once a Beijing day when the setting is on.
 		s.followerSyncTick(ctx)
 		s.userStatsTick(ctx) // WeChat's user analytics for the overview, once published
+		s.articleStatsTick(ctx) // WeChat's reading statistics, once a day (article_stats.go)
 		if time.Since(lastCleanup) > time.Hour {
 			lastCleanup = time.Now()
 			if n, err := s.store.Sessions().DeleteExpired(ctx); err != nil && ctx.Err() == nil {

@@ -131,6 +131,8 @@ func New(cfg Config) *Server {
 		"/cgi-bin/tags/members/getblacklist": {method: http.MethodPost, auth: true, serve: (*Server).getBlacklist},
 		"/datacube/getusersummary":           {method: http.MethodPost, auth: true, serve: (*Server).getUserSummary},
 		"/datacube/getusercumulate":          {method: http.MethodPost, auth: true, serve: (*Server).getUserCumulate},
+		"/datacube/getarticletotal":          {method: http.MethodPost, auth: true, serve: (*Server).articleTotal},   // datacube_articles.go
+		"/datacube/getarticlesummary":        {method: http.MethodPost, auth: true, serve: (*Server).articleSummary}, // not advanced calls
 	}
 	if cfg.Growth > 0 {
 		s.wg.Add(1)
