@@ -49,7 +49,7 @@ const (
 	AuditDraftRestore   = "draft.restore"
 	AuditDraftDuplicate = "draft.duplicate"
 	AuditSendDuplicate  = "send.duplicate"
-	AuditStatsFetch       = "stats.fetch" // an operator asked for WeChat's reading statistics now
+	AuditStatsFetch     = "stats.fetch" // an operator asked for WeChat's reading statistics now
 )
 
 // AuditActions lists every action key, in the order the page's filter offers them.

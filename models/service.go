@@ -77,7 +77,7 @@ type Service struct {
 	// on it in the background (follower_sync.go).
 	loopCtx context.Context
 	syncs   followerSyncs
-	ustats  userStatsState // the daily fetch of WeChat's user analytics (user_stats.go)
+	ustats  userStatsState    // the daily fetch of WeChat's user analytics (user_stats.go)
 	stats   articleStatsState // the daily reading-statistics fetch (article_stats.go)
 }
 
@@ -149,7 +149,7 @@ func (s *Service) loop(ctx context.Context, done chan struct{}) {
 		// An unfinished follower sync (a restart, a start from the page) runs beside the sends;
 		// the daily incremental one starts once a Beijing day when the setting is on.
 		s.followerSyncTick(ctx)
-		s.userStatsTick(ctx) // WeChat's user analytics for the overview, once published
+		s.userStatsTick(ctx)    // WeChat's user analytics for the overview, once published
 		s.articleStatsTick(ctx) // WeChat's reading statistics, once a day (article_stats.go)
 		if time.Since(lastCleanup) > time.Hour {
 			lastCleanup = time.Now()
