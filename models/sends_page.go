@@ -106,8 +106,19 @@ func (s *Service) HistoryPage(ctx context.Context, cur HistoryCursor) (HistoryPa
 
 // historyQuery selects one more send than a page holds (to know whether another page follows),
 // walking the primary key from the cursor.
+// Filtered, the page's ids are found first (in the filter's index, history_filter.go), then
+// their rows read by primary key.
 func historyQuery(db *gorm.DB, cur HistoryCursor) *gorm.DB {
-	q := cur.Filter.apply(db.Model(&sendRow{}).Omit("articles_json", "search_text")).Limit(HistoryPageSize + 1)
+	if cur.Filter.IsZero() {
+		return keysetPage(db.Model(&sendRow{}).Omit("articles_json", "search_text"), cur, HistoryPageSize+1)
+	}
+	ids := keysetPage(cur.Filter.apply(db.Session(&gorm.Session{NewDB: true}).Model(&sendRow{}).Select("id")), cur, HistoryPageSize+1)
+	return keysetPage(db.Model(&sendRow{}).Omit("articles_json", "search_text").Where("id IN (?)", ids), HistoryCursor{After: cur.After}, HistoryPageSize+1)
+}
+
+// keysetPage orders q from the cursor: after it ascending, else descending, at most n rows.
+func keysetPage(q *gorm.DB, cur HistoryCursor, n int) *gorm.DB {
+	q = q.Limit(n)
 	switch {
 	case cur.After != 0:
 		return q.Where("id > ?", cur.After).Order("id ASC")
