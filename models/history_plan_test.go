@@ -72,8 +72,10 @@ func TestHistoryFilterPlansUseIndexes(t *testing.T) {
 	for name, flt := range historyPlanFilters() {
 		for _, cur := range []HistoryCursor{{Filter: flt}, {Before: 2, Filter: flt}, {After: 2, Filter: flt}} {
 			queries := map[string]func(tx *gorm.DB) *gorm.DB{
-				"page":       func(tx *gorm.DB) *gorm.DB { return historyQuery(tx, cur) },
-				"neighbours": func(tx *gorm.DB) *gorm.DB { return flt.apply(tx.Model(&sendRow{}).Select("id")).Where("id < ?", 9).Limit(1) },
+				"page": func(tx *gorm.DB) *gorm.DB { return historyQuery(tx, cur) },
+				"neighbours": func(tx *gorm.DB) *gorm.DB {
+					return flt.apply(tx.Model(&sendRow{}).Select("id")).Where("id < ?", 9).Limit(1)
+				},
 			}
 			for q, build := range queries {
 				sql, plan := explain(t, f, build)
