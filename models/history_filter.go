@@ -105,9 +105,16 @@ func (f HistoryFilter) apply(q *gorm.DB) *gorm.DB {
 		q = q.Where("created_at < ?", f.To.UTC())
 	}
 	if pat := likePattern(f.Query); pat != "" {
-		// A LIKE with a leading % uses no index order: the subquery reads the search index
-		// (covering) and never a send's row.
-		q = q.Where(`id IN (SELECT id FROM sends WHERE search_text LIKE ? ESCAPE '\')`, pat)
+		// The search index holds (id, search_text): a search alone walks it newest first and
+		// stops at a page of matches; with other filters, their index finds the candidates and
+		// the subquery, a scan of the search index, the matches. Neither reads a send's row.
+		other := f
+		other.Query = ""
+		if other.IsZero() {
+			q = q.Where(`search_text LIKE ? ESCAPE '\'`, pat)
+		} else {
+			q = q.Where(`id IN (SELECT id FROM sends WHERE search_text LIKE ? ESCAPE '\')`, pat)
+		}
 	}
 	return q
 }
