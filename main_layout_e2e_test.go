@@ -50,6 +50,8 @@ var layoutSkips = map[string]string{
 	"/overview/data.csv":     "CSV file (a chart's figures)",
 	"/overview/data.xlsx":    "XLSX file (a chart's figures)",
 	"/sends/:id/report/live": "htmx fragment, drawn inside /sends/:id/report (walked there)",
+	"/sends.csv":             "CSV file (the history's download)",
+	"/sends.xlsx":            "XLSX file (the history's download)",
 }
 
 // layoutSeed is what the seeding made, for the pages to point at.
@@ -120,6 +122,8 @@ func layoutPages() []layoutPage {
 			)
 		}},
 		{"history", get, "/sends", false, visit("/sends", `tr[data-testid=send-row]`)},
+		{"history-filtered", get, "/sends", false, visit("/sends?state=finished&from=2020-01-01&q=%E6%98%A5", `form[data-testid=history-filter]`)},
+		{"history-bad-filter", get, "/sends", false, visit("/sends?from=2025-02-30&state=nope", `[data-testid=field-error]`)},
 		{"send-finished", get, "/sends/:id", false, byID("/sends/%d", func(s *layoutSeed) int64 { return s.finished },
 			`[data-testid=article-urls]`)},
 		{"send-openids", get, "/sends/:id", false, byID("/sends/%d", func(s *layoutSeed) int64 { return s.openids },

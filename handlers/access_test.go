@@ -39,6 +39,8 @@ var accessTable = map[string][4]string{
 
 	// history and reports: every role
 	"GET /sends":                 {toLogin, allowed, allowed, allowed},
+	"GET /sends.csv":             {toLogin, allowed, allowed, allowed},
+	"GET /sends.xlsx":            {toLogin, allowed, allowed, allowed},
 	"GET /sends/:id":             {toLogin, allowed, allowed, allowed},
 	"GET /sends/:id/stats":       {toLogin, allowed, allowed, allowed},
 	"GET /schedules":             {toLogin, allowed, allowed, allowed},

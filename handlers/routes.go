@@ -67,6 +67,8 @@ var routes = []Route{
 
 	// history
 	{http.MethodGet, "/sends", viewer, (*app).sendsList},
+	{http.MethodGet, "/sends.csv", viewer, (*app).sendsCSV}, // the history's downloads (sends_export.go)
+	{http.MethodGet, "/sends.xlsx", viewer, (*app).sendsXLSX},
 	{http.MethodGet, "/sends/:id", viewer, (*app).sendShow},
 	{http.MethodGet, "/sends/:id/stats", viewer, (*app).sendStats},
 	{http.MethodGet, "/sends/:id/delete", editor, (*app).sendDeleteConfirm},

@@ -43,7 +43,7 @@ func (a *app) resolveList(c *gin.Context, d models.Draft, f *views.SendFields) b
 	if f.Target != string(models.TargetOpenIDs) || f.ListID == "" {
 		return true
 	}
-	text, err := a.svc.PlanList(c.Request.Context(), f.ListID, d.ID, operatorOf(c).ID)
+	text, audienceID, err := a.svc.PlanListOf(c.Request.Context(), f.ListID, d.ID, operatorOf(c).ID)
 	if errors.Is(err, models.ErrNotFound) {
 		f.ListID, f.OpenIDs = "", ""
 		a.renderSendForm(c, http.StatusUnprocessableEntity, d, *f, views.FieldErrors{"openids": "err.list_expired"})
@@ -53,7 +53,7 @@ func (a *app) resolveList(c *gin.Context, d models.Draft, f *views.SendFields) b
 		a.fail(c, err)
 		return false
 	}
-	f.OpenIDs = text
+	f.OpenIDs, f.ListAudience = text, audienceID
 	return true
 }
 

@@ -123,6 +123,7 @@ func sendInput(draftID uint, f views.SendFields) models.SendInput {
 		Key:     f.Key,
 
 		IncludeCapped: f.IncludeCapped,
+		AudienceID:    f.ListAudience,
 	}
 }
 

@@ -426,9 +426,9 @@ func (s *Service) AudiencePlanList(ctx context.Context, id, draftID, operatorID 
 		case n > MaxAudienceOpenIDs:
 			return &ValidationError{Fields: FieldErrors{FieldSavedAudience: "err.audience_too_large"}}
 		}
-		ins := append([]any{listID, draftID, operatorID, s.now()}, args...)
-		return db.Exec(`INSERT INTO plan_lists (id, draft_id, operator_id, created_at, open_ids)
-			SELECT ?, ?, ?, ?, group_concat(open_id, char(10)) FROM (`+q+`)`, ins...).Error
+		ins := append([]any{listID, draftID, operatorID, s.now(), a.ID}, args...)
+		return db.Exec(`INSERT INTO plan_lists (id, draft_id, operator_id, created_at, audience_id, open_ids)
+			SELECT ?, ?, ?, ?, ?, group_concat(open_id, char(10)) FROM (`+q+`)`, ins...).Error
 	})
 	if _, ok := err.(*ValidationError); ok {
 		return "", n, err

@@ -123,6 +123,10 @@ type sendRow struct {
 	ArticleRemovedBy uint `gorm:"column:article_removed_by"`
 	// CatchUpOf is the send this one catches up on (migration 11); 0 when not a catch-up.
 	CatchUpOf uint `gorm:"column:catch_up_of"`
+	// SearchText is what the history's search matches (migration 22, searchText); AudienceID the
+	// saved audience an OpenID list came from, 0 for none.
+	SearchText string `gorm:"column:search_text"`
+	AudienceID uint   `gorm:"column:audience_id"`
 }
 
 func (sendRow) TableName() string { return "sends" }

@@ -23,6 +23,9 @@ type SendInput struct {
 	// followers who subscribed after it and have not received it (catchup.go). DraftID, Target
 	// and OpenIDs are then taken from it.
 	CatchUpOf uint
+	// AudienceID is the saved audience an OpenID list was resolved from (0: none), recorded
+	// with the send for the history's filter; it changes nothing of what is sent.
+	AudienceID uint
 }
 
 // PlannedCall is one line of the plan: an endpoint and how many calls to it. An Uncounted line

@@ -15,6 +15,7 @@ type planListRow struct {
 	OperatorID uint
 	OpenIDs    string `gorm:"column:open_ids"`
 	CreatedAt  time.Time
+	AudienceID uint `gorm:"column:audience_id"` // the saved audience it was resolved from (migration 22)
 }
 
 func (planListRow) TableName() string { return "plan_lists" }
@@ -36,16 +37,22 @@ func (s *Service) SavePlanList(ctx context.Context, draftID, operatorID uint, te
 // PlanList returns the text of a list SavePlanList kept for this draft and operator, or
 // ErrNotFound (unknown, expired, or another draft's or operator's).
 func (s *Service) PlanList(ctx context.Context, id string, draftID, operatorID uint) (string, error) {
+	text, _, err := s.PlanListOf(ctx, id, draftID, operatorID)
+	return text, err
+}
+
+// PlanListOf is PlanList with the saved audience the list was resolved from (0: a pasted list).
+func (s *Service) PlanListOf(ctx context.Context, id string, draftID, operatorID uint) (string, uint, error) {
 	var rows []planListRow
 	err := s.store.db(ctx).Where("id = ? AND draft_id = ? AND operator_id = ? AND created_at > ?",
 		id, draftID, operatorID, s.now().Add(-planListLifetime)).Limit(1).Find(&rows).Error
 	if err != nil {
-		return "", fmt.Errorf("models: OpenID list %q: %w", id, err)
+		return "", 0, fmt.Errorf("models: OpenID list %q: %w", id, err)
 	}
 	if len(rows) == 0 {
-		return "", ErrNotFound
+		return "", 0, ErrNotFound
 	}
-	return rows[0].OpenIDs, nil
+	return rows[0].OpenIDs, rows[0].AudienceID, nil
 }
 
 // PurgePlanLists removes the lists older than planListLifetime and says how many.

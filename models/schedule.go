@@ -112,6 +112,7 @@ type scheduleRow struct {
 	CreatedAt     time.Time
 	UpdatedAt     time.Time
 	ClaimedAt     *time.Time
+	AudienceID    uint `gorm:"column:audience_id"` // the saved audience of its list (migration 22)
 }
 
 func (scheduleRow) TableName() string { return "schedules" }
@@ -214,6 +215,7 @@ func (s *Service) CreateSchedule(ctx context.Context, in ScheduleInput, operator
 		// is decided again when it fires.
 		ids, _ := ParseOpenIDs(in.Send.OpenIDs)
 		row.OpenIDs, row.ListCount = strings.Join(ids, "\n"), len(ids)
+		row.AudienceID = in.Send.AudienceID
 	}
 	if err := s.store.db(ctx).Create(&row).Error; err != nil {
 		return Schedule{}, err
@@ -348,7 +350,7 @@ func (s *Service) FireDueSchedules(ctx context.Context) (err error) {
 	defer wrap(&err, "fire due schedules")
 	now := s.now()
 	var rows []scheduleRow
-	if err := s.store.db(ctx).Select("id", "state", "due_at", "claimed_at", "draft_id", "target", "group_id", "open_ids").
+	if err := s.store.db(ctx).Select("id", "state", "due_at", "claimed_at", "draft_id", "target", "group_id", "open_ids", "audience_id").
 		Where("(state = ? AND due_at <= ?) OR (state = ? AND claimed_at <= ?)",
 			ScheduleScheduled, now, ScheduleFiring, now.Add(-scheduleClaimStale)).
 		Order("due_at, id").Limit(100).Find(&rows).Error; err != nil {
@@ -421,7 +423,7 @@ func (s *Service) claimDue(ctx context.Context, r scheduleRow, now time.Time) (b
 // it is fired (a crash mid-fire, two workers), StartSend makes one send for it.
 func scheduleSendInput(r scheduleRow) SendInput {
 	return SendInput{DraftID: r.DraftID, Target: r.Target, GroupID: r.GroupID, OpenIDs: r.OpenIDs,
-		IncludeCapped: r.IncludeCapped, Key: fmt.Sprintf("schedule-%d", r.ID)}
+		IncludeCapped: r.IncludeCapped, AudienceID: r.AudienceID, Key: fmt.Sprintf("schedule-%d", r.ID)}
 }
 
 // settle ends a firing schedule (only a firing one: the claim is the lock).

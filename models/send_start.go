@@ -71,6 +71,10 @@ func (s *Service) StartSend(ctx context.Context, in SendInput, operatorID uint) 
 			GroupName: p.GroupName, Recipients: p.Recipients, ArticlesJSON: string(arts),
 			State: StateQueued, OperatorID: operatorID, CreatedAt: s.now(),
 			Audience: p.profile.Audience, UploadPath: p.profile.UploadPath, CatchUpOf: p.CatchUpOf,
+			SearchText: searchText(p.title, p.arts),
+		}
+		if p.target == TargetOpenIDs {
+			row.AudienceID = in.AudienceID
 		}
 		if p.target != TargetGroup {
 			row.GroupID = 0

@@ -18,6 +18,9 @@ const HistoryPageSize = 50
 type HistoryCursor struct {
 	Before uint
 	After  uint
+	// Filter selects which sends the pages walk (history_filter.go); the neighbours' cursors
+	// are within it.
+	Filter HistoryFilter
 }
 
 // HistoryPage is one page of sends, newest first, each with its batches (not its history).
@@ -47,7 +50,7 @@ func (s *Service) HistoryPage(ctx context.Context, cur HistoryCursor) (HistoryPa
 	}
 	if cur.After != 0 {
 		if !more {
-			return s.HistoryPage(ctx, HistoryCursor{})
+			return s.HistoryPage(ctx, HistoryCursor{Filter: cur.Filter})
 		}
 		slices.Reverse(rows)
 	}
@@ -58,7 +61,7 @@ func (s *Service) HistoryPage(ctx context.Context, cur HistoryCursor) (HistoryPa
 	switch {
 	case cur.After != 0:
 		page.Newer = newest // more exist above: the query found them
-		older, err := s.sendExists(ctx, "id < ?", oldest)
+		older, err := s.sendExists(ctx, cur.Filter, "id < ?", oldest)
 		if err != nil {
 			return HistoryPage{}, err
 		}
@@ -70,7 +73,7 @@ func (s *Service) HistoryPage(ctx context.Context, cur HistoryCursor) (HistoryPa
 			page.Older = oldest
 		}
 		if cur.Before != 0 {
-			newer, err := s.sendExists(ctx, "id > ?", newest)
+			newer, err := s.sendExists(ctx, cur.Filter, "id > ?", newest)
 			if err != nil {
 				return HistoryPage{}, err
 			}
@@ -103,8 +106,19 @@ func (s *Service) HistoryPage(ctx context.Context, cur HistoryCursor) (HistoryPa
 
 // historyQuery selects one more send than a page holds (to know whether another page follows),
 // walking the primary key from the cursor.
+// Filtered, the page's ids are found first (in the filter's index, history_filter.go), then
+// their rows read by primary key.
 func historyQuery(db *gorm.DB, cur HistoryCursor) *gorm.DB {
-	q := db.Model(&sendRow{}).Omit("articles_json").Limit(HistoryPageSize + 1)
+	if cur.Filter.IsZero() {
+		return keysetPage(db.Model(&sendRow{}).Omit("articles_json", "search_text"), cur, HistoryPageSize+1)
+	}
+	ids := keysetPage(cur.Filter.apply(db.Session(&gorm.Session{NewDB: true}).Model(&sendRow{}).Select("id")), cur, HistoryPageSize+1)
+	return keysetPage(db.Model(&sendRow{}).Omit("articles_json", "search_text").Where("id IN (?)", ids), HistoryCursor{After: cur.After}, HistoryPageSize+1)
+}
+
+// keysetPage orders q from the cursor: after it ascending, else descending, at most n rows.
+func keysetPage(q *gorm.DB, cur HistoryCursor, n int) *gorm.DB {
+	q = q.Limit(n)
 	switch {
 	case cur.After != 0:
 		return q.Where("id > ?", cur.After).Order("id ASC")
@@ -120,10 +134,10 @@ func batchesQuery(db *gorm.DB, sendIDs []uint) *gorm.DB {
 	return db.Model(&batchRow{}).Select(batchColumns).Where("send_id IN ?", sendIDs).Order("send_id, batch_index")
 }
 
-// sendExists reports whether a send matches cond (one primary-key probe).
-func (s *Service) sendExists(ctx context.Context, cond string, id uint) (bool, error) {
+// sendExists reports whether a send of f matches cond (one primary-key probe unfiltered).
+func (s *Service) sendExists(ctx context.Context, f HistoryFilter, cond string, id uint) (bool, error) {
 	var ids []uint
-	if err := s.store.db(ctx).Model(&sendRow{}).Where(cond, id).Limit(1).Pluck("id", &ids).Error; err != nil {
+	if err := f.apply(s.store.db(ctx).Model(&sendRow{})).Where(cond, id).Limit(1).Pluck("id", &ids).Error; err != nil {
 		return false, fmt.Errorf("models: history neighbour: %w", err)
 	}
 	return len(ids) > 0, nil

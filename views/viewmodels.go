@@ -100,6 +100,7 @@ type DraftsPage struct {
 	Layout    Layout
 	Drafts    []DraftRow
 	Approvals ApprovalQueue // sends waiting for this admin's approval (approval_viewmodels.go)
+	Filter    HistoryFilter // history_viewmodels.go
 }
 
 // ArticleForm is one article as the editor shows it.
@@ -155,6 +156,9 @@ type SendFields struct {
 	AudienceID string
 	// IncludeCapped: send an OpenID list to its followers at the monthly cap too (default: left out).
 	IncludeCapped bool
+	// ListAudience is the saved audience the kept list was resolved from (set on the server from
+	// the list, never read from the form), recorded with the send for the history's filter.
+	ListAudience uint
 }
 
 // SendFormPage asks for the recipients.
@@ -252,6 +256,7 @@ type SendsPage struct {
 	Sends     []SendRow
 	Pager     HistoryPager  // history_viewmodels.go
 	Approvals ApprovalQueue // sends waiting for this admin's approval (approval_viewmodels.go)
+	Filter    HistoryFilter // history_viewmodels.go
 }
 
 // BatchView is one WeChat call of a send (OpenID lists over 10,000 are split).
