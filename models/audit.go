@@ -45,6 +45,8 @@ const (
 	AuditOperatorPassword = "operator.reset_password"
 	AuditAccountPassword  = "account.password" // an operator changed their own password
 	AuditSessionsRevoke   = "operator.sessions_revoke"
+	AuditABTestCreate     = "abtest.create" // an A/B title test: its two sends (abtest.go)
+	AuditABTestWinner     = "abtest.winner" // its winner sent to the rest of the audience
 )
 
 // AuditActions lists every action key, in the order the page's filter offers them.
@@ -57,6 +59,7 @@ var AuditActions = []string{
 	AuditAudienceImport, AuditAudienceFilter, AuditAudienceRename, AuditAudienceDelete,
 	AuditOperatorCreate, AuditOperatorRole, AuditOperatorDisable, AuditOperatorEnable, AuditOperatorPassword,
 	AuditAccountPassword, AuditSessionsRevoke,
+	AuditABTestCreate, AuditABTestWinner,
 }
 
 // AuditEntry is one line of the audit log. OperatorID is 0 for someone not logged in (a failed
