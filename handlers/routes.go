@@ -118,6 +118,12 @@ var routes = []Route{
 	{http.MethodPost, "/settings/approval", admin, (*app).approvalRuleSave},
 	{http.MethodGet, "/audit", admin, (*app).auditPage},
 	{http.MethodGet, "/audit.csv", admin, (*app).auditCSV},
+	// A/B title tests (abtest.go)
+	{http.MethodGet, "/drafts/:id/abtest", editor, (*app).abTestForm},
+	{http.MethodPost, "/drafts/:id/abtest", editor, (*app).abTestCreate},
+	{http.MethodGet, "/abtests", viewer, (*app).abTestsList},
+	{http.MethodGet, "/abtests/:id", viewer, (*app).abTestShow},
+	{http.MethodPost, "/abtests/:id/winner", editor, (*app).abTestWinner},
 }
 
 // Routes returns the route table (tests walk it).
