@@ -57,6 +57,7 @@ type layoutSeed struct {
 	audienceList, audienceFilter   uint  // saved audiences (main_audiences_e2e_test.go)
 	operator                       uint  // an editor with a 32-character name (main_operators_e2e_test.go)
 	awaiting                       int64 // a send to everyone waiting for approval (four-eyes)
+	abtest                         int64 // an A/B test, judged (main_abtest_e2e_test.go)
 }
 
 // layoutPage is one page the test walks: how to reach it (logged in unless public) and the
@@ -139,7 +140,7 @@ func layoutPages() []layoutPage {
 		{"no-route", "", "", false, visit("/no/such/page", `[data-testid=error-page]`)},
 		{"send-awaiting", get, "/sends/:id", false, byID("/sends/%d", func(s *layoutSeed) int64 { return s.awaiting }, `[data-testid=approval]`)},
 		{"audit", get, "/audit", false, visit("/audit", `tr[data-testid=audit-row]`)},
-	}, operatorLayoutPages()...)
+	}, append(operatorLayoutPages(), abLayoutPages()...)...)
 }
 
 // The public pages are walked apart: setup before the operator exists, login after logging out.
@@ -547,6 +548,7 @@ func seedLayout(t *testing.T, base string, sim *sandbox.Server, user, password s
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
+	s.abtest = seedABTest(t, c, s.bigDraft) // on the synced followers, before four-eyes
 	// Four-eyes on: a send to everyone waits for another admin's approval.
 	if res := c.post("/settings/approval", url.Values{"required": {"1"}, "approval_threshold": {"100000000"}}); res.StatusCode != http.StatusSeeOther {
 		t.Fatalf("seed: approval setting answered %d", res.StatusCode)

@@ -187,12 +187,12 @@ func (a *app) renderABTest(c *gin.Context, status int, errs views.FieldErrors) e
 	return nil
 }
 
-// formatP shows a p-value with the digits that matter.
+// formatP shows a p-value with the digits that matter: "p = 0.0209", "p < 0.0001".
 func formatP(p float64) string {
 	if p < 0.0001 {
-		return "< 0.0001"
+		return "p < 0.0001"
 	}
-	return strconv.FormatFloat(p, 'f', 4, 64)
+	return "p = " + strconv.FormatFloat(p, 'f', 4, 64)
 }
 
 // abTestWinner sends the winning variant to the rest of the test's audience.
