@@ -29,8 +29,9 @@ type abReads struct {
 // useABReads installs r as the running dashboard's read figures for this test.
 func useABReads(t *testing.T) *abReads {
 	r := &abReads{rate: map[uint]float64{}}
-	abReadsOverride = models.ReadsFunc(r.reads)
-	t.Cleanup(func() { abReadsOverride = nil })
+	f := models.ReadsFunc(r.reads)
+	abReadsOverride.Store(&f)
+	t.Cleanup(func() { abReadsOverride.Store(nil) })
 	return r
 }
 
