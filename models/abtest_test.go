@@ -294,3 +294,46 @@ func TestABWinnerRefused(t *testing.T) {
 		t.Fatalf("rest after a newcomer: %d %v", len(rest), err)
 	}
 }
+
+// A saved audience and a tag are split too: a list's members still subscribed, a tag's from
+// follower_tags.
+func TestCreateABTestSavedAudienceAndTag(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	f.svc.rules.DailyQuota = 100
+	d := f.draft(t, 1)
+	ids := abFollowers(t, f, 20)
+	a, err := f.svc.ImportAudience(ctx, AudienceImport{Name: "名单", Text: strings.Join(ids[:12], "\n") + "\noABleft001"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ab, err := f.svc.CreateABTest(ctx, ABTestInput{DraftID: d.ID, Audience: fmt.Sprintf("saved:%d", a.ID), TitleB: "B", SharePct: 50, Key: "s"}, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// 12 members subscribed (the one who left is not drawn): 6 a half.
+	if ab.AudienceKind != ABAudienceSaved || ab.AudienceName != "名单" || ab.AudienceSize != 12 || ab.HalfSize != 6 {
+		t.Fatalf("saved audience test: %+v", ab)
+	}
+	both := append(batchList(t, f, ab.SendAID), batchList(t, f, ab.SendBID)...)
+	slices.Sort(both)
+	if !slices.Equal(both, ids[:12]) {
+		t.Fatalf("halves %v", both)
+	}
+
+	f.followers(t, follower{id: "oABtag0001", subscribed: true, tags: []int64{134}, at: f.clock.Now()},
+		follower{id: "oABtag0002", subscribed: true, tags: []int64{134}, at: f.clock.Now()},
+		follower{id: "oABtag0003", subscribed: true, tags: []int64{134}, at: f.clock.Now()},
+		follower{id: "oABtag0004", subscribed: true, tags: []int64{134, 2}, at: f.clock.Now()},
+		follower{id: "oABtag0005", subscribed: true, tags: []int64{2}, at: f.clock.Now()})
+	if err := f.store.UseDefaultProfile(ctx, false); err != nil { // today's API: tags
+		t.Fatal(err)
+	}
+	ab, err = f.svc.CreateABTest(ctx, ABTestInput{DraftID: d.ID, Audience: "group:134", TitleB: "C", SharePct: 50, Key: "t"}, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ab.AudienceKind != ABAudienceTag || ab.AudienceName != "广东" || ab.AudienceSize != 4 {
+		t.Fatalf("tag test: %+v", ab)
+	}
+}
