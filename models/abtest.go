@@ -354,6 +354,9 @@ func (s *Service) abSendLists(ctx context.Context, t ABTest) ([]string, error) {
 // split's rest exactly (TestABWinnerToRest).
 func (s *Service) ABRest(ctx context.Context, t ABTest) ([]string, error) {
 	ids, err := s.abAudienceIDs(ctx, abAudience{kind: t.AudienceKind, ref: t.AudienceRef})
+	if errors.Is(err, ErrNotFound) { // the saved audience was deleted since
+		return nil, fieldError("winner", "err.audience_gone")
+	}
 	if err != nil {
 		return nil, err
 	}

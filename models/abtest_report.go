@@ -37,6 +37,7 @@ func (s *Service) readsOfSendFromStats(ctx context.Context, sendID uint) (int64,
 // AB test statuses (catalogue keys): why there is no verdict yet, or that there is one.
 const (
 	ABStatusSending = "abtest.status.sending" // a half's send is not finished
+	ABStatusStopped = "abtest.status.stopped" // a half's send failed, was rejected or deleted unfinished
 	ABStatusWaiting = "abtest.status.waiting" // before the time chosen to judge
 	ABStatusNoReads = "abtest.status.no_reads"
 	ABStatusJudged  = "abtest.status.judged"
@@ -88,7 +89,9 @@ func (s *Service) ABTestReport(ctx context.Context, id uint, reads ReadSource) (
 		return r, err
 	}
 	switch {
-	case r.A.Send.State != StateFinished || r.B.Send.State != StateFinished:
+	case abStopped(r.A.Send) || abStopped(r.B.Send):
+		r.Status = ABStatusStopped
+	case !abDone(r.A.Send) || !abDone(r.B.Send):
 		r.Status = ABStatusSending
 	case s.now().Before(t.JudgeAt):
 		r.Status = ABStatusWaiting
@@ -102,13 +105,21 @@ func (s *Service) ABTestReport(ctx context.Context, id uint, reads ReadSource) (
 	return r, nil
 }
 
+// abDone: WeChat reported the send finished (it may have been deleted since: its reads stand).
+func abDone(s Send) bool { return s.FinishedAt != nil && (s.State == StateFinished || s.State == StateDeleted) }
+
+// abStopped: the send will never finish, so the test cannot be judged.
+func abStopped(s Send) bool {
+	return s.State == StateFailed || s.State == StateRejected || (s.State == StateDeleted && s.FinishedAt == nil)
+}
+
 func (s *Service) abVariant(ctx context.Context, sendID uint, reads ReadSource) (ABVariant, error) {
 	send, err := s.Send(ctx, sendID)
 	if err != nil {
 		return ABVariant{}, err
 	}
 	v := ABVariant{Send: send}
-	if send.State != StateFinished {
+	if !abDone(send) {
 		return v, nil
 	}
 	if v.Reads, v.ReadsKnown, err = reads.ReadsOfSend(ctx, sendID); err != nil {

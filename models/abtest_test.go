@@ -337,3 +337,32 @@ func TestCreateABTestSavedAudienceAndTag(t *testing.T) {
 		t.Fatalf("tag test: %+v", ab)
 	}
 }
+
+// A half that will never finish stops the test (no verdict, no winner); a finished half deleted
+// since keeps its figures.
+func TestABStoppedAndDeleted(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	d := f.draft(t, 1)
+	abFollowers(t, f, 400)
+	ab, err := f.svc.CreateABTest(ctx, ABTestInput{DraftID: d.ID, Audience: "all", TitleB: "B", SharePct: 25, Key: "d"}, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	runOnce(t, f.svc)
+	finishSent(t, f, ab.SendAID)
+	finishSent(t, f, ab.SendBID)
+	reads := fixedReads{ab.SendAID: 20, ab.SendBID: 40}
+	if err := f.store.gdb.Exec(`UPDATE sends SET state = ? WHERE id = ?`, StateDeleted, ab.SendAID).Error; err != nil {
+		t.Fatal(err)
+	}
+	if r, _ := f.svc.ABTestReport(ctx, ab.ID, reads); r.Status != ABStatusJudged || r.Result.Verdict != VerdictBBetter {
+		t.Fatalf("a finished half deleted since: %+v", r)
+	}
+	if err := f.store.gdb.Exec(`UPDATE sends SET state = ?, finished_at = NULL WHERE id = ?`, StateFailed, ab.SendBID).Error; err != nil {
+		t.Fatal(err)
+	}
+	if r, _ := f.svc.ABTestReport(ctx, ab.ID, reads); r.Status != ABStatusStopped || r.CanSendWinner {
+		t.Fatalf("a failed half: %+v", r)
+	}
+}
