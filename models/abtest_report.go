@@ -106,7 +106,9 @@ func (s *Service) ABTestReport(ctx context.Context, id uint, reads ReadSource) (
 }
 
 // abDone: WeChat reported the send finished (it may have been deleted since: its reads stand).
-func abDone(s Send) bool { return s.FinishedAt != nil && (s.State == StateFinished || s.State == StateDeleted) }
+func abDone(s Send) bool {
+	return s.FinishedAt != nil && (s.State == StateFinished || s.State == StateDeleted)
+}
 
 // abStopped: the send will never finish, so the test cannot be judged.
 func abStopped(s Send) bool {
