@@ -200,7 +200,7 @@ func TestBrowserABTest(t *testing.T) {
 	sa, _ := abSent.get(a)
 	sb, _ := abSent.get(b)
 	want := models.TwoProportionZ(abReadsAt(0.2, sa), int64(sa), abReadsAt(0.3, sb), int64(sb))
-	if z, _ := text(ctx, `[data-testid=abtest-z]`); !strings.HasPrefix(z, fmt.Sprintf("z = %.2f，p = ", want.Z)) || want.Z > -3 {
+	if z, _ := text(ctx, `[data-testid=abtest-z]`); !strings.HasPrefix(z, fmt.Sprintf("z = %.2f，p ", want.Z)) || !strings.HasSuffix(z, "（双侧）") || want.Z > -3 {
 		t.Errorf("z line %q, want z %.2f (sent %d and %d)", z, want.Z, sa, sb)
 	}
 	if r, _ := text(ctx, `[data-variant=B] [data-testid=abtest-rate]`); r != fmt.Sprintf("%.1f%%", 100*float64(abReadsAt(0.3, sb))/float64(sb)) || sb < 500 {
