@@ -151,8 +151,9 @@ func TestABTestPages(t *testing.T) {
 	ta.finishAll(t, ab.SendAID)
 	ta.finishAll(t, ab.SendBID)
 	page = ta.get(r.location).doc(t)
-	if st, _ := page.Find(`[data-testid=abtest-result]`).Attr("data-status"); st != models.ABStatusNoReads {
-		t.Fatalf("without reads: %q", st)
+	if st, _ := page.Find(`[data-testid=abtest-result]`).Attr("data-status"); st != models.ABStatusNoReads ||
+		page.Find(`[data-testid=abtest-status]`).Text() != i18n.T("zh", models.ABStatusNoReads) {
+		t.Fatalf("without reads: %q %q", st, page.Find(`[data-testid=abtest-status]`).Text())
 	}
 	// Too few readers in A: no verdict, and the page says why.
 	reads.set(ab.SendAID, 3)
