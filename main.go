@@ -145,6 +145,7 @@ func run(ctx context.Context, args []string, env func(string) (string, bool), st
 			Logger:  logger,
 			Now:     time.Now,
 			Account: live,
+			Reads:   abReadSource(svc), // main_abtest.go
 
 			SessionIdle:    cfg.SessionIdle,
 			TrustedProxies: proxies,

@@ -64,6 +64,7 @@ type layoutSeed struct {
 	operator                       uint  // an editor with a 32-character name (main_operators_e2e_test.go)
 	awaiting                       int64 // a send to everyone waiting for approval (four-eyes)
 	versioned                      uint  // a draft saved several times, one a restore (main_autosave_e2e_test.go)
+	abtest                         int64 // an A/B test, judged (main_abtest_e2e_test.go)
 }
 
 // layoutPage is one page the test walks: how to reach it (logged in unless public) and the
@@ -156,7 +157,7 @@ func layoutPages() []layoutPage {
 		}},
 		{"send-report", get, "/sends/:id/report", false, byID("/sends/%d/report", func(s *layoutSeed) int64 { return s.openids }, `[data-testid=reads-row]`)},
 		{"send-report-failed", get, "/sends/:id/report", false, byID("/sends/%d/report", func(s *layoutSeed) int64 { return s.failed }, `[data-testid=reads-pending]`)},
-	}, operatorLayoutPages()...)
+	}, append(operatorLayoutPages(), abLayoutPages()...)...)
 }
 
 // The public pages are walked apart: setup before the operator exists, login after logging out.
@@ -566,6 +567,7 @@ func seedLayout(t *testing.T, base string, sim *sandbox.Server, user, password s
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
+	s.abtest = seedABTest(t, c, s.bigDraft) // on the synced followers, before four-eyes
 	// Four-eyes on: a send to everyone waits for another admin's approval.
 	if res := c.post("/settings/approval", url.Values{"required": {"1"}, "approval_threshold": {"100000000"}}); res.StatusCode != http.StatusSeeOther {
 		t.Fatalf("seed: approval setting answered %d", res.StatusCode)

@@ -118,6 +118,13 @@ var accessTable = map[string][4]string{
 	"GET /sends/:id/report":        {toLogin, allowed, allowed, allowed},
 	"GET /sends/:id/report/live":   {toLogin, allowed, allowed, allowed},
 	"POST /sends/:id/report/fetch": {toLogin, forbidden, forbidden, allowed},
+
+	// A/B title tests: every role reads them, editors make them
+	"GET /abtests":             {toLogin, allowed, allowed, allowed},
+	"GET /abtests/:id":         {toLogin, allowed, allowed, allowed},
+	"GET /drafts/:id/abtest":   {toLogin, forbidden, allowed, allowed},
+	"POST /drafts/:id/abtest":  {toLogin, forbidden, allowed, allowed},
+	"POST /abtests/:id/winner": {toLogin, forbidden, allowed, allowed},
 }
 
 var visitors = [4]string{"anonymous", "viewer", "editor", "admin"}

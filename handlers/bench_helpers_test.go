@@ -28,6 +28,7 @@ type appOptions struct {
 	idle     time.Duration
 	throttle *ThrottleConfig
 	proxies  []string
+	reads    models.ReadSource // the A/B tests' read figures (abtest_test.go)
 }
 
 // newTestAppWith is newTestApp with options (the store at a path the seed can open).
@@ -76,6 +77,7 @@ func newTestAppWith(tb testing.TB, o appOptions) *testApp {
 		SessionIdle:    cmp.Or(o.idle, 365*24*time.Hour),
 		Throttle:       o.throttle,
 		TrustedProxies: o.proxies,
+		Reads:          o.reads,
 	}))
 	tb.Cleanup(ta.srv.Close)
 	ta.client = ta.newClient()

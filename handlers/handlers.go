@@ -34,6 +34,8 @@ type Deps struct {
 	TrustedProxies []string
 	// Throttle tunes login throttling (nil: the defaults, login_throttle.go).
 	Throttle *ThrottleConfig
+	// Reads gives the A/B tests their read figures (nil: the service's statistics, abtest.go).
+	Reads models.ReadSource
 }
 
 // app carries the dependencies into every action.
@@ -50,6 +52,7 @@ type app struct {
 	throttle *loginThrottle  // login_throttle.go
 	replay   *replayGuard    // callback (timestamp, nonce) pairs seen (callback_replay.go)
 	unparsed *unparsedBudget // what unparsable pushes may store (callback_budget.go)
+	reads    models.ReadSource
 }
 
 const (
@@ -78,6 +81,9 @@ func New(d Deps) http.Handler {
 	}
 	if a.now == nil {
 		a.now = time.Now
+	}
+	if a.reads = d.Reads; a.reads == nil {
+		a.reads = d.Service.StatsReads()
 	}
 	a.idle = d.SessionIdle
 	if a.idle <= 0 {

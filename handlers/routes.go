@@ -137,6 +137,12 @@ var routes = []Route{
 	{http.MethodGet, "/sends/:id/report", viewer, (*app).sendReport},
 	{http.MethodGet, "/sends/:id/report/live", viewer, (*app).sendReportLive},
 	{http.MethodPost, "/sends/:id/report/fetch", admin, (*app).sendReportFetch},
+	// A/B title tests (abtest.go)
+	{http.MethodGet, "/drafts/:id/abtest", editor, (*app).abTestForm},
+	{http.MethodPost, "/drafts/:id/abtest", editor, (*app).abTestCreate},
+	{http.MethodGet, "/abtests", viewer, (*app).abTestsList},
+	{http.MethodGet, "/abtests/:id", viewer, (*app).abTestShow},
+	{http.MethodPost, "/abtests/:id/winner", editor, (*app).abTestWinner},
 }
 
 // Routes returns the route table (tests walk it).

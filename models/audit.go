@@ -49,7 +49,9 @@ const (
 	AuditDraftRestore   = "draft.restore"
 	AuditDraftDuplicate = "draft.duplicate"
 	AuditSendDuplicate  = "send.duplicate"
-	AuditStatsFetch     = "stats.fetch" // an operator asked for WeChat's reading statistics now
+	AuditStatsFetch     = "stats.fetch"   // an operator asked for WeChat's reading statistics now
+	AuditABTestCreate   = "abtest.create" // an A/B title test: its two sends (abtest.go)
+	AuditABTestWinner   = "abtest.winner" // its winner sent to the rest of the audience
 )
 
 // AuditActions lists every action key, in the order the page's filter offers them.
@@ -64,6 +66,7 @@ var AuditActions = []string{
 	AuditAccountPassword, AuditSessionsRevoke,
 	AuditDraftRestore, AuditDraftDuplicate, AuditSendDuplicate,
 	AuditStatsFetch,
+	AuditABTestCreate, AuditABTestWinner,
 }
 
 // AuditEntry is one line of the audit log. OperatorID is 0 for someone not logged in (a failed

@@ -38,6 +38,7 @@ var migrations = []migration{
 	{18, "sessions under a hash of their token, per operator; login throttling", migrateV18},
 	{19, "overview: monthly cap levels, user analytics by day, indexes by submission", migrateV19},
 	{20, "article statistics per send and day (datacube), their fetch days and calls", migrateV20},
+	{21, "A/B title tests", migrateV21},
 	{22, "history filters: search text, saved audience of a send, filter indexes", migrateV22},
 	{23, "draft revisions and the last 20 versions of each draft", migrateV23},
 }

@@ -230,6 +230,18 @@ var versionData = []struct {
 			t.Errorf("reading statistics after migration: %+v, %v", r, err)
 		}
 	}},
+	{21, []string{
+		// A seed above 2^63 is stored as its bits in a signed BIGINT and read back the same.
+		`INSERT INTO ab_tests (id, idem_key, draft_a_id, draft_b_id, title_a, title_b, audience_kind, audience_ref, audience_name,
+			audience_size, share_pct, half_size, seed, send_a_id, send_b_id, judge_at, operator_id, created_at)
+			VALUES (1, 'abtest:k', 1, 2, '标题 A', '标题 B', 'group', 100, '北京用户', 400, 25, 100, -2, 1, 1,
+			'2024-01-03 03:04:05', 1, '2024-01-02 03:04:05')`,
+	}, func(t *testing.T, st *Store, from int) {
+		ab, err := NewService(st, nil, Rules{}, nil).ABTest(context.Background(), 1)
+		if err != nil || ab.Seed != 1<<64-2 || ab.TitleB != "标题 B" || ab.Rest() != 200 || ab.JudgeAt.Day() != 3 {
+			t.Errorf("A/B test after migration: %+v, %v", ab, err)
+		}
+	}},
 	{23, []string{
 		// What the backfill writes for draft 1 when migrating from an earlier version.
 		`INSERT INTO draft_versions (draft_id, revision, operator_id, kind, title, size, content_hash, articles_json, created_at, updated_at)
