@@ -23,15 +23,20 @@ func (f ReadsFunc) ReadsOfSend(ctx context.Context, sendID uint) (int64, bool, e
 // StatsReads is the running application's ReadSource: readsOfSendFromStats.
 func (s *Service) StatsReads() ReadSource { return ReadsFunc(s.readsOfSendFromStats) }
 
-// readsOfSendFromStats is THE ONE PLACE where A/B tests read a send's readers.
-//
-// MERGE POINT: the article statistics (issue 9 §3, datacube getarticletotal/getarticlesummary
-// matched by msg_data_id) are being added in parallel; until they land there are no figures and
-// this says so (ok false), and the A/B page shows "reads not available yet". Point it at the
-// statistics table: the sum over the send's batches' msg_data_id of the latest cumulative
-// int_page_read_user (first article, the one whose title the test changes).
+// readsOfSendFromStats is the one place where A/B tests read a send's readers: the readers of
+// its first article (the one whose title the test changes), summed over its batches'
+// msg_data_id, from WeChat's article statistics (article_stats.go). Not known (ok false) until
+// the daily fetch has stored a day of them.
 func (s *Service) readsOfSendFromStats(ctx context.Context, sendID uint) (int64, bool, error) {
-	return 0, false, nil
+	send, err := s.Send(ctx, sendID)
+	if err != nil {
+		return 0, false, err
+	}
+	stats, err := s.SendReadStats(ctx, send)
+	if err != nil || len(stats.Days) == 0 {
+		return 0, false, err
+	}
+	return int64(stats.LeadReaders), true, nil
 }
 
 // AB test statuses (catalogue keys): why there is no verdict yet, or that there is one.

@@ -307,3 +307,25 @@ func TestFetchArticleStatsWithoutSource(t *testing.T) {
 		t.Fatalf("= %+v, %v", r, err)
 	}
 }
+
+// The A/B tests read a send's readers from these statistics: none known before a day is
+// fetched, then the first article's readers summed over the send's batches.
+func TestABReadsComeFromArticleStats(t *testing.T) {
+	f, w := statsFixture(t)
+	s := sendAndFinish(t, f, w, 10001, "ab-reads") // two batches
+	reads := f.svc.StatsReads()
+	if n, ok, err := reads.ReadsOfSend(context.Background(), s.ID); err != nil || ok || n != 0 {
+		t.Fatalf("before any fetch: %d %v %v, want unknown", n, ok, err)
+	}
+	setBeijing(f.clock, 2025, 3, 12, 10, 30)
+	fetchStats(t, f, false)
+	st, err := f.svc.SendReadStats(context.Background(), s)
+	if err != nil || st.LeadReaders == 0 {
+		t.Fatalf("statistics: %+v, %v", st, err)
+	}
+	n, ok, err := reads.ReadsOfSend(context.Background(), s.ID)
+	want := sandbox.ArticleStats(s.Batches[0].OpenIDCount-1, 1, 1).IntPageReadUser + sandbox.ArticleStats(s.Batches[1].OpenIDCount-1, 1, 1).IntPageReadUser
+	if err != nil || !ok || n != int64(want) || n != int64(st.LeadReaders) {
+		t.Fatalf("after the fetch: %d %v %v, want %d", n, ok, err, want)
+	}
+}
