@@ -632,7 +632,11 @@ func (s *Service) syncBlacklist(ctx context.Context, row *followerSyncRow) error
 			return err
 		}
 		// ANALYZE keeps the page's planner informed of the table's new shape (cheap: a sample).
-		if _, err := c.ExecContext(ctx, "PRAGMA analysis_limit = 1000; ANALYZE followers; ANALYZE follower_tags"); err != nil {
+		analyze := "PRAGMA analysis_limit = 1000; ANALYZE followers; ANALYZE follower_tags"
+		if s.store.dialect == dialectPostgres {
+			analyze = "ANALYZE followers, follower_tags"
+		}
+		if _, err := c.ExecContext(ctx, analyze); err != nil {
 			return err
 		}
 		now := s.now()

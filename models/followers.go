@@ -30,6 +30,9 @@ const syncCacheKiB = 64 * 1024
 
 // bigCache raises the writer's page cache for a sync and returns what puts it back.
 func (st *Store) bigCache(ctx context.Context) func() {
+	if st.dialect == dialectPostgres {
+		return func() {} // PostgreSQL's cache is the server's
+	}
 	var old int
 	if err := st.gdb.WithContext(ctx).Raw("PRAGMA cache_size").Row().Scan(&old); err != nil {
 		return func() {}

@@ -51,12 +51,13 @@ func (p sqlPipeline) startLedger(ctx context.Context, sendID, batchID uint) erro
 	// One JSON parameter instead of 10,000 bound ones; the list was de-duplicated at parse time,
 	// DISTINCT keeps the count right for a list stored otherwise.
 	ids, _ := json.Marshal(strings.Split(b.OpenIDs, "\n")) // strings: cannot fail
+	d := p.st.dialect
 	if err := db.Exec(`INSERT OR IGNORE INTO send_recipients (send_id, open_id)
-		SELECT DISTINCT ?, value FROM json_each(?) WHERE value <> ''`, sendID, string(ids)).Error; err != nil {
+		SELECT DISTINCT `+d.param("BIGINT")+`, value FROM `+d.jsonValues("j")+` WHERE value <> ''`, sendID, string(ids)).Error; err != nil {
 		return err
 	}
 	return db.Exec(`INSERT INTO follower_months (month, open_id, received)
-		SELECT DISTINCT ?, value, 1 FROM json_each(?) WHERE value <> ''
+		SELECT DISTINCT `+d.param("TEXT")+`, value, 1 FROM `+d.jsonValues("j")+` WHERE value <> ''
 		ON CONFLICT (month, open_id) DO UPDATE SET received = received + 1`, monthKey(p.now()), string(ids)).Error
 }
 

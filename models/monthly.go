@@ -78,8 +78,8 @@ func (s *Service) listUse(ctx context.Context, p *planned, unnamed int) error {
 	err := s.store.db(ctx).Raw(`SELECT open_id, capped, blacklisted FROM (
 			SELECT j.value AS open_id, COALESCE(m.received, 0) + ? >= ? AS capped,
 				j.value IN (SELECT open_id FROM followers WHERE blacklisted = 1) AS blacklisted
-			FROM json_each(?) AS j
-			LEFT JOIN follower_months AS m ON m.month = ? AND m.open_id = j.value)
+			FROM `+s.store.dialect.jsonValues("j")+`
+			LEFT JOIN follower_months AS m ON m.month = ? AND m.open_id = j.value) AS c
 		WHERE capped OR blacklisted`,
 		unnamed, p.MonthlyCap, string(ids), monthKey(s.now())).Scan(&rows).Error
 	if err != nil {
