@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"gorm.io/driver/sqlite"
@@ -28,6 +29,8 @@ type Store struct {
 	box      *secretBox // seals the secrets among the settings (secrets.go)
 	dialect  dialect    // SQLite, or PostgreSQL (postgres.go)
 	claims   *sql.DB    // PostgreSQL: the connections that hold the worker's and the token's locks
+
+	noncePruned atomic.Int64 // unix nanoseconds of the last pruning of callback_nonces
 }
 
 // readerConns is the size of the reader pool: a page's reads, the callback's repeat check and

@@ -67,7 +67,7 @@ func pgRewrite(q string) string {
 	if reInsertIgnore.MatchString(q) {
 		q = reInsertIgnore.ReplaceAllString(q, "INSERT INTO") + " ON CONFLICT DO NOTHING"
 	}
-	return q
+	return aliasSubqueries(q)
 }
 
 // numberPlaceholders turns ? placeholders into PostgreSQL's $1, $2 … outside quoted text, for
@@ -150,4 +150,76 @@ func dialectOf(db *gorm.DB) dialect {
 		return dialectPostgres
 	}
 	return dialectSQLite
+}
+
+// firstBy is, in a GROUP BY query, col of the group's row with the least order: SQLite takes a
+// bare column from the row MIN picked, PostgreSQL needs an ordered aggregate.
+func (d dialect) firstBy(col, order string) string {
+	if d == dialectPostgres {
+		return "(array_agg(" + col + " ORDER BY " + order + "))[1]"
+	}
+	return col
+}
+
+// subqueryKeywords may follow a FROM (subquery) that has no alias.
+var subqueryKeywords = map[string]bool{"": true, "WHERE": true, "GROUP": true, "ORDER": true, "LIMIT": true,
+	"UNION": true, "EXCEPT": true, "INTERSECT": true, "JOIN": true, "LEFT": true, "INNER": true, "CROSS": true,
+	"ON": true, "HAVING": true, "OFFSET": true, "WINDOW": true}
+
+// aliasSubqueries names every FROM (subquery) left without an alias: SQLite allows it,
+// PostgreSQL (before 16) does not.
+func aliasSubqueries(q string) string {
+	if !strings.Contains(q, "FROM (") {
+		return q
+	}
+	var b strings.Builder
+	n := 0
+	for {
+		i := strings.Index(q, "FROM (")
+		if i < 0 {
+			b.WriteString(q)
+			return b.String()
+		}
+		open := i + len("FROM (") - 1
+		depth, quoted, end := 0, false, -1
+		for j := open; j < len(q) && end < 0; j++ {
+			switch c := q[j]; {
+			case c == '\'':
+				quoted = !quoted
+			case quoted:
+			case c == '(':
+				depth++
+			case c == ')':
+				depth--
+				if depth == 0 {
+					end = j
+				}
+			}
+		}
+		if end < 0 {
+			b.WriteString(q)
+			return b.String()
+		}
+		// Recurse into the subquery, then look at what follows it.
+		b.WriteString(q[:open+1])
+		b.WriteString(aliasSubqueries(q[open+1 : end]))
+		b.WriteByte(')')
+		rest := q[end+1:]
+		word := strings.ToUpper(firstWord(rest))
+		if word != "AS" && subqueryKeywords[word] {
+			n++
+			b.WriteString(" AS sq" + itoa(n))
+		}
+		q = rest
+	}
+}
+
+// firstWord is the identifier or keyword at the start of s (after blanks), "" if none.
+func firstWord(s string) string {
+	s = strings.TrimLeft(s, " \t\r\n")
+	i := 0
+	for i < len(s) && (s[i] == '_' || s[i] >= 'a' && s[i] <= 'z' || s[i] >= 'A' && s[i] <= 'Z' || s[i] >= '0' && s[i] <= '9') {
+		i++
+	}
+	return s[:i]
 }

@@ -390,7 +390,7 @@ func (s *Service) syncMerge(ctx context.Context, row *followerSyncRow) error {
 		// OR IGNORE skips the followers already known (one primary-key probe each, the insert's
 		// own); RowsAffected counts only the new.
 		ins := db.Exec(`INSERT OR IGNORE INTO followers (open_id, subscribed, listed_sync, updated_at)
-			SELECT DISTINCT l.open_id, 1, ?, ? FROM follower_listing l ORDER BY l.open_id`, row.ID, now)
+			SELECT DISTINCT l.open_id, 1, `+s.store.dialect.param("BIGINT")+`, `+s.store.dialect.param("TIMESTAMPTZ")+` FROM follower_listing l ORDER BY l.open_id`, row.ID, now)
 		if ins.Error != nil {
 			return ins.Error
 		}

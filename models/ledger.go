@@ -58,7 +58,7 @@ func (p sqlPipeline) startLedger(ctx context.Context, sendID, batchID uint) erro
 	}
 	return db.Exec(`INSERT INTO follower_months (month, open_id, received)
 		SELECT DISTINCT `+d.param("TEXT")+`, value, 1 FROM `+d.jsonValues("j")+` WHERE value <> ''
-		ON CONFLICT (month, open_id) DO UPDATE SET received = received + 1`, monthKey(p.now()), string(ids)).Error
+		ON CONFLICT (month, open_id) DO UPDATE SET received = follower_months.received + 1`, monthKey(p.now()), string(ids)).Error
 }
 
 func (p sqlPipeline) PendingLedger(ctx context.Context) ([]uint, error) {
@@ -111,7 +111,7 @@ func (p sqlPipeline) LedgerChunk(ctx context.Context, batchID uint) (done bool, 
 		}
 		if err := db.Exec(`INSERT INTO follower_months (month, open_id, received)
 			SELECT ?, open_id, 1 FROM send_recipients WHERE send_id = ? AND open_id > ? AND open_id <= ?
-			ON CONFLICT (month, open_id) DO UPDATE SET received = received + 1`,
+			ON CONFLICT (month, open_id) DO UPDATE SET received = follower_months.received + 1`,
 			monthKey(*b.SubmittedAt), b.SendID, *b.LedgerAfter, *last).Error; err != nil {
 			return err
 		}

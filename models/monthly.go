@@ -134,8 +134,8 @@ func (s *Service) audienceUse(ctx context.Context, p *planned, groupID int64, un
 func (s *Service) monthlyUseUnsynced(ctx context.Context, p *planned, groupID int64) error {
 	// Batches WeChat took this month (a msg_id): every everyone batch, and this group's.
 	var n struct{ Everyone, SameGroup int }
-	err := s.store.db(ctx).Raw(`SELECT COALESCE(SUM(s.target = ?), 0) AS everyone,
-			COALESCE(SUM(s.target = ? AND s.group_id = ? AND s.audience = ?), 0) AS same_group
+	err := s.store.db(ctx).Raw(`SELECT COALESCE(SUM(CASE WHEN s.target = ? THEN 1 ELSE 0 END), 0) AS everyone,
+			COALESCE(SUM(CASE WHEN s.target = ? AND s.group_id = ? AND s.audience = ? THEN 1 ELSE 0 END), 0) AS same_group
 		FROM send_batches AS b JOIN sends AS s ON s.id = b.send_id
 		WHERE b.msg_id <> 0 AND b.submitted_at >= ?`,
 		TargetAll, TargetGroup, groupID, p.profile.Audience, monthStart(s.now()).UTC()).Scan(&n).Error
