@@ -66,4 +66,3 @@ func (s *Service) SettleCallbackNonce(ctx context.Context, ts int64, nonce strin
 	}
 	return db.Exec("DELETE FROM callback_nonces WHERE ts = ? AND nonce = ?", ts, nonce).Error
 }
-
