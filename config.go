@@ -173,7 +173,7 @@ func ParseConfig(args []string, env func(string) (string, bool), stderr io.Write
 	fs := flag.NewFlagSet("qunfa", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.StringVar(&cfg.Addr, "addr", cfg.Addr, "listen address 监听地址 (QUNFA_ADDR)")
-	fs.StringVar(&cfg.DB, "db", cfg.DB, "SQLite database file 数据库文件 (QUNFA_DB)")
+	fs.StringVar(&cfg.DB, "db", cfg.DB, "SQLite database file, or a postgres:// URL 数据库文件或 PostgreSQL URL (QUNFA_DB)")
 	fs.StringVar(&cfg.WeChatAPI, "wechat-api", cfg.WeChatAPI, "WeChat API base URL 微信接口地址 (QUNFA_WECHAT_API)")
 	fs.BoolVar(&cfg.Sandbox, "sandbox", cfg.Sandbox, "run the embedded WeChat simulator 使用内置模拟器 (QUNFA_SANDBOX; default: on when no AppID)")
 	fs.BoolVar(&cfg.StableToken, "stable-token", cfg.StableToken, "fetch tokens with cgi-bin/stable_token 使用稳定版接口调用凭据 (QUNFA_STABLE_TOKEN)")
