@@ -1,6 +1,11 @@
 package models
 
-import "testing"
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+)
 
 // The SQLite schema and queries as PostgreSQL receives them (pgRewrite, numberPlaceholders).
 func TestPostgresRewrite(t *testing.T) {
@@ -27,5 +32,18 @@ func TestPostgresRewrite(t *testing.T) {
 	}
 	if got := numberPlaceholders("VALUES " + "(?),(?),(?),(?),(?),(?),(?),(?),(?),(?),(?)"); got != "VALUES ($1),($2),($3),($4),($5),($6),($7),($8),($9),($10),($11)" {
 		t.Errorf("numberPlaceholders = %q", got)
+	}
+}
+
+// qunfa backup is SQLite's online backup: a PostgreSQL URL is refused with its own error.
+func TestBackupRefusesPostgres(t *testing.T) {
+	if _, err := Backup(context.Background(), "postgres://u:secret@db/qunfa", t.TempDir()+"/x.db", BackupOptions{}); !errors.Is(err, ErrBackupPostgres) {
+		t.Fatalf("Backup(postgres URL) = %v, want ErrBackupPostgres", err)
+	}
+	if got := RedactDB("postgres://u:secret@db:5432/qunfa?sslmode=require"); strings.Contains(got, "secret") || !strings.Contains(got, "db:5432/qunfa") {
+		t.Fatalf("RedactDB = %q", got)
+	}
+	if _, err := OpenWithKey("postgres://u@127.0.0.1:1/x", nil); testPostgresKey == nil && !errors.Is(err, PostgresKeyRequired) {
+		t.Fatalf("Open(postgres URL) without a key = %v, want PostgresKeyRequired", err)
 	}
 }

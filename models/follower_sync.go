@@ -519,16 +519,18 @@ func (s *Service) writeDetails(ctx context.Context, c execer, infos []FollowerIn
 			gone = append(gone, in)
 		}
 	}
+	d := s.store.dialect
 	listed := ""
 	if full {
-		listed = ", listed_sync = v.column8"
+		listed = ", listed_sync = " + d.cast("v.column8", "BIGINT")
 	}
 	const per = 500
 	for start := 0; start < len(subs); start += per {
 		part := subs[start:min(start+per, len(subs))]
 		var b strings.Builder
-		b.WriteString("UPDATE followers SET subscribed = 1, unsubscribed_at = NULL, subscribed_at = v.column2, group_id = v.column3, " +
-			"language = v.column4, remark = v.column5, scene = v.column6, detailed_at = v.column7, updated_at = v.column7" + listed +
+		b.WriteString("UPDATE followers SET subscribed = 1, unsubscribed_at = NULL, subscribed_at = " + d.cast("v.column2", "TIMESTAMPTZ") +
+			", group_id = " + d.cast("v.column3", "BIGINT") + ", language = v.column4, remark = v.column5, scene = v.column6, detailed_at = " +
+			d.cast("v.column7", "TIMESTAMPTZ") + ", updated_at = " + d.cast("v.column7", "TIMESTAMPTZ") + listed +
 			" FROM (VALUES ")
 		args := make([]any, 0, len(part)*8)
 		for i, in := range part {

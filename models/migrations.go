@@ -36,7 +36,6 @@ var migrations = []migration{
 	{16, "operators' last login and session epoch", migrateV16},
 	{17, "audit log", migrateV17},
 	{18, "sessions under a hash of their token, per operator; login throttling", migrateV18},
-	{24, "callback (timestamp, nonce) pairs shared by instances on PostgreSQL", migrateV24},
 }
 
 // SchemaTooNewError refuses a database written by a newer Qunfa: its schema has versions this
@@ -68,7 +67,10 @@ func migrateTo(db *gorm.DB, target int) error {
 			if err := lockTx(tx); err != nil {
 				return err
 			}
-			return migrateLocked(tx, target, "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = 'schema_migrations'")
+			if err := migrateLocked(tx, target, "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = 'schema_migrations'"); err != nil {
+				return err
+			}
+			return execAll(tx, postgresOnly...)
 		})
 	}
 	return migrateLocked(db, target, "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'")

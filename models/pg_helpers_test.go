@@ -37,8 +37,9 @@ func skipOnPostgres(t testing.TB, why string) {
 	}
 }
 
-// newPostgresDB creates a database of its own for the test (dropped at its end) and returns its
-// URL; it skips the test when no server is configured.
+// newPostgresDB gives the test a schema of its own (dropped at its end) on the server and returns
+// a URL whose connections use it; it skips the test when no server is configured. Schemas, not
+// databases: creating and dropping a database per test costs a checkpoint each.
 func newPostgresDB(t testing.TB) string {
 	t.Helper()
 	admin := os.Getenv("QUNFA_TEST_POSTGRES")
@@ -53,8 +54,8 @@ func newPostgresDB(t testing.TB) string {
 	var b [6]byte
 	_, _ = rand.Read(b[:])
 	name := "qunfa_t_" + hex.EncodeToString(b[:])
-	if _, err := db.Exec("CREATE DATABASE " + name); err != nil {
-		t.Fatalf("create database: %v", err)
+	if _, err := db.Exec("CREATE SCHEMA " + name); err != nil {
+		t.Fatalf("create schema: %v", err)
 	}
 	t.Cleanup(func() {
 		db, err := sql.Open("pgx", admin)
@@ -62,14 +63,16 @@ func newPostgresDB(t testing.TB) string {
 			return
 		}
 		defer db.Close()
-		if _, err := db.ExecContext(context.Background(), "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)"); err != nil {
-			t.Logf("drop database %s: %v", name, err)
+		if _, err := db.ExecContext(context.Background(), "DROP SCHEMA IF EXISTS "+name+" CASCADE"); err != nil {
+			t.Logf("drop schema %s: %v", name, err)
 		}
 	})
 	u, err := url.Parse(admin)
 	if err != nil {
 		t.Fatalf("QUNFA_TEST_POSTGRES: %v", err)
 	}
-	u.Path = "/" + name
+	q := u.Query()
+	q.Set("search_path", name)
+	u.RawQuery = q.Encode()
 	return u.String()
 }

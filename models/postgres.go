@@ -104,6 +104,23 @@ func openPostgres(dsn string, key []byte) (*Store, error) {
 	return s, nil
 }
 
+// postgresOnly is the schema only instances sharing a database need, created (if missing) after
+// the migrations, under their lock. callback_nonces: the callback replay guard's (timestamp,
+// nonce) pairs, so an instance refuses a pair another one has seen. body is the digest of the
+// body the pair was accepted with; expires (unix seconds) is when the timestamp check refuses
+// the pair anyway, after which the row is pruned.
+var postgresOnly = []string{
+	`CREATE TABLE IF NOT EXISTS callback_nonces (
+		ts      BIGINT NOT NULL,
+		nonce   TEXT NOT NULL,
+		body    TEXT NOT NULL,
+		done    SMALLINT NOT NULL DEFAULT 0,
+		expires BIGINT NOT NULL,
+		PRIMARY KEY (ts, nonce)
+	)`,
+	`CREATE INDEX IF NOT EXISTS idx_callback_nonces_expires ON callback_nonces(expires)`,
+}
+
 // redactURLError keeps a password in a malformed URL out of the error.
 func redactURLError(err error) string {
 	var ue *url.Error

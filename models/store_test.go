@@ -36,6 +36,7 @@ func TestOpenTwiceKeepsOneMigrationRow(t *testing.T) {
 }
 
 func TestPragmas(t *testing.T) {
+	skipOnPostgres(t, "PRAGMAs")
 	f := newFixture(t)
 	ctx := context.Background()
 	for name, want := range map[string]string{"journal_mode": "wal", "foreign_keys": "1", "busy_timeout": "5000", "synchronous": "1"} {
