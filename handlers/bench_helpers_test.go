@@ -37,7 +37,9 @@ func newTestAppWith(tb testing.TB, o appOptions) *testApp {
 	path := filepath.Join(tb.TempDir(), "qunfa.db")
 	open := models.Open
 	if o.dbURL != "" {
-		path, open = o.dbURL, func(url string) (*models.Store, error) { return models.OpenWithKey(url, make([]byte, models.SecretKeySize)) }
+		path, open = o.dbURL, func(url string) (*models.Store, error) {
+			return models.OpenWithKey(url, make([]byte, models.SecretKeySize))
+		}
 	}
 	st, err := open(path)
 	if err != nil {
