@@ -135,15 +135,6 @@ func (d dialect) contains(hay, needle string) string {
 	return "instr(" + hay + ", " + needle + ") > 0"
 }
 
-// cast is expr as that SQL type on PostgreSQL (a VALUES list's columns are text there); SQLite
-// takes the value as it comes.
-func (d dialect) cast(expr, typ string) string {
-	if d == dialectPostgres {
-		return "CAST(" + expr + " AS " + typ + ")"
-	}
-	return expr
-}
-
 // param is a placeholder of that SQL type where PostgreSQL cannot infer it (a SELECT list
 // feeding an INSERT); SQLite takes the value as it comes (its CAST would change it).
 func (d dialect) param(typ string) string {

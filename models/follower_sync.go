@@ -522,22 +522,23 @@ func (s *Service) writeDetails(ctx context.Context, c execer, infos []FollowerIn
 	d := s.store.dialect
 	listed := ""
 	if full {
-		listed = ", listed_sync = " + d.cast("v.column8", "BIGINT")
+		listed = ", listed_sync = v.column8"
 	}
+	// PostgreSQL types a VALUES list's columns from its rows: the parameters say theirs.
+	valuesRow := "(?," + d.param("TIMESTAMPTZ") + "," + d.param("BIGINT") + ",?,?,?," + d.param("TIMESTAMPTZ") + "," + d.param("BIGINT") + ")"
 	const per = 500
 	for start := 0; start < len(subs); start += per {
 		part := subs[start:min(start+per, len(subs))]
 		var b strings.Builder
-		b.WriteString("UPDATE followers SET subscribed = 1, unsubscribed_at = NULL, subscribed_at = " + d.cast("v.column2", "TIMESTAMPTZ") +
-			", group_id = " + d.cast("v.column3", "BIGINT") + ", language = v.column4, remark = v.column5, scene = v.column6, detailed_at = " +
-			d.cast("v.column7", "TIMESTAMPTZ") + ", updated_at = " + d.cast("v.column7", "TIMESTAMPTZ") + listed +
+		b.WriteString("UPDATE followers SET subscribed = 1, unsubscribed_at = NULL, subscribed_at = v.column2, group_id = v.column3, " +
+			"language = v.column4, remark = v.column5, scene = v.column6, detailed_at = v.column7, updated_at = v.column7" + listed +
 			" FROM (VALUES ")
 		args := make([]any, 0, len(part)*8)
 		for i, in := range part {
 			if i > 0 {
 				b.WriteByte(',')
 			}
-			b.WriteString("(?,?,?,?,?,?,?,?)")
+			b.WriteString(valuesRow)
 			var at any
 			if !in.SubscribeTime.IsZero() {
 				at = in.SubscribeTime.UTC().Truncate(time.Second)

@@ -231,6 +231,7 @@ func TestReadIsNotBlockedByOpenWriteTransaction(t *testing.T) {
 // The readers carry the busy timeout and foreign keys too, and are query-only: a write routed to
 // one by mistake fails instead of going around the writer.
 func TestReaderConnectionPragmas(t *testing.T) {
+	skipOnPostgres(t, "SQLite's reader pool and its PRAGMAs (PostgreSQL: one pool)")
 	f := newFixture(t)
 	if f.store.readers == nil {
 		t.Fatal("no reader pool")
