@@ -316,6 +316,6 @@ func (c Config) String() string {
 		return "****"
 	}
 	return fmt.Sprintf("addr=%s db=%s wechat_api=%s appid=%s appsecret=%s token=%s aeskey=%s admin_user=%s admin_password=%s sandbox=%t stable_token=%t daily_quota=%d monthly_cap=%d sandbox_followers=%d sandbox_growth=%d trusted_proxies=%q session_idle=%s secret_key=%s",
-		c.Addr, c.DB, c.WeChatAPI, c.AppID, mask(c.AppSecret), mask(c.Token), mask(c.AESKey), c.AdminUser, mask(c.AdminPass),
+		c.Addr, models.RedactDB(c.DB), c.WeChatAPI, c.AppID, mask(c.AppSecret), mask(c.Token), mask(c.AESKey), c.AdminUser, mask(c.AdminPass),
 		c.Sandbox, c.StableToken, c.DailyQuota, c.MonthlyCap, c.SandboxFollowers, c.SandboxGrowth, c.TrustedProxies, c.SessionIdle, mask(c.SecretKey))
 }
