@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -31,6 +32,7 @@ type Store struct {
 	claims   *sql.DB    // PostgreSQL: the connections that hold the worker's and the token's locks
 
 	noncePruned atomic.Int64 // unix nanoseconds of the last pruning of callback_nonces
+	claimed     sync.Map     // SQLite: the sends a worker of this process is carrying (claimSend)
 }
 
 // readerConns is the size of the reader pool: a page's reads, the callback's repeat check and

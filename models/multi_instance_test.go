@@ -49,6 +49,26 @@ func twoInstances(t *testing.T) (f *fixture, b *Service, stB *Store) {
 
 func TestTwoInstancesSubmitEachSendOnce(t *testing.T) {
 	f, b, _ := twoInstances(t)
+	oneSubmissionPerSend(t, f, b)
+}
+
+// Two services on one SQLite store (one process): the claims in memory keep each send to one.
+func TestTwoWorkersOnOneSQLiteStoreSubmitEachSendOnce(t *testing.T) {
+	skipOnPostgres(t, "the SQLite store's claims in memory")
+	f := newFixture(t)
+	slow := func(st *Store) *Service {
+		return NewService(st, slowWeChat{f.wx}, Rules{DailyQuota: 100, Now: f.clock.Now, RetryBackoff: time.Second,
+			MaxAttempts: 3, ReconcileAfter: 10 * time.Minute}, nil)
+	}
+	f.svc = slow(f.store)
+	oneSubmissionPerSend(t, f, slow(f.store))
+}
+
+// oneSubmissionPerSend starts sends and a schedule on either service, runs both workers and
+// schedulers at once, and checks each send reached WeChat once; then a callback on b finishes
+// a send of f's.
+func oneSubmissionPerSend(t *testing.T, f *fixture, b *Service) {
+	t.Helper()
 	ctx := context.Background()
 	instances := []*Service{f.svc, b}
 	const sends = 6

@@ -254,11 +254,14 @@ func (l *sessionLock) release() {
 }
 
 // claimSend takes a send for this instance's worker: on PostgreSQL the send's advisory lock,
-// held until release is called; ok false when another instance is carrying it. On SQLite the
-// worker's own mutex is the claim (one process per file).
+// held until release is called; ok false when another instance is carrying it. On SQLite (one
+// process per file) a claim in memory, for the services sharing this store.
 func (s *Store) claimSend(ctx context.Context, id uint) (release func(), ok bool, err error) {
 	if s.dialect != dialectPostgres {
-		return func() {}, true, nil
+		if _, taken := s.claimed.LoadOrStore(id, struct{}{}); taken {
+			return nil, false, nil
+		}
+		return func() { s.claimed.Delete(id) }, true, nil
 	}
 	l, ok, err := s.trySessionLock(ctx, int32(lockSendBase+int64(id)%lockSendBase))
 	if err != nil || !ok {

@@ -41,19 +41,17 @@ func (s *Service) RunOnce(ctx context.Context) error {
 	return s.reconcile(ctx)
 }
 
-// processClaimed carries a send this instance claims (on PostgreSQL, another instance may be
-// carrying it: then it is left alone) and that is still due once claimed (another instance may
-// have carried it between the listing and the claim).
+// processClaimed carries a send this worker claims (another instance, or another service on
+// this store, may be carrying it: then it is left alone) and that is still due once claimed
+// (the other may have carried it between the listing and the claim).
 func (s *Service) processClaimed(ctx context.Context, id uint) error {
 	release, ok, err := s.store.claimSend(ctx, id)
 	if err != nil || !ok {
 		return err
 	}
 	defer release()
-	if s.store.dialect == dialectPostgres {
-		if due, err := s.pipe.StillDue(ctx, id, s.now()); err != nil || !due {
-			return err
-		}
+	if due, err := s.pipe.StillDue(ctx, id, s.now()); err != nil || !due {
+		return err
 	}
 	return s.process(ctx, id)
 }
