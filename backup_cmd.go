@@ -65,6 +65,8 @@ func runBackup(ctx context.Context, args []string, env func(string) (string, boo
 		},
 	})
 	switch {
+	case errors.Is(err, models.ErrBackupPostgres):
+		return errors.New(i18n.Both("backup.postgres"))
 	case errors.Is(err, models.ErrBackupExists):
 		return errors.New(i18n.Both("backup.exists", file))
 	case errors.Is(err, models.ErrNoDatabase):

@@ -141,3 +141,14 @@ func TestBackupCommandWhileServing(t *testing.T) {
 		t.Fatalf("no FILE: %v", err)
 	}
 }
+
+// qunfa backup of a PostgreSQL database says to use pg_dump, in both languages, without the URL's
+// password.
+func TestBackupCommandRefusesPostgres(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	err := runBackup(context.Background(), []string{filepath.Join(t.TempDir(), "b.db")},
+		envOf(map[string]string{"QUNFA_DB": "postgres://qunfa:PGSECRET@db/qunfa"}), &stdout, &stderr)
+	if err == nil || !strings.Contains(err.Error(), "pg_dump") || strings.Contains(err.Error(), "PGSECRET") {
+		t.Fatalf("backup of a PostgreSQL URL = %v", err)
+	}
+}

@@ -173,7 +173,7 @@ func ParseConfig(args []string, env func(string) (string, bool), stderr io.Write
 	fs := flag.NewFlagSet("qunfa", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.StringVar(&cfg.Addr, "addr", cfg.Addr, "listen address 监听地址 (QUNFA_ADDR)")
-	fs.StringVar(&cfg.DB, "db", cfg.DB, "SQLite database file 数据库文件 (QUNFA_DB)")
+	fs.StringVar(&cfg.DB, "db", cfg.DB, "SQLite database file, or a postgres:// URL 数据库文件或 PostgreSQL URL (QUNFA_DB)")
 	fs.StringVar(&cfg.WeChatAPI, "wechat-api", cfg.WeChatAPI, "WeChat API base URL 微信接口地址 (QUNFA_WECHAT_API)")
 	fs.BoolVar(&cfg.Sandbox, "sandbox", cfg.Sandbox, "run the embedded WeChat simulator 使用内置模拟器 (QUNFA_SANDBOX; default: on when no AppID)")
 	fs.BoolVar(&cfg.StableToken, "stable-token", cfg.StableToken, "fetch tokens with cgi-bin/stable_token 使用稳定版接口调用凭据 (QUNFA_STABLE_TOKEN)")
@@ -316,6 +316,6 @@ func (c Config) String() string {
 		return "****"
 	}
 	return fmt.Sprintf("addr=%s db=%s wechat_api=%s appid=%s appsecret=%s token=%s aeskey=%s admin_user=%s admin_password=%s sandbox=%t stable_token=%t daily_quota=%d monthly_cap=%d sandbox_followers=%d sandbox_growth=%d trusted_proxies=%q session_idle=%s secret_key=%s",
-		c.Addr, c.DB, c.WeChatAPI, c.AppID, mask(c.AppSecret), mask(c.Token), mask(c.AESKey), c.AdminUser, mask(c.AdminPass),
+		c.Addr, models.RedactDB(c.DB), c.WeChatAPI, c.AppID, mask(c.AppSecret), mask(c.Token), mask(c.AESKey), c.AdminUser, mask(c.AdminPass),
 		c.Sandbox, c.StableToken, c.DailyQuota, c.MonthlyCap, c.SandboxFollowers, c.SandboxGrowth, c.TrustedProxies, c.SessionIdle, mask(c.SecretKey))
 }

@@ -93,6 +93,14 @@ func TestConfigStringMasksSecrets(t *testing.T) {
 	}
 }
 
+// A PostgreSQL URL is shown without its password (the start-up log line).
+func TestConfigStringMasksDatabasePassword(t *testing.T) {
+	s := Config{DB: "postgres://qunfa:DBPASSWORD9@db.internal:5432/qunfa?sslmode=require"}.String()
+	if strings.Contains(s, "DBPASSWORD9") || !strings.Contains(s, "db.internal:5432/qunfa") {
+		t.Errorf("String() = %s", s)
+	}
+}
+
 func TestLoadConfigHardeningSettings(t *testing.T) {
 	env := envOf(map[string]string{"QUNFA_TRUSTED_PROXIES": "10.0.0.0/8, 192.0.2.1", "QUNFA_SESSION_IDLE": "30m",
 		"QUNFA_SECRET_KEY": "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="})

@@ -81,13 +81,16 @@ func run(ctx context.Context, args []string, env func(string) (string, bool), st
 	store, err := openDatabase(cfg)
 	if err != nil {
 		if tooNew, ok := errors.AsType[*models.SchemaTooNewError](err); ok {
-			return errors.New(i18n.Both("startup.schema_too_new", cfg.DB, tooNew.Database, tooNew.Known))
+			return errors.New(i18n.Both("startup.schema_too_new", models.RedactDB(cfg.DB), tooNew.Database, tooNew.Known))
 		}
-		return fmt.Errorf("%s: %w", i18n.Both("startup.open_db", cfg.DB), err)
+		if errors.Is(err, models.PostgresKeyRequired) {
+			return errors.New(i18n.Both("startup.postgres_key"))
+		}
+		return fmt.Errorf("%s: %w", i18n.Both("startup.open_db", models.RedactDB(cfg.DB)), err)
 	}
 	defer func() {
 		if cerr := store.Close(); cerr != nil {
-			err = errors.Join(err, fmt.Errorf("%s: %w", i18n.Both("startup.close_db", cfg.DB), cerr))
+			err = errors.Join(err, fmt.Errorf("%s: %w", i18n.Both("startup.close_db", models.RedactDB(cfg.DB)), cerr))
 		}
 	}()
 	envAccount := cfg.EnvAccount()
@@ -198,7 +201,7 @@ func run(ctx context.Context, args []string, env func(string) (string, bool), st
 func completeConfig(ctx context.Context, cfg Config, store *models.Store) (Config, error) {
 	stored, err := store.Settings(ctx)
 	if err != nil {
-		return cfg, fmt.Errorf("%s: %w", i18n.Both("startup.read_settings", cfg.DB), err)
+		return cfg, fmt.Errorf("%s: %w", i18n.Both("startup.read_settings", models.RedactDB(cfg.DB)), err)
 	}
 	if stored.SecretsUnreadable {
 		// Keep running: the account counts as not configured until the secrets are entered

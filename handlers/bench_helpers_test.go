@@ -29,13 +29,20 @@ type appOptions struct {
 	throttle *ThrottleConfig
 	proxies  []string
 	reads    models.ReadSource // the A/B tests' read figures (abtest_test.go)
+	dbURL    string // a PostgreSQL database instead of a fresh SQLite file (callback_replay_shared_test.go)
 }
 
 // newTestAppWith is newTestApp with options (the store at a path the seed can open).
 func newTestAppWith(tb testing.TB, o appOptions) *testApp {
 	tb.Helper()
 	path := filepath.Join(tb.TempDir(), "qunfa.db")
-	st, err := models.Open(path)
+	open := models.Open
+	if o.dbURL != "" {
+		path, open = o.dbURL, func(url string) (*models.Store, error) {
+			return models.OpenWithKey(url, make([]byte, models.SecretKeySize))
+		}
+	}
+	st, err := open(path)
 	if err != nil {
 		tb.Fatal(err)
 	}

@@ -66,7 +66,7 @@ func (a *app) callbackEvent(c *gin.Context) error {
 	// Signed: its (timestamp, nonce) pair may carry this body once (callback_replay.go).
 	ts, _ := strconv.ParseInt(q.Get("timestamp"), 10, 64)
 	nonce := q.Get("nonce")
-	switch a.replay.claim(a.now(), ts, nonce, body) {
+	switch a.replay.claimShared(c.Request.Context(), a.now(), ts, nonce, body) {
 	case replayRetry:
 		a.log.Debug("callback repeated with the same timestamp, nonce and body: already handled")
 		a.callbackOK(c)
@@ -81,7 +81,9 @@ func (a *app) callbackEvent(c *gin.Context) error {
 		return nil
 	}
 	// Handled or not: a pair answered "success" is spent; any other answer lets WeChat retry it.
-	defer func() { a.replay.settle(ts, nonce, c.Writer.Status() == http.StatusOK) }()
+	defer func() {
+		a.replay.settleShared(context.WithoutCancel(c.Request.Context()), ts, nonce, c.Writer.Status() == http.StatusOK)
+	}()
 	ctx := c.Request.Context()
 	ev, err := wechat.ParseEvent(plain)
 	if err != nil {

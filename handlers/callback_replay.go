@@ -1,9 +1,13 @@
 package handlers
 
 import (
+	"context"
 	"crypto/sha256"
+	"encoding/hex"
 	"sync"
 	"time"
+
+	"qunfa/models"
 )
 
 // replayGuard remembers the (timestamp, nonce) pair of every signed push for as long as its
@@ -19,6 +23,7 @@ import (
 // stores' own de-duplication still holds then).
 type replayGuard struct {
 	window time.Duration
+	shared sharedReplay // nil: this instance alone receives the callbacks (SQLite)
 
 	mu    sync.Mutex
 	seen  map[replayKey]replayEntry
@@ -119,3 +124,50 @@ func (g *replayGuard) size() int {
 	defer g.mu.Unlock()
 	return len(g.seen)
 }
+
+// sharedReplay is the database's side of the guard when instances share it (models, on
+// PostgreSQL): a pair first seen here is also claimed there, so a pair seen by another instance
+// is refused (or answered as a retry) here too.
+type sharedReplay interface {
+	ClaimCallbackNonce(ctx context.Context, ts int64, nonce, digest string, expires int64) (models.NonceVerdict, error)
+	SettleCallbackNonce(ctx context.Context, ts int64, nonce string, ok bool) error
+}
+
+// claimShared is claim, then, for a pair new to this instance, the shared claim. A database
+// error answers "in flight" (503): WeChat retries, and nothing is handled twice.
+func (g *replayGuard) claimShared(ctx context.Context, now time.Time, timestamp int64, nonce string, body []byte) replayVerdict {
+	v := g.claim(now, timestamp, nonce, body)
+	if v != replayNew || g.shared == nil {
+		return v
+	}
+	sum := sha256.Sum256(body)
+	sv, err := g.shared.ClaimCallbackNonce(ctx, timestamp, nonce, hex.EncodeToString(sum[:16]), timestamp+int64(g.window/time.Second))
+	if err != nil {
+		g.forget(timestamp, nonce)
+		return replayInFlight
+	}
+	switch sv {
+	case models.NonceNew:
+		return replayNew
+	case models.NonceRetry:
+		g.forget(timestamp, nonce)
+		return replayRetry
+	case models.NonceDifferent:
+		g.forget(timestamp, nonce)
+		return replayDifferent
+	default:
+		g.forget(timestamp, nonce)
+		return replayInFlight
+	}
+}
+
+// settleShared is settle, here and in the database.
+func (g *replayGuard) settleShared(ctx context.Context, timestamp int64, nonce string, ok bool) {
+	g.settle(timestamp, nonce, ok)
+	if g.shared != nil {
+		_ = g.shared.SettleCallbackNonce(ctx, timestamp, nonce, ok)
+	}
+}
+
+// forget drops a pair this instance claimed in memory but the database refused.
+func (g *replayGuard) forget(timestamp int64, nonce string) { g.settle(timestamp, nonce, false) }

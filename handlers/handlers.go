@@ -75,6 +75,9 @@ func New(d Deps) http.Handler {
 		account: d.Account,
 	}
 	a.replay = newReplayGuard(protocol.CallbackMaxSkew)
+	if d.Service.SharedCallbacks() {
+		a.replay.shared = d.Service // callbacks may land on any instance (PostgreSQL)
+	}
 	a.unparsed = newUnparsedBudget(protocol.CallbackMaxSkew, unparsedMaxCount, unparsedMaxBytes)
 	if a.log == nil {
 		a.log = slog.Default()

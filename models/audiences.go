@@ -170,9 +170,13 @@ func insertMembers(ctx context.Context, st *Store, audienceID uint, ids []string
 		if err != nil {
 			return err
 		}
+		pos := "instr(value, ':')"
+		if st.dialect == dialectPostgres {
+			pos = "strpos(value, ':')"
+		}
 		err = st.db(ctx).Exec(`INSERT INTO audience_members (audience_id, open_id, line)
-			SELECT ?, substr(value, instr(value, ':') + 1), CAST(substr(value, 1, instr(value, ':') - 1) AS INTEGER)
-			FROM json_each(?)`, audienceID, string(js)).Error
+			SELECT `+st.dialect.param("BIGINT")+`, substr(value, `+pos+` + 1), CAST(substr(value, 1, `+pos+` - 1) AS INTEGER)
+			FROM `+st.dialect.jsonValues("j"), audienceID, string(js)).Error
 		if err != nil {
 			return fmt.Errorf("insert members: %w", err)
 		}
@@ -416,7 +420,7 @@ func (s *Service) AudiencePlanList(ctx context.Context, id, draftID, operatorID 
 	listID := randomHex(16)
 	var n int
 	err = s.store.inTx(ctx, func(ctx context.Context) error {
-		db := s.store.db(ctx)
+		db, d := s.store.db(ctx), s.store.dialect
 		if err := db.Raw(`SELECT COUNT(*) FROM (`+q+`)`, args...).Scan(&n).Error; err != nil {
 			return err
 		}
@@ -428,7 +432,7 @@ func (s *Service) AudiencePlanList(ctx context.Context, id, draftID, operatorID 
 		}
 		ins := append([]any{listID, draftID, operatorID, s.now(), a.ID}, args...)
 		return db.Exec(`INSERT INTO plan_lists (id, draft_id, operator_id, created_at, audience_id, open_ids)
-			SELECT ?, ?, ?, ?, ?, group_concat(open_id, char(10)) FROM (`+q+`)`, ins...).Error
+			SELECT ?, `+d.param("BIGINT")+`, `+d.param("BIGINT")+`, `+d.param("TIMESTAMPTZ")+`, `+d.param("BIGINT")+`, `+d.joinLines("open_id")+` FROM (`+q+`) AS l`, ins...).Error
 	})
 	if _, ok := err.(*ValidationError); ok {
 		return "", n, err

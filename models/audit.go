@@ -209,7 +209,7 @@ func auditQuery(q *gorm.DB, f AuditFilter, curAt time.Time, curID uint) *gorm.DB
 		if exactTarget(t) {
 			q = q.Where("target = ?", t)
 		} else {
-			q = q.Where("instr(target, ?) > 0", t)
+			q = q.Where(dialectOf(q).contains("target", "?"), t)
 		}
 	}
 	if curID != 0 {

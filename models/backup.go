@@ -18,6 +18,10 @@ var ErrBackupExists = errors.New("models: backup file exists")
 // ErrNoDatabase: there is no database file to back up.
 var ErrNoDatabase = errors.New("models: no database file")
 
+// ErrBackupPostgres refuses `qunfa backup` of a PostgreSQL database: SQLite's online backup does
+// not apply; pg_dump does.
+var ErrBackupPostgres = errors.New("models: qunfa backup copies a SQLite file; back a PostgreSQL database up with pg_dump")
+
 // ErrBackupIsDatabase: the backup would overwrite the database it copies.
 var ErrBackupIsDatabase = errors.New("models: backup file is the database itself")
 
@@ -46,6 +50,9 @@ type BackupResult struct {
 // Overwrite an existing dst is refused (atomically, by a hard link).
 func Backup(ctx context.Context, src, dst string, opt BackupOptions) (res BackupResult, err error) {
 	start := time.Now()
+	if IsPostgresURL(src) {
+		return res, ErrBackupPostgres
+	}
 	if opt.StepPages <= 0 {
 		opt.StepPages = 1024
 	}

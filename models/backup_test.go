@@ -16,6 +16,7 @@ import (
 // existed when it began, whole, and nothing written after. It opens as a Qunfa database, passes
 // integrity_check, is one file (no WAL) and is 0600.
 func TestBackupIsOneSnapshotWhileWriting(t *testing.T) {
+	skipOnPostgres(t, "online backup of the SQLite file (PostgreSQL: pg_dump)")
 	f := newFixture(t)
 	ctx := context.Background()
 	long := "<p>" + strings.Repeat("群发正文 ", 300) + "</p>"
@@ -102,6 +103,7 @@ func TestBackupIsOneSnapshotWhileWriting(t *testing.T) {
 // Backup refuses what would lose data: an existing file without Overwrite (left as it was),
 // the database itself, a database that is not there. With Overwrite it replaces the file.
 func TestBackupRefusals(t *testing.T) {
+	skipOnPostgres(t, "online backup of the SQLite file (PostgreSQL: pg_dump)")
 	f := newFixture(t)
 	ctx := context.Background()
 	dir := t.TempDir()

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"gorm.io/driver/sqlite"
@@ -26,6 +28,11 @@ type Store struct {
 	readers  *sql.DB // nil with a single connection (openWith(path, 0))
 	sessions *SessionStore
 	box      *secretBox // seals the secrets among the settings (secrets.go)
+	dialect  dialect    // SQLite, or PostgreSQL (postgres.go)
+	claims   *sql.DB    // PostgreSQL: the connections that hold the worker's and the token's locks
+
+	noncePruned atomic.Int64 // unix nanoseconds of the last pruning of callback_nonces
+	claimed     sync.Map     // SQLite: the sends a worker of this process is carrying (claimSend)
 }
 
 // readerConns is the size of the reader pool: a page's reads, the callback's repeat check and
@@ -72,6 +79,9 @@ func OpenWithKey(path string, key []byte) (*Store, error) {
 func openWith(path string, readers int, key []byte) (*Store, error) {
 	if path == "" {
 		return nil, fmt.Errorf("%w: empty database path", ErrInvalidArgument)
+	}
+	if IsPostgresURL(path) {
+		return openPostgres(path, key)
 	}
 	if err := prepareDBFile(path); err != nil { // 0600 whatever the umask (filemode.go)
 		return nil, fmt.Errorf("models: open %s: %w", path, err)
@@ -136,6 +146,9 @@ func openWith(path string, readers int, key []byte) (*Store, error) {
 // Close closes the database: the readers first, then the writer, whose close (the last
 // connection's) folds the WAL back into the database file.
 func (s *Store) Close() error {
+	if s.dialect == dialectPostgres {
+		return s.closePostgres()
+	}
 	var errs []error
 	if s.readers != nil {
 		if err := s.readers.Close(); err != nil {
@@ -187,6 +200,9 @@ func (s *Store) inTx(ctx context.Context, fn func(ctx context.Context) error) er
 		return fn(ctx)
 	}
 	return s.gdb.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := s.serialize(tx); err != nil {
+			return err
+		}
 		return fn(context.WithValue(ctx, txKey{}, tx))
 	})
 }
@@ -201,6 +217,9 @@ func notFound(err error) error {
 
 // Pragma returns the value of a PRAGMA (for diagnostics and tests), e.g. "journal_mode".
 func (s *Store) Pragma(ctx context.Context, name string) (string, error) {
+	if s.dialect == dialectPostgres {
+		return "", fmt.Errorf("%w: PRAGMA is SQLite's; this database is PostgreSQL", ErrInvalidArgument)
+	}
 	switch name {
 	case "journal_mode", "foreign_keys", "busy_timeout", "synchronous":
 	default:

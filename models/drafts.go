@@ -93,7 +93,7 @@ func (s *Service) ListDrafts(ctx context.Context) ([]DraftSummary, error) {
 		N       int
 	}
 	if err := db.Model(&articleRow{}).
-		Select("draft_id, title, MIN(position) AS first, COUNT(*) AS n").
+		Select("draft_id, "+dialectOf(db).firstBy("title", "position")+" AS title, MIN(position) AS first, COUNT(*) AS n").
 		Where("draft_id IN (?)", live).Group("draft_id").Scan(&arts).Error; err != nil {
 		return nil, fmt.Errorf("list drafts: articles: %w", err)
 	}

@@ -345,6 +345,9 @@ func newFixture(t *testing.T) *fixture {
 		wx:    newFakeWeChat(),
 		clock: &testClock{t: time.Date(2025, 3, 10, 2, 0, 0, 0, time.UTC)}, // 10:00 Beijing
 	}
+	if fixturesOnPostgres() {
+		f.path = newPostgresDB(t) // a database of its own; reopened by Open(f.path) like the file
+	}
 	st, err := Open(f.path)
 	if err != nil {
 		t.Fatalf("Open: %v", err)

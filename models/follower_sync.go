@@ -390,7 +390,7 @@ func (s *Service) syncMerge(ctx context.Context, row *followerSyncRow) error {
 		// OR IGNORE skips the followers already known (one primary-key probe each, the insert's
 		// own); RowsAffected counts only the new.
 		ins := db.Exec(`INSERT OR IGNORE INTO followers (open_id, subscribed, listed_sync, updated_at)
-			SELECT DISTINCT l.open_id, 1, ?, ? FROM follower_listing l ORDER BY l.open_id`, row.ID, now)
+			SELECT DISTINCT l.open_id, 1, `+s.store.dialect.param("BIGINT")+`, `+s.store.dialect.param("TIMESTAMPTZ")+` FROM follower_listing l ORDER BY l.open_id`, row.ID, now)
 		if ins.Error != nil {
 			return ins.Error
 		}
@@ -519,10 +519,13 @@ func (s *Service) writeDetails(ctx context.Context, c execer, infos []FollowerIn
 			gone = append(gone, in)
 		}
 	}
+	d := s.store.dialect
 	listed := ""
 	if full {
 		listed = ", listed_sync = v.column8"
 	}
+	// PostgreSQL types a VALUES list's columns from its rows: the parameters say theirs.
+	valuesRow := "(?," + d.param("TIMESTAMPTZ") + "," + d.param("BIGINT") + ",?,?,?," + d.param("TIMESTAMPTZ") + "," + d.param("BIGINT") + ")"
 	const per = 500
 	for start := 0; start < len(subs); start += per {
 		part := subs[start:min(start+per, len(subs))]
@@ -535,7 +538,7 @@ func (s *Service) writeDetails(ctx context.Context, c execer, infos []FollowerIn
 			if i > 0 {
 				b.WriteByte(',')
 			}
-			b.WriteString("(?,?,?,?,?,?,?,?)")
+			b.WriteString(valuesRow)
 			var at any
 			if !in.SubscribeTime.IsZero() {
 				at = in.SubscribeTime.UTC().Truncate(time.Second)
@@ -632,7 +635,11 @@ func (s *Service) syncBlacklist(ctx context.Context, row *followerSyncRow) error
 			return err
 		}
 		// ANALYZE keeps the page's planner informed of the table's new shape (cheap: a sample).
-		if _, err := c.ExecContext(ctx, "PRAGMA analysis_limit = 1000; ANALYZE followers; ANALYZE follower_tags"); err != nil {
+		analyze := "PRAGMA analysis_limit = 1000; ANALYZE followers; ANALYZE follower_tags"
+		if s.store.dialect == dialectPostgres {
+			analyze = "ANALYZE followers, follower_tags"
+		}
+		if _, err := c.ExecContext(ctx, analyze); err != nil {
 			return err
 		}
 		now := s.now()

@@ -30,6 +30,9 @@ const syncCacheKiB = 64 * 1024
 
 // bigCache raises the writer's page cache for a sync and returns what puts it back.
 func (st *Store) bigCache(ctx context.Context) func() {
+	if st.dialect == dialectPostgres {
+		return func() {} // PostgreSQL's cache is the server's
+	}
 	var old int
 	if err := st.gdb.WithContext(ctx).Raw("PRAGMA cache_size").Row().Scan(&old); err != nil {
 		return func() {}
@@ -293,7 +296,11 @@ func (s *Service) Followers(ctx context.Context, f FollowerFilter, cur FollowerC
 		qa = append(append(a, extraArgs...), FollowersPageSize+1)
 	} else {
 		// Many: walk OpenID order; the dates (never in OpenID order) are checked row by row.
-		w, a := build("+f.subscribed_at", extra...)
+		dateCol := "+f.subscribed_at"
+		if dialectOf(db) == dialectPostgres {
+			dateCol = "f.subscribed_at" // no unary plus on a timestamp; PostgreSQL plans it alone
+		}
+		w, a := build(dateCol, extra...)
 		q = "SELECT " + key + " FROM " + from + w + " ORDER BY " + key + " " + order + " LIMIT ?"
 		qa = append(append(a, extraArgs...), FollowersPageSize+1)
 	}

@@ -414,9 +414,9 @@ const orphanImageAge = 7 * 24 * time.Hour
 // pasted image in a draft that was never saved). It returns how many went.
 func (s *Store) DeleteOrphanImages(ctx context.Context, now time.Time) (int64, error) {
 	res := s.db(ctx).Exec(`DELETE FROM images WHERE created_at < ?
-		AND NOT EXISTS (SELECT 1 FROM articles WHERE instr(articles.content, '/images/' || images.id || '"') > 0)
-		AND NOT EXISTS (SELECT 1 FROM sends WHERE instr(sends.articles_json, '/images/' || images.id || '\"') > 0)
-		AND NOT EXISTS (SELECT 1 FROM draft_versions v WHERE instr(v.articles_json, '/images/' || images.id || '\"') > 0)`,
+		AND NOT EXISTS (SELECT 1 FROM articles WHERE `+s.dialect.contains("articles.content", `'/images/' || images.id || '"'`)+`)
+		AND NOT EXISTS (SELECT 1 FROM sends WHERE `+s.dialect.contains("sends.articles_json", `'/images/' || images.id || '\"'`)+`)
+		AND NOT EXISTS (SELECT 1 FROM draft_versions v WHERE `+s.dialect.contains("v.articles_json", `'/images/' || images.id || '\"'`)+`)`,
 		now.Add(-orphanImageAge).UTC())
 	return res.RowsAffected, res.Error
 }

@@ -51,19 +51,20 @@ func (p sqlPipeline) startLedger(ctx context.Context, sendID, batchID uint) erro
 	// One JSON parameter instead of 10,000 bound ones; the list was de-duplicated at parse time,
 	// DISTINCT keeps the count right for a list stored otherwise.
 	ids, _ := json.Marshal(strings.Split(b.OpenIDs, "\n")) // strings: cannot fail
+	d := p.st.dialect
 	if err := db.Exec(`INSERT OR IGNORE INTO send_recipients (send_id, open_id)
-		SELECT DISTINCT ?, value FROM json_each(?) WHERE value <> ''`, sendID, string(ids)).Error; err != nil {
+		SELECT DISTINCT `+d.param("BIGINT")+`, value FROM `+d.jsonValues("j")+` WHERE value <> ''`, sendID, string(ids)).Error; err != nil {
 		return err
 	}
 	month := monthKey(p.now())
 	if err := bumpMonthLevels(db, month, levelsQuery{`SELECT COALESCE(m.received, 0) AS level, COUNT(*) AS followers
-		FROM (SELECT DISTINCT value FROM json_each(?) WHERE value <> '') AS j
+		FROM (SELECT DISTINCT value FROM `+d.jsonValues("jv")+` WHERE value <> '') AS j
 		LEFT JOIN follower_months AS m ON m.month = ? AND m.open_id = j.value GROUP BY level`, []any{string(ids), month}}); err != nil {
 		return err
 	}
 	return db.Exec(`INSERT INTO follower_months (month, open_id, received)
-		SELECT DISTINCT ?, value, 1 FROM json_each(?) WHERE value <> ''
-		ON CONFLICT (month, open_id) DO UPDATE SET received = received + 1`, month, string(ids)).Error
+		SELECT DISTINCT `+d.param("TEXT")+`, value, 1 FROM `+d.jsonValues("j")+` WHERE value <> ''
+		ON CONFLICT (month, open_id) DO UPDATE SET received = follower_months.received + 1`, month, string(ids)).Error
 }
 
 func (p sqlPipeline) PendingLedger(ctx context.Context) ([]uint, error) {
@@ -123,7 +124,7 @@ func (p sqlPipeline) LedgerChunk(ctx context.Context, batchID uint) (done bool, 
 		}
 		if err := db.Exec(`INSERT INTO follower_months (month, open_id, received)
 			SELECT ?, open_id, 1 FROM send_recipients WHERE send_id = ? AND open_id > ? AND open_id <= ?
-			ON CONFLICT (month, open_id) DO UPDATE SET received = received + 1`,
+			ON CONFLICT (month, open_id) DO UPDATE SET received = follower_months.received + 1`,
 			month, b.SendID, *b.LedgerAfter, *last).Error; err != nil {
 			return err
 		}

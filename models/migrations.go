@@ -66,9 +66,26 @@ func (s *Store) migrate(ctx context.Context) error {
 // transaction together with its schema_migrations row. A database that records a version
 // above the newest known is refused before anything is written.
 func migrateTo(db *gorm.DB, target int) error {
+	if db.Dialector.Name() == "postgres" {
+		// Instances starting together: one migrates, the others wait and find it done.
+		return db.Transaction(func(tx *gorm.DB) error {
+			if err := lockTx(tx); err != nil {
+				return err
+			}
+			if err := migrateLocked(tx, target, "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = 'schema_migrations'"); err != nil {
+				return err
+			}
+			return execAll(tx, postgresOnly...)
+		})
+	}
+	return migrateLocked(db, target, "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'")
+}
+
+// migrateLocked is migrateTo once no other process can migrate at the same time; hasTableSQL
+// counts the schema_migrations tables.
+func migrateLocked(db *gorm.DB, target int, hasTableSQL string) error {
 	var hasTable int64
-	if err := db.Raw("SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'").
-		Scan(&hasTable).Error; err != nil {
+	if err := db.Raw(hasTableSQL).Scan(&hasTable).Error; err != nil {
 		return fmt.Errorf("models: read the schema version: %w", err)
 	}
 	if hasTable > 0 {

@@ -78,8 +78,8 @@ func (s *Service) listUse(ctx context.Context, p *planned, unnamed int) error {
 	err := s.store.db(ctx).Raw(`SELECT open_id, capped, blacklisted FROM (
 			SELECT j.value AS open_id, COALESCE(m.received, 0) + ? >= ? AS capped,
 				j.value IN (SELECT open_id FROM followers WHERE blacklisted = 1) AS blacklisted
-			FROM json_each(?) AS j
-			LEFT JOIN follower_months AS m ON m.month = ? AND m.open_id = j.value)
+			FROM `+s.store.dialect.jsonValues("j")+`
+			LEFT JOIN follower_months AS m ON m.month = ? AND m.open_id = j.value) AS c
 		WHERE capped OR blacklisted`,
 		unnamed, p.MonthlyCap, string(ids), monthKey(s.now())).Scan(&rows).Error
 	if err != nil {
@@ -134,8 +134,8 @@ func (s *Service) audienceUse(ctx context.Context, p *planned, groupID int64, un
 func (s *Service) monthlyUseUnsynced(ctx context.Context, p *planned, groupID int64) error {
 	// Batches WeChat took this month (a msg_id): every everyone batch, and this group's.
 	var n struct{ Everyone, SameGroup int }
-	err := s.store.db(ctx).Raw(`SELECT COALESCE(SUM(s.target = ?), 0) AS everyone,
-			COALESCE(SUM(s.target = ? AND s.group_id = ? AND s.audience = ?), 0) AS same_group
+	err := s.store.db(ctx).Raw(`SELECT COALESCE(SUM(CASE WHEN s.target = ? THEN 1 ELSE 0 END), 0) AS everyone,
+			COALESCE(SUM(CASE WHEN s.target = ? AND s.group_id = ? AND s.audience = ? THEN 1 ELSE 0 END), 0) AS same_group
 		FROM send_batches AS b JOIN sends AS s ON s.id = b.send_id
 		WHERE b.msg_id <> 0 AND b.submitted_at >= ?`,
 		TargetAll, TargetGroup, groupID, p.profile.Audience, monthStart(s.now()).UTC()).Scan(&n).Error

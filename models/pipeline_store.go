@@ -23,6 +23,7 @@ type pipelineStore interface {
 	// Reads.
 	SendIDByKey(ctx context.Context, key string) (uint, bool, error)
 	DueSends(ctx context.Context, now time.Time) ([]uint, error)
+	StillDue(ctx context.Context, id uint, now time.Time) (bool, error)
 	LoadSend(ctx context.Context, id uint) (sendRow, error)
 	Batches(ctx context.Context, sendID uint) ([]batchRow, error)
 	// Thumb is a cover with its media ids, and its bytes when withData (to upload it).
@@ -148,6 +149,15 @@ func (p sqlPipeline) DueSends(ctx context.Context, now time.Time) ([]uint, error
 			[]SendState{StateQueued, StateUploading, StateSubmitting}, now).
 		Order("id").Pluck("id", &ids).Error
 	return ids, err
+}
+
+// StillDue reports whether the send is still among DueSends (checked again once claimed).
+func (p sqlPipeline) StillDue(ctx context.Context, id uint, now time.Time) (bool, error) {
+	var n int64
+	err := p.db(ctx).Model(&sendRow{}).
+		Where("id = ? AND state IN ? AND (next_attempt_at IS NULL OR next_attempt_at <= ?)",
+			id, []SendState{StateQueued, StateUploading, StateSubmitting}, now).Count(&n).Error
+	return n > 0, err
 }
 
 func (p sqlPipeline) LoadSend(ctx context.Context, id uint) (sendRow, error) {

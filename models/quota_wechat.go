@@ -111,7 +111,7 @@ func (s *Service) MarkBudgetSpent(ctx context.Context, endpoint string) error {
 	now := s.now()
 	err := s.store.db(ctx).Exec(`INSERT INTO wechat_quotas (day, endpoint, daily_limit, used, remain, spent, checked_at)
 		VALUES (?, ?, 0, 0, 0, 1, ?)
-		ON CONFLICT (day, endpoint) DO UPDATE SET spent = 1, remain = 0, used = MAX(used, daily_limit),
+		ON CONFLICT (day, endpoint) DO UPDATE SET spent = 1, remain = 0, used = `+s.store.dialect.greatest("wechat_quotas.used", "wechat_quotas.daily_limit")+`,
 			checked_at = excluded.checked_at`,
 		protocol.BeijingDay(now), endpoint, now).Error
 	if err != nil {

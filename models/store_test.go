@@ -36,6 +36,7 @@ func TestOpenTwiceKeepsOneMigrationRow(t *testing.T) {
 }
 
 func TestPragmas(t *testing.T) {
+	skipOnPostgres(t, "PRAGMAs")
 	f := newFixture(t)
 	ctx := context.Background()
 	for name, want := range map[string]string{"journal_mode": "wal", "foreign_keys": "1", "busy_timeout": "5000", "synchronous": "1"} {
@@ -230,6 +231,7 @@ func TestReadIsNotBlockedByOpenWriteTransaction(t *testing.T) {
 // The readers carry the busy timeout and foreign keys too, and are query-only: a write routed to
 // one by mistake fails instead of going around the writer.
 func TestReaderConnectionPragmas(t *testing.T) {
+	skipOnPostgres(t, "SQLite's reader pool and its PRAGMAs (PostgreSQL: one pool)")
 	f := newFixture(t)
 	if f.store.readers == nil {
 		t.Fatal("no reader pool")

@@ -31,6 +31,19 @@ func (s *Store) AccessTokens(appID string) *TokenStore {
 	return &TokenStore{store: s, appID: appID}
 }
 
+// LockToken holds the account's token lock across instances (wechat.TokenLocker): on PostgreSQL
+// a session advisory lock until unlock; on SQLite nothing (one process per file).
+func (t *TokenStore) LockToken(ctx context.Context) (func(), error) {
+	if t.store.dialect != dialectPostgres {
+		return func() {}, nil
+	}
+	l, err := t.store.sessionLockWait(ctx, tokenLockKey(t.appID))
+	if err != nil {
+		return nil, err
+	}
+	return l.release, nil
+}
+
 // Load returns the stored token, or "" when there is none.
 func (t *TokenStore) Load(ctx context.Context) (string, time.Time, error) {
 	var rows []accessTokenRow

@@ -24,7 +24,7 @@ func (s *Service) RunOnce(ctx context.Context) error {
 		return fmt.Errorf("worker: due sends: %w", err)
 	}
 	for _, id := range ids {
-		if err := s.process(ctx, id); err != nil {
+		if err := s.processClaimed(ctx, id); err != nil {
 			if ctx.Err() != nil {
 				return ctx.Err()
 			}
@@ -39,6 +39,21 @@ func (s *Service) RunOnce(ctx context.Context) error {
 		s.log.Error("recording the monthly ledger failed", "err", redact(err.Error()))
 	}
 	return s.reconcile(ctx)
+}
+
+// processClaimed carries a send this worker claims (another instance, or another service on
+// this store, may be carrying it: then it is left alone) and that is still due once claimed
+// (the other may have carried it between the listing and the claim).
+func (s *Service) processClaimed(ctx context.Context, id uint) error {
+	release, ok, err := s.store.claimSend(ctx, id)
+	if err != nil || !ok {
+		return err
+	}
+	defer release()
+	if due, err := s.pipe.StillDue(ctx, id, s.now()); err != nil || !due {
+		return err
+	}
+	return s.process(ctx, id)
 }
 
 // process carries one send through uploads and batch submission. Each step is committed before

@@ -22,6 +22,13 @@ type TokenStore interface {
 	Save(ctx context.Context, token string, expiresAt time.Time) error
 }
 
+// TokenLocker is implemented by a TokenStore that several processes share (models, on
+// PostgreSQL): the client holds its lock from the load to the save, so one process fetches a
+// token and the others, waiting, load the one it saved instead of invalidating it.
+type TokenLocker interface {
+	LockToken(ctx context.Context) (unlock func(), err error)
+}
+
 // MemoryTokenStore is the default TokenStore: it lives as long as the process.
 type MemoryTokenStore struct {
 	mu      sync.Mutex
@@ -111,6 +118,13 @@ func (c *Client) AccessToken(ctx context.Context) (string, error) {
 	// Another caller may have fetched while we waited.
 	if tok, ok := c.tok.valid(c.now()); ok {
 		return tok, nil
+	}
+	if l, ok := c.store.(TokenLocker); ok {
+		unlock, err := l.LockToken(ctx)
+		if err != nil {
+			return "", fmt.Errorf("wechat: lock access_token in the store: %w", err)
+		}
+		defer unlock()
 	}
 	failed := c.tok.lastFailed()
 	stored, exp, err := c.store.Load(ctx)
