@@ -29,7 +29,7 @@ type appOptions struct {
 	throttle *ThrottleConfig
 	proxies  []string
 	reads    models.ReadSource // the A/B tests' read figures (abtest_test.go)
-	dbURL    string // a PostgreSQL database instead of a fresh SQLite file (callback_replay_shared_test.go)
+	dbURL    string            // a PostgreSQL database instead of a fresh SQLite file (callback_replay_shared_test.go)
 }
 
 // newTestAppWith is newTestApp with options (the store at a path the seed can open).

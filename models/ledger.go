@@ -58,7 +58,7 @@ func (p sqlPipeline) startLedger(ctx context.Context, sendID, batchID uint) erro
 	}
 	month := monthKey(p.now())
 	if err := bumpMonthLevels(db, month, levelsQuery{`SELECT COALESCE(m.received, 0) AS level, COUNT(*) AS followers
-		FROM (SELECT DISTINCT value FROM `+d.jsonValues("jv")+` WHERE value <> '') AS j
+		FROM (SELECT DISTINCT value FROM ` + d.jsonValues("jv") + ` WHERE value <> '') AS j
 		LEFT JOIN follower_months AS m ON m.month = ? AND m.open_id = j.value GROUP BY level`, []any{string(ids), month}}); err != nil {
 		return err
 	}
