@@ -36,6 +36,7 @@ var migrations = []migration{
 	{16, "operators' last login and session epoch", migrateV16},
 	{17, "audit log", migrateV17},
 	{18, "sessions under a hash of their token, per operator; login throttling", migrateV18},
+	{19, "operators choose their own password after an admin set it", migrateV19},
 }
 
 // SchemaTooNewError refuses a database written by a newer Qunfa: its schema has versions this

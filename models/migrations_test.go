@@ -206,6 +206,18 @@ var versionData = []struct {
 		if err != nil || op.Role != RoleEditor || op.DisabledAt == nil || op.LastLoginAt == nil || op.LastLoginAt.Hour() != 4 || op.SessionEpoch != 3 {
 			t.Errorf("operator with a last login and a session epoch: %+v, %v", op, err)
 		}
+		if op.MustChangePassword {
+			t.Errorf("an operator from before version 19 must change their password: %+v", op)
+		}
+	}},
+	{19, []string{
+		`INSERT INTO operators (id, username, password_hash, created_at, role, session_epoch, must_change_password)
+			VALUES (19, 'reset19', 'hash-v25', '2025-01-02 03:04:05', 'viewer', 1, TRUE)`,
+	}, func(t *testing.T, st *Store, from int) {
+		op, err := st.Operator(context.Background(), 19)
+		if err != nil || !op.MustChangePassword || op.Role != RoleViewer {
+			t.Errorf("an operator who must choose a password: %+v, %v", op, err)
+		}
 	}},
 }
 
