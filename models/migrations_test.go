@@ -212,7 +212,7 @@ var versionData = []struct {
 	}},
 	{19, []string{
 		`INSERT INTO operators (id, username, password_hash, created_at, role, session_epoch, must_change_password)
-			VALUES (19, 'reset19', 'hash-v25', '2025-01-02 03:04:05', 'viewer', 1, TRUE)`,
+			VALUES (19, 'reset19', 'hash-v25', '2025-01-02 03:04:05', 'viewer', 1, 1)`,
 	}, func(t *testing.T, st *Store, from int) {
 		op, err := st.Operator(context.Background(), 19)
 		if err != nil || !op.MustChangePassword || op.Role != RoleViewer {

@@ -7,6 +7,6 @@ import "gorm.io/gorm"
 // from before this version keep the passwords they have.
 func migrateV19(tx *gorm.DB) error {
 	return execAll(tx,
-		`ALTER TABLE operators ADD COLUMN must_change_password BOOLEAN NOT NULL DEFAULT FALSE`,
+		`ALTER TABLE operators ADD COLUMN must_change_password BOOLEAN NOT NULL DEFAULT 0`,
 	)
 }
