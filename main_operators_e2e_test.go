@@ -12,8 +12,8 @@ import (
 )
 
 // TestBrowserOperators (issue 8): the admin adds an editor; the editor, in a browser context of
-// their own, logs in, sees no Settings link, meets the 403 page at /settings and changes their
-// password; the admin disables the editor, whose next page load goes to the login.
+// their own, logs in, must first choose a password of their own (the admin knows the first one),
+// sees no Settings link, meets the 403 page at /settings and changes their password again; the admin disables the editor, whose next page load goes to the login.
 func TestBrowserOperators(t *testing.T) {
 	browser := findBrowser(t)
 	base := startApp(t, map[string]string{"QUNFA_ADMIN_USER": "admin", "QUNFA_ADMIN_PASSWORD": "correct horse"})
@@ -40,8 +40,21 @@ func TestBrowserOperators(t *testing.T) {
 	if err := chromedp.Do(editor); err != nil { // the tab lives as long as this context, not a stage's
 		t.Fatal(err)
 	}
+	// The admin knows the password: the editor must choose their own before anything else.
 	do(t, editor, "editor logs in", logIn(base, "xiaobian", "first-pass-1"),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid=password-forced]`)))
+	do(t, editor, "editor tries the drafts first", chromedp.Navigate(base+"/drafts"),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid=password-forced]`)))
+	do(t, editor, "editor chooses a password",
+		chromedp.SendKeys(chromedp.CSS(`[data-testid=password-current]`), "first-pass-1"),
+		chromedp.SendKeys(chromedp.CSS(`[data-testid=password-new]`), "own-pass-9"),
+		chromedp.SendKeys(chromedp.CSS(`[data-testid=password-confirm]`), "own-pass-9"),
+		clickLoad(`[data-testid=password-submit]`),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid=flash]`)),
 		chromedp.WaitVisible(chromedp.CSS(`[data-testid=nav-drafts]`)))
+	if loc, err := chromedp.Run(editor, chromedp.Location()); err != nil || strings.Contains(loc, "/account/password") {
+		t.Fatalf("after choosing a password the editor is at %q, %v; want their home", loc, err)
+	}
 	links, err := chromedp.Run(editor, chromedp.Evaluate[[]string](
 		`Array.from(document.querySelectorAll('#site-menu [data-testid^=nav-]')).map(a => a.dataset.testid)`))
 	if err != nil {
@@ -63,7 +76,7 @@ func TestBrowserOperators(t *testing.T) {
 		chromedp.Navigate(base+"/"),
 		clickLoad(`[data-testid=nav-account]`),
 		chromedp.WaitVisible(chromedp.CSS(`[data-testid=password-form]`)),
-		chromedp.SendKeys(chromedp.CSS(`[data-testid=password-current]`), "first-pass-1"),
+		chromedp.SendKeys(chromedp.CSS(`[data-testid=password-current]`), "own-pass-9"),
 		chromedp.SendKeys(chromedp.CSS(`[data-testid=password-new]`), "second-pass-2"),
 		chromedp.SendKeys(chromedp.CSS(`[data-testid=password-confirm]`), "second-pass-2"),
 		clickLoad(`[data-testid=password-submit]`),

@@ -198,7 +198,13 @@ func (ta *testApp) team() {
 		{Username: "editor", Password: "editor-pass", Role: models.RoleEditor},
 		{Username: "viewer", Password: "viewer-pass", Role: models.RoleViewer},
 	} {
-		if _, err := ta.svc.CreateOperator(ctx, models.Operator{}, o); err != nil {
+		op, err := ta.svc.CreateOperator(ctx, models.Operator{}, models.NewOperator{Username: o.Username, Password: "first-" + o.Password, Role: o.Role})
+		if err != nil {
+			ta.t.Fatal(err)
+		}
+		// An admin set that one: each chooses their own, as at their first login.
+		ch := models.PasswordChange{Current: "first-" + o.Password, New: o.Password, Confirm: o.Password}
+		if _, err := ta.svc.ChangeOwnPassword(ctx, op, ch); err != nil {
 			ta.t.Fatal(err)
 		}
 	}

@@ -15,6 +15,8 @@ import (
 
 	"qunfa/static"
 	"qunfa/views"
+
+	"github.com/alexedwards/scs/v2"
 )
 
 // sessionRows counts the sessions table's rows (and reports whether any holds token anywhere).
@@ -337,5 +339,41 @@ func TestLoginFormOutlivesARestart(t *testing.T) {
 	r := ta.postWith(anon, "/login", url.Values{"csrf_token": {tok}, "username": {"admin"}, "password": {"correct-horse"}}, nil)
 	if r.status != http.StatusSeeOther {
 		t.Fatalf("login with the form from before the restart: %d", r.status)
+	}
+}
+
+// A page view writes the session's last use only when it is a twenty-fourth of the idle timeout
+// old (5 minutes of 2 hours): every write waits for SQLite's one writer.
+func TestSessionUseIsWrittenEveryFewMinutes(t *testing.T) {
+	ta := newTestAppWith(t, appOptions{idle: 2 * time.Hour})
+	ta.setupAndLogin()
+	seen := func() int64 {
+		t.Helper()
+		data, found, err := ta.svc.Sessions().WithClock(func() time.Time { return ta.now }).Find(sessionCookieOf(ta, ta.client))
+		if err != nil || !found {
+			t.Fatalf("session: found %v, %v", found, err)
+		}
+		_, values, err := (scs.GobCodec{}).Decode(data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		v, _ := values[sessSeen].(int64)
+		return v
+	}
+	first := seen()
+	ta.now = ta.now.Add(4*time.Minute + 59*time.Second)
+	if r := ta.get("/drafts"); r.status != http.StatusOK {
+		t.Fatalf("drafts: %d", r.status)
+	}
+	if got := seen(); got != first {
+		t.Fatalf("a view within 5 minutes wrote the last use: %d → %d", first, got)
+	}
+	ta.now = ta.now.Add(2 * time.Second)
+	ta.get("/drafts")
+	if got := seen(); got != ta.now.Unix() {
+		t.Fatalf("a view after 5 minutes: last use %d, want %d", got, ta.now.Unix())
+	}
+	if seenEvery(10*time.Minute) != 25*time.Second {
+		t.Errorf("a 10-minute timeout is checked every %v, want 25s", seenEvery(10*time.Minute))
 	}
 }

@@ -201,6 +201,11 @@ func (a *app) requireLogin(c *gin.Context) {
 			// What an operator sees stays out of caches (the browser's back button, a shared
 			// proxy); a handler serving an immutable image may set its own.
 			c.Header("Cache-Control", "no-store")
+			if op.MustChangePassword && !passwordChangeAllowed(c) {
+				a.requirePasswordChange(c)
+				c.Abort()
+				return
+			}
 			c.Next()
 			return
 		}

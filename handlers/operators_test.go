@@ -45,6 +45,7 @@ func TestAdminAddsDisablesAndEnablesAnOperator(t *testing.T) {
 	id := ta.operatorID("ed")
 
 	ed := ta.loginAs("ed", "editor-pass")
+	ta.chooseOwnPassword(ed, "editor-pass", "editor-own-pass", "/overview")
 	if r := ta.getWith(ed, "/drafts"); r.status != http.StatusOK {
 		t.Fatalf("editor's drafts: %d", r.status)
 	}
@@ -64,7 +65,7 @@ func TestAdminAddsDisablesAndEnablesAnOperator(t *testing.T) {
 		u, _ := url.Parse(ta.srv.URL)
 		c.Jar.SetCookies(u, []*http.Cookie{{Name: langCookie, Value: lang}})
 		ltok := ta.tokenOf(c, false)
-		r := ta.postWith(c, "/login", url.Values{"csrf_token": {ltok}, "username": {"ed"}, "password": {"editor-pass"}}, nil)
+		r := ta.postWith(c, "/login", url.Values{"csrf_token": {ltok}, "username": {"ed"}, "password": {"editor-own-pass"}}, nil)
 		if got := r.doc(t).Find(`[data-testid=login-error]`).Text(); r.status != http.StatusUnauthorized || !strings.Contains(got, want) {
 			t.Errorf("%s: disabled login %d %q, want %q", lang, r.status, got, want)
 		}
@@ -78,7 +79,7 @@ func TestAdminAddsDisablesAndEnablesAnOperator(t *testing.T) {
 	if r := ta.post("/operators/"+id+"/enable", url.Values{"csrf_token": {tok}}); r.status != http.StatusSeeOther {
 		t.Fatalf("enable: %d", r.status)
 	}
-	ed = ta.loginAs("ed", "editor-pass")
+	ed = ta.loginAs("ed", "editor-own-pass")
 	if r := ta.getWith(ed, "/drafts"); r.status != http.StatusOK {
 		t.Fatalf("enabled editor's drafts: %d", r.status)
 	}
@@ -160,6 +161,7 @@ func TestResetGeneratesAPasswordShownOnce(t *testing.T) {
 		t.Fatalf("viewer's session after the reset: %d %q", r.status, r.location)
 	}
 	viewer = ta.loginAs("viewer", pw)
+	ta.chooseOwnPassword(viewer, pw, "viewer-own-pass", "/overview")
 	if r := ta.getWith(viewer, "/sends"); r.status != http.StatusOK {
 		t.Fatalf("viewer with the new password: %d", r.status)
 	}
@@ -301,5 +303,36 @@ func TestOperatorChangesAreAudited(t *testing.T) {
 	all, err := ta.svc.AuditLog(context.Background(), models.AuditFilter{Action: models.AuditOperatorCreate}, 100)
 	if err != nil || !slices.ContainsFunc(all.Entries, func(e models.AuditEntry) bool { return strings.Contains(e.Detail, "newbie") }) {
 		t.Errorf("operator.create entries: %+v, %v", all.Entries, err)
+	}
+}
+
+// chooseOwnPassword walks an operator whose password an admin set (c, logged in with current)
+// through choosing their own: until then every page sends them to the form, which says why, and
+// every other action is refused; afterwards they land on home.
+func (ta *testApp) chooseOwnPassword(c *http.Client, current, own, home string) {
+	ta.t.Helper()
+	for _, path := range []string{"/", home, "/drafts", "/account/password"} {
+		r := ta.getWith(c, path)
+		if path == "/account/password" {
+			if r.status != http.StatusOK || r.doc(ta.t).Find(`[data-testid=password-forced]`).Length() != 1 {
+				ta.t.Fatalf("the password form before choosing: %d, forced notice missing", r.status)
+			}
+			continue
+		}
+		if r.status != http.StatusSeeOther || r.location != "/account/password" {
+			ta.t.Fatalf("GET %s before choosing a password: %d %q, want the password form", path, r.status, r.location)
+		}
+	}
+	tok := ta.csrfWith(c, "/account/password")
+	if r := ta.postWith(c, "/drafts/1/delete", url.Values{"csrf_token": {tok}}, nil); r.status != http.StatusForbidden {
+		ta.t.Fatalf("an action before choosing a password: %d, want 403", r.status)
+	}
+	r := ta.postWith(c, "/account/password", url.Values{"csrf_token": {tok}, "current": {current}, "new": {current}, "confirm": {current}}, nil)
+	if r.status != http.StatusUnprocessableEntity || r.doc(ta.t).Find(`[data-field=new]`).Length() != 1 {
+		ta.t.Fatalf("keeping the admin's password: %d, want the form refusing it", r.status)
+	}
+	r = ta.postWith(c, "/account/password", url.Values{"csrf_token": {tok}, "current": {current}, "new": {own}, "confirm": {own}}, nil)
+	if r.status != http.StatusSeeOther || r.location != home {
+		ta.t.Fatalf("choosing a password: %d %q, want home %s", r.status, r.location, home)
 	}
 }

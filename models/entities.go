@@ -18,6 +18,8 @@ type operatorRow struct {
 	CreatedAt    time.Time
 	LastLoginAt  *time.Time
 	SessionEpoch int64
+	// MustChangePassword: an admin set the password; the operator chooses their own first.
+	MustChangePassword bool
 }
 
 func (operatorRow) TableName() string { return "operators" }

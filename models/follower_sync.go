@@ -242,13 +242,11 @@ func (s *Service) RunFollowerSync(ctx context.Context) error {
 	msg := redact(err.Error())
 	now := s.now()
 	// A failed job is not resumed: the page's indexes a full sync dropped come back now.
-	uerr := s.store.rawTx(context.WithoutCancel(ctx), func(ctx context.Context, c execer) error {
-		if err := buildFollowerPageIndexes(ctx, c); err != nil {
-			return err
-		}
-		return s.store.db(ctx).Model(&followerSyncRow{}).Where("id = ?", row.ID).
+	uerr := s.buildPageIndexes(context.WithoutCancel(ctx))
+	if uerr == nil {
+		uerr = s.store.db(context.WithoutCancel(ctx)).Model(&followerSyncRow{}).Where("id = ?", row.ID).
 			Updates(map[string]any{"phase": phaseFailed, "error": msg, "finished_at": now, "updated_at": now}).Error
-	})
+	}
 	if uerr != nil {
 		return errors.Join(err, uerr)
 	}
@@ -271,14 +269,15 @@ var followerPageIndexes = []struct{ name, columns, where string }{
 	{"ix_followers_undetailed", "open_id", "detailed_at IS NULL"},
 }
 
-// buildFollowerPageIndexes creates the page's indexes a full sync dropped (none if they exist).
-func buildFollowerPageIndexes(ctx context.Context, c execer) error {
+// buildPageIndexes creates the page's indexes a full sync dropped (none if they exist), each in
+// its own commit: the writer is held for one index's sort at a time, not all four.
+func (s *Service) buildPageIndexes(ctx context.Context) error {
 	for _, ix := range followerPageIndexes {
 		q := "CREATE INDEX IF NOT EXISTS " + ix.name + " ON followers (" + ix.columns + ")"
 		if ix.where != "" {
 			q += " WHERE " + ix.where
 		}
-		if _, err := c.ExecContext(ctx, q); err != nil {
+		if err := s.store.db(ctx).Exec(q).Error; err != nil {
 			return err
 		}
 	}
@@ -317,18 +316,34 @@ func (s *Service) nextPhase(row *followerSyncRow, phase string) {
 	row.PhaseStartedAt = s.now()
 }
 
-// syncListing fetches user/get pages from the job's cursor; each page's OpenIDs and the cursor
-// after it are committed together, so a restart asks again for at most the page it was on.
+// listCommit is how many listed OpenIDs one commit of the listing appends.
+const listCommit = 2500
+
+// syncListing fetches user/get pages from the job's cursor; the cursor after a page is committed
+// with the page's last OpenIDs, so a restart asks again for at most the page it was on.
 func (s *Service) syncListing(ctx context.Context, row *followerSyncRow) error {
 	for {
 		page, err := s.wx.Followers(ctx, row.Cursor)
 		if err != nil {
 			return fmt.Errorf("user/get: %w", err)
 		}
+		// Appended in user/get's order: no index to keep, so a commit writes only the table's last
+		// pages (the merge sorts once). All but the page's last listCommit OpenIDs go first, in
+		// commits of their own, so the writer is never held for a whole page; a restart that asks
+		// for the page again appends those again, and the merge reads the listing as a set.
+		ids := page.OpenIDs
+		for len(ids) > listCommit {
+			part := ids[:listCommit]
+			ids = ids[listCommit:]
+			err = s.store.rawTx(ctx, func(ctx context.Context, c execer) error {
+				return insertIDs(ctx, c, "INSERT INTO follower_listing (open_id) VALUES ", part)
+			})
+			if err != nil {
+				return err
+			}
+		}
 		err = s.store.rawTx(ctx, func(ctx context.Context, c execer) error {
-			// Appended in user/get's order: no index to keep, so a page's commit writes only the
-			// table's last pages (the merge sorts once).
-			if err := insertIDs(ctx, c, "INSERT INTO follower_listing (open_id) VALUES ", page.OpenIDs); err != nil {
+			if err := insertIDs(ctx, c, "INSERT INTO follower_listing (open_id) VALUES ", ids); err != nil {
 				return err
 			}
 			row.Listed += len(page.OpenIDs)
@@ -351,71 +366,135 @@ func (s *Service) syncListing(ctx context.Context, row *followerSyncRow) error {
 	}
 }
 
-// syncMerge brings the listing into followers in one transaction: new OpenIDs inserted, returning
-// ones subscribed again (their details fetched again), the ones no longer listed unsubscribed.
-// Rows that did not change are not written.
+// mergeSlice is how many listed OpenIDs one commit of the merge brings in: the merge is the
+// sync's largest write, and in one transaction it held the only writer for seconds at 1,000,000
+// (every callback and draft save waited behind it); a slice holds it for tens of milliseconds.
+const mergeSlice = 10000
+
+// mergedPrefix marks the job's Cursor, during the merge, as the last listed OpenID merged (the
+// user/get cursor it held while listing is no longer needed). Without it the merge has not begun.
+const mergedPrefix = "merged:"
+
+// syncMerge brings the listing into followers a slice of OpenIDs at a time, each slice and the
+// job's progress in one commit, so a restart goes on from the last slice: new OpenIDs inserted,
+// returning ones subscribed again (their details fetched again), the ones no longer listed
+// unsubscribed. Rows that did not change are not written.
 func (s *Service) syncMerge(ctx context.Context, row *followerSyncRow) error {
-	return s.store.inTx(ctx, func(ctx context.Context) error {
-		db := s.store.db(ctx)
-		now := s.now()
-		if row.Mode == SyncFull {
-			// A full sync rewrites every follower's indexed columns: the page's indexes go now
-			// and are built again, each in one sort, when the details are in (followerPageIndexes).
-			for _, ix := range followerPageIndexes {
-				if err := db.Exec("DROP INDEX IF EXISTS " + ix.name).Error; err != nil {
-					return err
+	if !strings.HasPrefix(row.Cursor, mergedPrefix) {
+		err := s.store.inTx(ctx, func(ctx context.Context) error {
+			db := s.store.db(ctx)
+			if row.Mode == SyncFull {
+				// A full sync rewrites every follower's indexed columns: the page's indexes go now
+				// and are built again, each in one sort, when the details are in (followerPageIndexes).
+				for _, ix := range followerPageIndexes {
+					if err := db.Exec("DROP INDEX IF EXISTS " + ix.name).Error; err != nil {
+						return err
+					}
 				}
 			}
-		}
-		// One sort of the listing (an index built once), then new followers go into followers in
-		// OpenID order: a sequential insert, not 1,000,000 random ones.
-		if err := db.Exec(`CREATE INDEX IF NOT EXISTS ix_follower_listing ON follower_listing (open_id)`).Error; err != nil {
+			// One sort of the listing (an index built once): the slices are ranges of it, and new
+			// followers go into followers in OpenID order, not 1,000,000 random inserts.
+			if err := db.Exec(`CREATE INDEX IF NOT EXISTS ix_follower_listing ON follower_listing (open_id)`).Error; err != nil {
+				return err
+			}
+			row.Cursor = mergedPrefix
+			row.ToDetail, row.Added, row.Gone = 0, 0, 0
+			return s.saveJob(ctx, row)
+		})
+		if err != nil {
 			return err
 		}
-		// The departed and the returning first: on a first sync the table is still empty then,
-		// and neither statement reads the million rows the insert below adds.
-		// The returning are found among the few unsubscribed (their partial index), each looked up
-		// in the listing's: left to itself SQLite probes followers once per listed OpenID.
-		back := db.Exec(`UPDATE followers INDEXED BY ix_followers_unsubscribed
-			SET subscribed = 1, unsubscribed_at = NULL, detailed_at = NULL, listed_sync = ?, updated_at = ?
-			WHERE subscribed = 0 AND EXISTS (SELECT 1 FROM follower_listing l WHERE l.open_id = followers.open_id)`, row.ID, now)
-		if back.Error != nil {
-			return back.Error
-		}
-		gone := db.Exec(`UPDATE followers SET subscribed = 0, unsubscribed_at = ?, updated_at = ?
-			WHERE subscribed = 1 AND open_id NOT IN (SELECT open_id FROM follower_listing)`, now, now)
-		if gone.Error != nil {
-			return gone.Error
-		}
-		// OR IGNORE skips the followers already known (one primary-key probe each, the insert's
-		// own); RowsAffected counts only the new.
-		ins := db.Exec(`INSERT OR IGNORE INTO followers (open_id, subscribed, listed_sync, updated_at)
-			SELECT DISTINCT l.open_id, 1, `+s.store.dialect.param("BIGINT")+`, `+s.store.dialect.param("TIMESTAMPTZ")+` FROM follower_listing l ORDER BY l.open_id`, row.ID, now)
-		if ins.Error != nil {
-			return ins.Error
-		}
-		// Subscribed now: exactly the listed (a full sync describes them all), or those of them
-		// never described (incremental).
-		// (Counted off the listing's index, in order: COUNT(DISTINCT) would sort it again.)
-		q := "SELECT COUNT(*) FROM (SELECT open_id FROM follower_listing INDEXED BY ix_follower_listing GROUP BY open_id)"
-		if row.Mode == SyncIncremental {
-			q = "SELECT COUNT(*) FROM followers INDEXED BY ix_followers_undetailed WHERE detailed_at IS NULL AND subscribed = 1"
-		}
-		if err := db.Raw(q).Row().Scan(&row.ToDetail); err != nil {
+	}
+	for row.Phase == phaseMerging {
+		if err := s.store.inTx(ctx, func(ctx context.Context) error { return s.mergeSlice(ctx, row) }); err != nil {
 			return err
 		}
-		// The index first: emptying a table with none is a truncation.
-		if err := db.Exec("DROP INDEX ix_follower_listing").Error; err != nil {
+		if afterMergeSlice != nil {
+			afterMergeSlice()
+		}
+	}
+	return nil
+}
+
+// afterMergeSlice, when set (by tests), runs after each committed slice of the merge.
+var afterMergeSlice func()
+
+// mergeSlice merges the listed OpenIDs after the job's cursor, up to mergeSlice of them; the last
+// slice also takes the followers beyond the listing's end, and ends the phase.
+func (s *Service) mergeSlice(ctx context.Context, row *followerSyncRow) error {
+	db := s.store.db(ctx)
+	now := s.now()
+	lo := strings.TrimPrefix(row.Cursor, mergedPrefix)
+	var his []string
+	if err := db.Raw(`SELECT open_id FROM follower_listing INDEXED BY ix_follower_listing WHERE open_id > ?
+		ORDER BY open_id LIMIT 1 OFFSET ?`, lo, mergeSlice-1).Pluck("open_id", &his).Error; err != nil {
+		return err
+	}
+	last := len(his) == 0
+	// The slice is (lo, hi]; the last one is unbounded above ("open_id <= hi" always true).
+	rng, args := "open_id > ?", []any{lo}
+	if !last {
+		rng, args = "open_id > ? AND open_id <= ?", []any{lo, his[0]}
+	}
+	with := func(head ...any) []any { return append(head, args...) }
+	// The departed and the returning first: on a first sync the table is still empty then,
+	// and neither statement reads the rows the insert below adds.
+	// The returning are found among the few unsubscribed (their partial index), each looked up
+	// in the listing's: left to itself SQLite probes followers once per listed OpenID.
+	back := db.Exec(`UPDATE followers INDEXED BY ix_followers_unsubscribed
+		SET subscribed = 1, unsubscribed_at = NULL, detailed_at = NULL, listed_sync = ?, updated_at = ?
+		WHERE subscribed = 0 AND `+rng+` AND EXISTS (SELECT 1 FROM follower_listing l WHERE l.open_id = followers.open_id)`,
+		with(row.ID, now)...)
+	if back.Error != nil {
+		return back.Error
+	}
+	gone := db.Exec(`UPDATE followers SET subscribed = 0, unsubscribed_at = ?, updated_at = ?
+		WHERE subscribed = 1 AND `+rng+` AND open_id NOT IN (SELECT open_id FROM follower_listing WHERE `+rng+`)`,
+		append(with(now, now), args...)...)
+	if gone.Error != nil {
+		return gone.Error
+	}
+	// OR IGNORE skips the followers already known (one primary-key probe each, the insert's
+	// own); RowsAffected counts only the new.
+	ins := db.Exec(`INSERT OR IGNORE INTO followers (open_id, subscribed, listed_sync, updated_at)
+		SELECT DISTINCT open_id, 1, `+s.store.dialect.param("BIGINT")+`, `+s.store.dialect.param("TIMESTAMPTZ")+` FROM follower_listing
+		WHERE `+rng+` ORDER BY open_id`, with(row.ID, now)...)
+	if ins.Error != nil {
+		return ins.Error
+	}
+	row.Added += int(ins.RowsAffected + back.RowsAffected)
+	row.Gone += int(gone.RowsAffected)
+	if row.Mode == SyncFull {
+		// A full sync describes exactly the listed (counted off the listing's index, in order:
+		// COUNT(DISTINCT) would sort it again).
+		var n int
+		if err := db.Raw(`SELECT COUNT(*) FROM (SELECT open_id FROM follower_listing INDEXED BY ix_follower_listing
+			WHERE `+rng+` GROUP BY open_id)`, args...).Row().Scan(&n); err != nil {
 			return err
 		}
-		if err := db.Exec("DELETE FROM follower_listing").Error; err != nil {
-			return err
-		}
-		row.Added = int(ins.RowsAffected + back.RowsAffected)
-		row.Gone = int(gone.RowsAffected)
-		s.nextPhase(row, phaseDetails)
+		row.ToDetail += n
+	}
+	if !last {
+		row.Cursor = mergedPrefix + his[0]
 		return s.saveJob(ctx, row)
-	})
+	}
+	if row.Mode == SyncIncremental {
+		// An incremental sync describes those subscribed and never described.
+		if err := db.Raw("SELECT COUNT(*) FROM followers INDEXED BY ix_followers_undetailed WHERE detailed_at IS NULL AND subscribed = 1").
+			Row().Scan(&row.ToDetail); err != nil {
+			return err
+		}
+	}
+	// The index first: emptying a table with none is a truncation.
+	if err := db.Exec("DROP INDEX ix_follower_listing").Error; err != nil {
+		return err
+	}
+	if err := db.Exec("DELETE FROM follower_listing").Error; err != nil {
+		return err
+	}
+	row.Cursor = ""
+	s.nextPhase(row, phaseDetails)
+	return s.saveJob(ctx, row)
 }
 
 // detailChunk is how many followers one commit of the details phase describes (a user/get
@@ -426,6 +505,7 @@ const (
 	maxDetailChunk = 50000
 	detailCalls    = 4
 	batchgetMax    = 100
+	detailCommit   = 2000
 )
 
 // syncDetails describes the followers after the job's detail cursor, a chunk at a time: the
@@ -446,10 +526,10 @@ func (s *Service) syncDetails(ctx context.Context, row *followerSyncRow) error {
 			return err
 		}
 		if len(ids) == 0 {
-			return s.store.rawTx(ctx, func(ctx context.Context, c execer) error {
-				if err := buildFollowerPageIndexes(ctx, c); err != nil {
-					return err
-				}
+			if err := s.buildPageIndexes(ctx); err != nil {
+				return err
+			}
+			return s.store.inTx(ctx, func(ctx context.Context) error {
 				s.nextPhase(row, phaseBlacklist)
 				return s.saveJob(ctx, row)
 			})
@@ -458,16 +538,29 @@ func (s *Service) syncDetails(ctx context.Context, row *followerSyncRow) error {
 		if err != nil {
 			return err
 		}
-		err = s.store.rawTx(ctx, func(ctx context.Context, c execer) error {
-			if err := s.writeDetails(ctx, c, infos, row.ID, row.Mode == SyncFull); err != nil {
+		// Written detailCommit followers a commit (the cursor with each): a chunk in one commit
+		// held the only writer for a second or more under load.
+		byID := make(map[string][]FollowerInfo, len(infos))
+		for _, in := range infos {
+			byID[in.OpenID] = append(byID[in.OpenID], in)
+		}
+		for start := 0; start < len(ids); start += detailCommit {
+			part := ids[start:min(start+detailCommit, len(ids))]
+			var some []FollowerInfo
+			for _, id := range part {
+				some = append(some, byID[id]...)
+			}
+			err = s.store.rawTx(ctx, func(ctx context.Context, c execer) error {
+				if err := s.writeDetails(ctx, c, some, row.ID, row.Mode == SyncFull); err != nil {
+					return err
+				}
+				row.Detailed += len(part)
+				row.DetailCursor = part[len(part)-1]
+				return s.saveJob(ctx, row)
+			})
+			if err != nil {
 				return err
 			}
-			row.Detailed += len(ids)
-			row.DetailCursor = ids[len(ids)-1]
-			return s.saveJob(ctx, row)
-		})
-		if err != nil {
-			return err
 		}
 	}
 }

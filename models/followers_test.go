@@ -237,6 +237,21 @@ func TestFollowerSyncResumesAfterCrash(t *testing.T) {
 	if j.Phase != phaseListing || j.Listed != 10000 || !j.Running() || j.Error != "" {
 		t.Fatalf("after the listing crash: %+v", j)
 	}
+	// Killed in the merge, after its first slice: the slice stays merged, the rest follows.
+	merged := 0
+	afterMergeSlice = func() {
+		if merged++; merged == 1 {
+			cw.cancel()
+		}
+	}
+	t.Cleanup(func() { afterMergeSlice = nil })
+	run(true)
+	st, _ = Open(f.path)
+	j, _ = NewService(st, nil, Rules{}, nil).LatestFollowerSync(context.Background())
+	_ = st.Close()
+	if j.Phase != phaseMerging || j.Added != mergeSlice || !j.Running() {
+		t.Fatalf("after the merge crash: %+v", j)
+	}
 	run(true) // killed during the details, after 119 batchget calls
 	st, _ = Open(f.path)
 	j, _ = NewService(st, nil, Rules{}, nil).LatestFollowerSync(context.Background())

@@ -41,6 +41,7 @@ var migrations = []migration{
 	{21, "A/B title tests", migrateV21},
 	{22, "history filters: search text, saved audience of a send, filter indexes", migrateV22},
 	{23, "draft revisions and the last 20 versions of each draft", migrateV23},
+	{24, "operators choose their own password after an admin set it", migrateV24},
 }
 
 // SchemaTooNewError refuses a database written by a newer Qunfa: its schema has versions this

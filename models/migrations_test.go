@@ -206,6 +206,9 @@ var versionData = []struct {
 		if err != nil || op.Role != RoleEditor || op.DisabledAt == nil || op.LastLoginAt == nil || op.LastLoginAt.Hour() != 4 || op.SessionEpoch != 3 {
 			t.Errorf("operator with a last login and a session epoch: %+v, %v", op, err)
 		}
+		if op.MustChangePassword {
+			t.Errorf("an operator from before version 24 must change their password: %+v", op)
+		}
 	}},
 	// The ledger as version 18 left it: migration 19 counts its levels.
 	{18, []string{
@@ -257,6 +260,15 @@ var versionData = []struct {
 		v, err := svc.DraftVersionByID(context.Background(), 1, vs[0].ID)
 		if err != nil || len(v.Articles) != 2 || v.Articles[1].Content != "<p>二</p>" || v.Articles[0].ThumbID != 1 {
 			t.Errorf("draft 1's first version: %+v %v", v.Articles, err)
+		}
+	}},
+	{24, []string{
+		`INSERT INTO operators (id, username, password_hash, created_at, role, session_epoch, must_change_password)
+			VALUES (24, 'reset24', 'hash-v24', '2025-01-02 03:04:05', 'viewer', 1, 1)`,
+	}, func(t *testing.T, st *Store, from int) {
+		op, err := st.Operator(context.Background(), 24)
+		if err != nil || !op.MustChangePassword || op.Role != RoleViewer {
+			t.Errorf("an operator who must choose a password: %+v, %v", op, err)
 		}
 	}},
 }

@@ -25,6 +25,9 @@ type Operator struct {
 	LastLoginAt *time.Time
 	// SessionEpoch rises when the password changes; a session started under another epoch ends.
 	SessionEpoch int64
+	// MustChangePassword is set while the password is one an admin set (migration 24): until the
+	// operator chooses their own, every page but that form sends them to it.
+	MustChangePassword bool
 }
 
 // Role is what an operator may do. Each role may do everything the ones after it may.
@@ -115,25 +118,26 @@ func (s *Store) OperatorCount(ctx context.Context) (int64, error) {
 
 // CreateOperator stores a new operator with a bcrypt hash of password.
 func (s *Store) CreateOperator(ctx context.Context, username, password string) (Operator, error) {
-	return s.createOperator(ctx, username, password, RoleAdmin, false)
+	return s.createOperator(ctx, username, password, RoleAdmin, false, false)
 }
 
-// CreateOperatorWithRole stores a new operator of the given role (the operators page).
+// CreateOperatorWithRole stores a new operator of the given role (the operators page), who
+// chooses their own password at the first login (the admin knows this one).
 func (s *Store) CreateOperatorWithRole(ctx context.Context, username, password string, role Role) (Operator, error) {
 	if !role.Valid() {
 		return Operator{}, fieldError("role", "err.role_invalid")
 	}
-	return s.createOperator(ctx, username, password, role, false)
+	return s.createOperator(ctx, username, password, role, false, true)
 }
 
 // CreateFirstOperator creates the first-run admin, and nothing once any
 // operator exists (ErrSetupDone): the check and the insert share one
 // transaction, so two first-run submissions cannot both succeed.
 func (s *Store) CreateFirstOperator(ctx context.Context, username, password string) (Operator, error) {
-	return s.createOperator(ctx, username, password, RoleAdmin, true)
+	return s.createOperator(ctx, username, password, RoleAdmin, true, false)
 }
 
-func (s *Store) createOperator(ctx context.Context, username, password string, role Role, first bool) (Operator, error) {
+func (s *Store) createOperator(ctx context.Context, username, password string, role Role, first, mustChange bool) (Operator, error) {
 	username = strings.TrimSpace(username)
 	if first {
 		// Start-up calls this on every start with QUNFA_ADMIN_PASSWORD: once an operator exists,
@@ -153,7 +157,8 @@ func (s *Store) createOperator(ctx context.Context, username, password string, r
 	if err != nil {
 		return Operator{}, fmt.Errorf("models: hash password: %w", err)
 	}
-	row := operatorRow{Username: username, PasswordHash: string(hash), Role: role, CreatedAt: time.Now().UTC()}
+	row := operatorRow{Username: username, PasswordHash: string(hash), Role: role, CreatedAt: time.Now().UTC(),
+		MustChangePassword: mustChange}
 	err = s.inTx(ctx, func(ctx context.Context) error {
 		var n int64
 		if first {
@@ -217,5 +222,5 @@ func (s *Store) Operator(ctx context.Context, id uint) (Operator, error) {
 
 func (r operatorRow) operator() Operator {
 	return Operator{ID: r.ID, Username: r.Username, Role: r.Role, DisabledAt: r.DisabledAt, CreatedAt: r.CreatedAt,
-		LastLoginAt: r.LastLoginAt, SessionEpoch: r.SessionEpoch}
+		LastLoginAt: r.LastLoginAt, SessionEpoch: r.SessionEpoch, MustChangePassword: r.MustChangePassword}
 }

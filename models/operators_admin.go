@@ -80,8 +80,9 @@ func (s *Store) changeOperator(ctx context.Context, id uint, removesAdmin bool, 
 }
 
 // SetOperatorPassword replaces operator id's password and raises its session epoch, which ends
-// every session the operator had. It returns the new epoch.
-func (s *Store) SetOperatorPassword(ctx context.Context, id uint, password string) (int64, error) {
+// every session the operator had; mustChange: the operator chooses their own at the next login
+// (an admin set this one). It returns the new epoch.
+func (s *Store) SetOperatorPassword(ctx context.Context, id uint, password string, mustChange bool) (int64, error) {
 	if key := validatePassword(password); key != "" {
 		return 0, fieldError("password", key)
 	}
@@ -91,7 +92,8 @@ func (s *Store) SetOperatorPassword(ctx context.Context, id uint, password strin
 	}
 	var epoch int64
 	err = s.inTx(ctx, func(ctx context.Context) error {
-		res := s.db(ctx).Exec(`UPDATE operators SET password_hash = ?, session_epoch = session_epoch + 1 WHERE id = ?`, string(hash), id)
+		res := s.db(ctx).Exec(`UPDATE operators SET password_hash = ?, session_epoch = session_epoch + 1, must_change_password = ? WHERE id = ?`,
+			string(hash), mustChange, id)
 		if res.Error != nil {
 			return res.Error
 		}
@@ -167,12 +169,12 @@ func (s *Service) EnableOperator(ctx context.Context, by Operator, id uint) erro
 
 // ResetOperatorPassword sets operator id's password to password or, when it is empty, to a new
 // random one, and returns the password set (to be shown once, never stored or logged). The
-// operator's sessions end.
+// operator's sessions end, and they choose their own password at the next login.
 func (s *Service) ResetOperatorPassword(ctx context.Context, by Operator, id uint, password string) (string, error) {
 	if password == "" {
 		password = oneTimePassword()
 	}
-	if _, err := s.store.SetOperatorPassword(ctx, id, password); err != nil {
+	if _, err := s.store.SetOperatorPassword(ctx, id, password, true); err != nil {
 		return "", err
 	}
 	return password, nil
@@ -192,6 +194,8 @@ func (s *Service) ChangeOwnPassword(ctx context.Context, op Operator, ch Passwor
 		fe["new"] = key
 	} else if ch.Confirm != ch.New {
 		fe["confirm"] = "err.password_mismatch"
+	} else if ch.New == ch.Current {
+		fe["new"] = "err.password_unchanged" // after a reset, the one the admin set is not one's own
 	}
 	ok, err := s.store.CheckPassword(ctx, op.ID, ch.Current)
 	if err != nil {
@@ -203,10 +207,10 @@ func (s *Service) ChangeOwnPassword(ctx context.Context, op Operator, ch Passwor
 	if err := fe.orNil(); err != nil {
 		return Operator{}, err
 	}
-	epoch, err := s.store.SetOperatorPassword(ctx, op.ID, ch.New)
+	epoch, err := s.store.SetOperatorPassword(ctx, op.ID, ch.New, false)
 	if err != nil {
 		return Operator{}, err
 	}
-	op.SessionEpoch = epoch
+	op.SessionEpoch, op.MustChangePassword = epoch, false
 	return op, nil
 }

@@ -218,3 +218,43 @@ func TestChangeOwnPassword(t *testing.T) {
 		t.Fatalf("old password: %v", err)
 	}
 }
+
+// A password an admin set (a new operator's, a reset's) is one the operator must replace with
+// their own; the first-run admin's is their own; choosing one clears the mark, keeping the old
+// one does not count.
+func TestAdminSetPasswordsMustBeReplaced(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	admin, ed, _ := team(t, f)
+	reread := func(id uint) Operator {
+		t.Helper()
+		op, err := f.store.Operator(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return op
+	}
+	if reread(admin.ID).MustChangePassword {
+		t.Error("the first-run admin must change the password they chose")
+	}
+	if !ed.MustChangePassword || !reread(ed.ID).MustChangePassword {
+		t.Fatal("an operator an admin added need not choose their own password")
+	}
+	_, err := f.svc.ChangeOwnPassword(ctx, ed, PasswordChange{Current: "password123", New: "password123", Confirm: "password123"})
+	var ve *ValidationError
+	if !errors.As(err, &ve) || ve.Fields["new"] != "err.password_unchanged" || !reread(ed.ID).MustChangePassword {
+		t.Fatalf("keeping the admin's password: %v", err)
+	}
+	ed, err = f.svc.ChangeOwnPassword(ctx, ed, PasswordChange{Current: "password123", New: "eds-own-words", Confirm: "eds-own-words"})
+	if err != nil || ed.MustChangePassword || reread(ed.ID).MustChangePassword {
+		t.Fatalf("after choosing: %+v, %v", reread(ed.ID), err)
+	}
+	for _, typed := range []string{"", "typed-by-admin"} {
+		if _, err := f.svc.ResetOperatorPassword(ctx, admin, ed.ID, typed); err != nil {
+			t.Fatal(err)
+		}
+		if !reread(ed.ID).MustChangePassword {
+			t.Errorf("reset (typed %q): the operator need not choose their own", typed)
+		}
+	}
+}

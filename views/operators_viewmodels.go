@@ -53,4 +53,5 @@ type OperatorPage struct {
 type AccountPasswordPage struct {
 	Layout Layout
 	Errors FieldErrors
+	Forced bool // an admin set the password: the operator must choose their own first
 }
