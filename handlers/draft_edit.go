@@ -58,6 +58,7 @@ func (a *app) renderEditor(c *gin.Context, status int, id uint, articles []views
 		Articles:    articles,
 		Errors:      errs,
 		MaxArticles: a.maxArticles(c),
+		Preview:     a.editorPreview(c),
 	}))
 }
 

@@ -124,6 +124,7 @@ type DraftEditPage struct {
 	Articles    []ArticleForm
 	Errors      FieldErrors
 	MaxArticles int
+	Preview     EditorPreviewData // the phone preview and limits (editor_preview.templ)
 }
 
 // Action is where the editor form posts.
