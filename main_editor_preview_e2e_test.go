@@ -28,7 +28,7 @@ func waitJS(expr string) chromedp.Action[chromedp.Void] {
 // runJS runs a JavaScript expression as a step.
 func runJS(expr string) chromedp.Action[chromedp.Void] {
 	return func(ctx context.Context, t *chromedp.Target) (chromedp.Void, error) {
-		_, err := chromedp.Evaluate[bool]("(function () { " + expr + "; return true; })()")(ctx, t)
+		_, err := chromedp.Evaluate[bool]("(function () { "+expr+"; return true; })()")(ctx, t)
 		return chromedp.Void{}, err
 	}
 }

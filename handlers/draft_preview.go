@@ -45,7 +45,7 @@ func (a *app) draftPreviewRender(c *gin.Context) error {
 	out := previewJSON{Digests: make([]previewDigest, len(arts))}
 	for i, p := range arts {
 		doc.Articles = append(doc.Articles, views.PreviewArticle{Title: p.Title, Author: p.Author,
-			Digest: p.Digest, DigestFilled: p.DigestFilled, SourceURL: p.SourceURL, ThumbURL: p.ThumbURL, Content: p.Content})
+			Digest: p.Digest, DigestFilled: p.DigestFilled, SourceURL: p.SourceURL, ThumbURL: p.ThumbURL, ShowCoverPic: p.ShowCoverPic, Content: p.Content})
 		out.Digests[i] = previewDigest{Text: p.Digest, Filled: p.DigestFilled}
 	}
 	if i, err := strconv.Atoi(c.PostForm("article")); err == nil && i >= 0 && i < len(arts) {

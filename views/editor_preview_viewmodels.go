@@ -24,7 +24,7 @@ func (p EditorPreviewData) Script(l Layout) any {
 		"digest":       l.T("err.digest_too_long"),
 		"content":      l.T("err.content_too_long"),
 		"contentBytes": l.T("err.content_too_large"),
-		"sourceURL":    l.T("err.url_invalid") + " " + l.T("limit.url_hint"),
+		"sourceURL":    l.T("err.url_invalid"),
 		"thumbBytes":   l.T("err.thumb_too_large"),
 		"thumbType":    l.T("err.thumb_not_jpeg"),
 		"articles":     l.T("limit.articles_max", p.MaxArticles),
@@ -36,7 +36,7 @@ func (p EditorPreviewData) Script(l Layout) any {
 // PreviewArticle is one article of the preview (models.PreviewArticle, mapped by the handler).
 type PreviewArticle struct {
 	Title, Author, Digest, SourceURL, ThumbURL string
-	DigestFilled                               bool
+	DigestFilled, ShowCoverPic                 bool
 	Content                                    string // sanitised by models.PreviewArticles
 }
 
@@ -80,6 +80,7 @@ body.page{background:#fff;padding:20px 16px 32px}
 .page-content img{max-width:100%!important;height:auto!important}
 .page-content table{max-width:100%;border-collapse:collapse}
 .page-content td,.page-content th{border:1px solid #ddd;padding:4px}
+.page-cover{display:block;width:100%;margin:0 0 16px}
 .read-original{margin:28px 0 0;font-size:15px}
 .read-original a{color:#576b95;text-decoration:none}
 `

@@ -18,7 +18,6 @@ func init() {
 		"err.content_too_large": fmt.Sprintf("正文须小于 %d MB（含排版代码；微信的限制，超出会被拒绝）。", models.LimitContentBytes>>20),
 		"err.thumb_too_large":   fmt.Sprintf("封面不能超过 %d KB（微信缩略图的限制）。", models.LimitThumbBytes>>10),
 		"limit.articles_max":    "已达上限：当前接口版本一条图文最多 %d 篇。",
-		"limit.url_hint":        "须是以 http:// 或 https:// 开头的完整网址。",
 		"limit.digest_fill":     "留空时，微信用正文前 %d 个字作摘要：%s",
 
 		"phone.heading":       "手机预览",
@@ -45,7 +44,6 @@ func init() {
 		"err.content_too_large": fmt.Sprintf("The content must be under %d MB, formatting included (WeChat refuses larger content).", models.LimitContentBytes>>20),
 		"err.thumb_too_large":   fmt.Sprintf("The cover can be at most %d KB (WeChat's thumbnail limit).", models.LimitThumbBytes>>10),
 		"limit.articles_max":    "Limit reached: the API profile in force allows %d articles in one message.",
-		"limit.url_hint":        "Must be a full address starting with http:// or https://.",
 		"limit.digest_fill":     "Left empty, WeChat uses the content's first %d characters: %s",
 
 		"phone.heading":       "Phone preview",
