@@ -54,7 +54,7 @@ func EditorPreview(l Layout, p EditorPreviewData) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 3, "<aside class=\"phone-preview\" data-phone-preview data-testid=\"phone-preview\" aria-labelledby=\"phone-preview-heading\" hidden><div class=\"phone-preview-head\"><h2 id=\"phone-preview-heading\">")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 3, "<section class=\"phone-preview\" data-phone-preview data-testid=\"phone-preview\" aria-labelledby=\"phone-preview-heading\" hidden><div class=\"phone-preview-head\"><h2 id=\"phone-preview-heading\">")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -184,7 +184,7 @@ func EditorPreview(l Layout, p EditorPreviewData) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 13, "</p></div></aside><script src=\"")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 13, "</p></div></section><script src=\"")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
