@@ -3,6 +3,8 @@ package main
 import (
 	"context"
 	"image/color"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -30,6 +32,28 @@ func runJS(expr string) chromedp.Action[chromedp.Void] {
 	return func(ctx context.Context, t *chromedp.Target) (chromedp.Void, error) {
 		_, err := chromedp.Evaluate[bool]("(function () { "+expr+"; return true; })()")(ctx, t)
 		return chromedp.Void{}, err
+	}
+}
+
+// readmeShot saves the viewport at 1280 CSS px drawn at 0.75 (a 960 px PNG, small enough for
+// the README) as readme-NAME.png when QUNFA_E2E_ARTIFACTS names a folder; the README's copies
+// in static/screenshots come from here.
+func readmeShot(t *testing.T, ctx context.Context, name string) {
+	t.Helper()
+	dir := os.Getenv("QUNFA_E2E_ARTIFACTS")
+	if dir == "" {
+		return
+	}
+	if err := chromedp.Do(ctx, chromedp.EmulateViewport(1280, 900, chromedp.EmulateScale(0.75)), chromedp.Sleep(700*time.Millisecond)); err != nil {
+		t.Fatal(err)
+	}
+	png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(dir, "readme-"+name+".png"), png, 0o644)
+	if _, err := chromedp.Run(ctx, chromedp.EmulateReset()); err != nil {
+		t.Fatal(err)
 	}
 }
 
@@ -77,6 +101,7 @@ func TestBrowserEditorPreview(t *testing.T) {
 		t.Errorf("digest placeholder = %q, want the filled digest and its length", placeholder)
 	}
 	shot(t, ctx, "editor-preview-card")
+	readmeShot(t, ctx, "editor-preview-card")
 
 	do(t, ctx, "article page",
 		chromedp.Click(chromedp.CSS(`[data-testid=preview-view-article]`)),
@@ -93,6 +118,7 @@ func TestBrowserEditorPreview(t *testing.T) {
 		}
 	}
 	shot(t, ctx, "editor-preview-article")
+	readmeShot(t, ctx, "editor-preview-article")
 
 	// Script in the content never runs in the preview, nor reaches it.
 	do(t, ctx, "script in content",
@@ -143,7 +169,9 @@ func TestBrowserEditorPreview(t *testing.T) {
 	checkMsg("digest", "121/120", "摘要不能超过 120 个字")
 	limit("source_url", "www.qq.com")
 	checkMsg("source_url", "", "http://")
+	do(t, ctx, "scroll to the top", runJS(`window.scrollTo(0, 0)`), chromedp.Sleep(600*time.Millisecond))
 	shot(t, ctx, "editor-limits")
+	readmeShot(t, ctx, "editor-limits")
 	// Content: set through the editor (typing 20,000 characters would take minutes).
 	do(t, ctx, "limit content",
 		runJS(`(function () {
@@ -155,6 +183,25 @@ func TestBrowserEditorPreview(t *testing.T) {
 		waitJS(`document.querySelector('textarea[name$=".content"]').getAttribute('aria-invalid') === 'true'`),
 	)
 	checkMsg("content", "20,007/20,000", "正文须少于 20,000 个字符")
+
+	// The cover: a PNG, then a JPEG over 64 KB, are refused at the field before any upload.
+	dir := t.TempDir()
+	png := filepath.Join(dir, "cover.png")
+	big := filepath.Join(dir, "big.jpg")
+	os.WriteFile(png, []byte("\x89PNG\r\n\x1a\n"), 0o600)
+	os.WriteFile(big, append([]byte{0xFF, 0xD8, 0xFF}, make([]byte, 70<<10)...), 0o600)
+	thumbErr := `document.querySelector('[data-thumb-error]').textContent`
+	thumbID := `document.querySelector('[data-thumb-id]').value`
+	before, _ := chromedp.Run(ctx, chromedp.Evaluate[string](thumbID))
+	do(t, ctx, "cover type",
+		chromedp.SetUploadFiles(chromedp.CSS(`input[data-testid=thumb-file]`), []string{png}),
+		waitJS(thumbErr+`.includes('JPG')`),
+		chromedp.SetUploadFiles(chromedp.CSS(`input[data-testid=thumb-file]`), []string{big}),
+		waitJS(thumbErr+`.includes('64 KB')`),
+	)
+	if after, _ := chromedp.Run(ctx, chromedp.Evaluate[string](thumbID)); after != before || before == "" {
+		t.Errorf("cover id %q → %q: a refused cover was uploaded", before, after)
+	}
 	if loc, _ := chromedp.Run(ctx, chromedp.Location()); !strings.HasSuffix(loc, "/drafts/new") {
 		t.Fatalf("the limits were shown by a save: at %s", loc)
 	}

@@ -236,7 +236,7 @@
 
     function schedule() {
       checkAll();
-      if (!frame) return;
+      if (!frame || hidden()) return; // a hidden preview asks the server for nothing
       if (timer) clearTimeout(timer);
       timer = setTimeout(render, DEBOUNCE_MS);
     }
@@ -258,10 +258,15 @@
       pane.hidden = false;
       var stored = null;
       try { stored = window.localStorage.getItem(STORE_KEY); } catch (e) { /* private mode */ }
-      // On a narrow screen the preview sits below the editor and starts hidden.
-      var narrow = window.matchMedia && window.matchMedia('(max-width: 1000px)').matches;
-      setHidden(stored === null ? narrow : stored === '1', false);
-      toggle.addEventListener('click', function () { setHidden(!hidden(), true); });
+      // On a narrow screen the preview comes above the editor and starts hidden; until the
+      // operator chooses, it follows the width (a rotated tablet, a resized window).
+      var narrow = window.matchMedia && window.matchMedia('(max-width: 1000px)');
+      var chosen = stored !== null;
+      setHidden(chosen ? stored === '1' : !!(narrow && narrow.matches), false);
+      if (narrow && narrow.addEventListener) {
+        narrow.addEventListener('change', function (e) { if (!chosen) setHidden(e.matches, false); });
+      }
+      toggle.addEventListener('click', function () { chosen = true; setHidden(!hidden(), true); });
       pane.querySelectorAll('[data-preview-view]').forEach(function (btn) {
         btn.addEventListener('click', function () {
           view = btn.dataset.previewView;
