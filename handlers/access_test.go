@@ -56,6 +56,7 @@ var accessTable = map[string][4]string{
 	"GET /drafts/:id":               {toLogin, forbidden, allowed, allowed},
 	"POST /drafts/:id":              {toLogin, forbidden, allowed, allowed},
 	"POST /drafts/:id/delete":       {toLogin, forbidden, allowed, allowed},
+	"POST /drafts/preview-render":   {toLogin, forbidden, allowed, allowed},
 	"POST /thumbs":                  {toLogin, forbidden, allowed, allowed},
 	"POST /images":                  {toLogin, forbidden, allowed, allowed},
 	"GET /drafts/:id/send":          {toLogin, forbidden, allowed, allowed},

@@ -60,6 +60,7 @@ func (a *app) renderEditor(c *gin.Context, status int, id uint, articles []views
 		Errors:      errs,
 		MaxArticles: a.maxArticles(c),
 		Rev:         append(rev, views.EditorRevision{})[0],
+		Preview:     a.editorPreview(c),
 	}))
 }
 

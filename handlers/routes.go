@@ -53,6 +53,7 @@ var routes = []Route{
 	{http.MethodGet, "/drafts/:id", editor, (*app).draftEdit},
 	{http.MethodPost, "/drafts/:id", editor, (*app).draftSave},
 	{http.MethodPost, "/drafts/:id/delete", editor, (*app).draftDelete},
+	{http.MethodPost, "/drafts/preview-render", editor, (*app).draftPreviewRender}, // the editor's phone preview (draft_preview.go)
 	{http.MethodPost, "/thumbs", editor, (*app).thumbUpload},
 	{http.MethodGet, "/thumbs/:id", viewer, (*app).thumbShow},
 	{http.MethodPost, "/images", editor, (*app).imageUpload}, // images inside article content (image_upload.go)

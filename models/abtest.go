@@ -182,7 +182,7 @@ func validABInput(in ABTestInput, titleA string) (string, error) {
 	fe := FieldErrors{}
 	titleB := strings.TrimSpace(in.TitleB)
 	switch {
-	case utf8.RuneCountInString(titleB) > maxTitle:
+	case utf8.RuneCountInString(titleB) > LimitTitle:
 		fe["title_b"] = "err.title_too_long"
 	case titleB == "" && in.CoverB == 0:
 		fe["title_b"] = "err.abtest_no_change"

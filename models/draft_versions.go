@@ -295,9 +295,9 @@ func (s *Service) duplicate(ctx context.Context, arts []ArticleInput, prefix, so
 	return s.SaveDraft(ctx, 0, DraftInput{Articles: arts, kind: VersionDuplicate, source: source}, op)
 }
 
-// prefixTitle puts prefix before title, shortening the title so the whole stays within maxTitle.
+// prefixTitle puts prefix before title, shortening the title so the whole stays within LimitTitle.
 func prefixTitle(prefix, title string) string {
-	room := maxTitle - utf8.RuneCountInString(prefix)
+	room := LimitTitle - utf8.RuneCountInString(prefix)
 	if room < 0 {
 		room = 0
 	}

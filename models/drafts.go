@@ -7,7 +7,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 )
 
 // Draft is a news message being written: 1..MaxArticles articles ordered by Position.
@@ -64,14 +63,8 @@ type DraftSummary struct {
 	Sent      int // sends of this draft that were not refused before reaching WeChat
 }
 
-// Field limits (runes). WeChat's own: title 64, digest 120, content 20 000 characters.
-const (
-	maxTitle     = 64
-	maxAuthor    = 64
-	maxDigest    = 120
-	maxContent   = 20000
-	maxSourceURL = 1024
-)
+// maxSourceURL bounds the "read original" URL (ArticleLimits names it).
+const maxSourceURL = 1024
 
 // ListDrafts returns drafts, most recently edited first, in three queries whatever their number:
 // the drafts, then their articles' count and first title, then their sends.
@@ -203,7 +196,7 @@ func (in DraftInput) versionKind() string {
 // validateDraft returns the rows to store (sanitised) and every field problem.
 func (s *Service) validateDraft(ctx context.Context, in DraftInput) ([]articleRow, FieldErrors, error) {
 	fe := FieldErrors{}
-	maxArticles, err := s.MaxArticles(ctx)
+	limits, err := s.ArticleLimits(ctx)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -211,7 +204,7 @@ func (s *Service) validateDraft(ctx context.Context, in DraftInput) ([]articleRo
 	case len(in.Articles) == 0:
 		fe["articles"] = "err.no_articles"
 		return nil, fe, nil
-	case len(in.Articles) > maxArticles:
+	case len(in.Articles) > limits.MaxArticles:
 		fe["articles"] = "err.too_many_articles"
 		return nil, fe, nil
 	}
@@ -238,28 +231,9 @@ func (s *Service) validateDraft(ctx context.Context, in DraftInput) ([]articleRo
 				return nil, nil, err
 			}
 		}
-		switch n := utf8.RuneCountInString(r.Title); {
-		case n == 0:
-			fe[key("title")] = "err.title_required"
-		case n > maxTitle:
-			fe[key("title")] = "err.title_too_long"
-		}
-		if utf8.RuneCountInString(r.Author) > maxAuthor {
-			fe[key("author")] = "err.author_too_long"
-		}
-		if utf8.RuneCountInString(r.Digest) > maxDigest {
-			fe[key("digest")] = "err.digest_too_long"
-		}
-		switch {
-		case imageErr != "":
+		limits.checkText(r, fe, key)
+		if imageErr != "" {
 			fe[key("content")] = imageErr
-		case htmlIsEmpty(r.Content):
-			fe[key("content")] = "err.content_required"
-		case utf8.RuneCountInString(r.Content) > maxContent:
-			fe[key("content")] = "err.content_too_long"
-		}
-		if r.SourceURL != "" && !validHTTPURL(r.SourceURL) {
-			fe[key("source_url")] = "err.url_invalid"
 		}
 		if a.ThumbID == 0 {
 			fe[key("thumb")] = "err.thumb_required"

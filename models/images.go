@@ -339,6 +339,26 @@ func (s *Service) checkContentImages(ctx context.Context, content string) (strin
 	return "", nil
 }
 
+// imageFate is what a send does with an image of the content (sendableImage).
+type imageFate int
+
+const (
+	imageDropped imageFate = iota // not ours, not WeChat's: WeChat would drop it, so we do
+	imageOwn                      // /images/N: uploaded with uploadimg, its URL put instead
+	imageWeChat                   // already on WeChat's image host: kept as it is
+)
+
+// sendableImage is the one rule of contentForWeChat, shared with the editor's preview.
+func sendableImage(src string) imageFate {
+	if _, ok := localImageID(src); ok {
+		return imageOwn
+	}
+	if isWeChatImage(src) {
+		return imageWeChat
+	}
+	return imageDropped
+}
+
 // contentForWeChat rewrites the content of the news about to be uploaded: every /images/N becomes
 // the image's uploadimg URL (uploaded now when it has none yet, once per image: the URL does not
 // expire), and any other image not on WeChat's host is dropped, as WeChat would drop it (drafts
@@ -350,11 +370,12 @@ func (s *Service) contentForWeChat(ctx context.Context, sendID uint, news []News
 	urls := map[uint]string{}
 	for i := range news {
 		content, err := rewriteImages(news[i].Content, func(src string) (string, bool, error) {
-			if id, ok := localImageID(src); ok {
+			switch sendableImage(src) {
+			case imageOwn:
+				id, _ := localImageID(src)
 				u, err := s.wechatImageURL(ctx, sendID, id, urls)
 				return u, err == nil, err
-			}
-			if isWeChatImage(src) {
+			case imageWeChat:
 				return src, true, nil
 			}
 			s.log.Warn("image not uploaded through Qunfa left out of the message (WeChat drops it)",

@@ -269,6 +269,7 @@ func (s *Service) uploadContent(ctx context.Context, src newsSource, u uploadFor
 	if err := s.contentForWeChat(ctx, u.sendID, news); err != nil {
 		return "", err
 	}
+	fillDigests(news, digestFillOf(src.path())) // WeChat's own, as the editor's preview showed it
 	var mediaID string
 	err := s.call(ctx, u.sendID, src.newsEndpoint(), false, func(ctx context.Context) (err error) {
 		mediaID, err = src.uploadNews(ctx, news)

@@ -125,7 +125,8 @@ type DraftEditPage struct {
 	Articles    []ArticleForm
 	Errors      FieldErrors
 	MaxArticles int
-	Rev         EditorRevision // autosave and conflicts (draft_versions.templ)
+	Rev         EditorRevision    // autosave and conflicts (draft_versions.templ)
+	Preview     EditorPreviewData // the phone preview and limits (editor_preview.templ)
 }
 
 // Action is where the editor form posts.

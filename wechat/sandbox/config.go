@@ -67,7 +67,9 @@ const (
 	clientMsgIDMax    = 64                // bytes (§3.1)
 	titleMaxChars     = 64                // uploadnews title
 	digestMaxChars    = 120               // uploadnews digest
-	contentMaxChars   = 20000             // uploadnews content (§2.1)
+	contentMaxChars   = 20000             // uploadnews content: fewer characters than this (§2.1)
+	contentMaxBytes   = 1 << 20           // and fewer bytes (§2.1)
+	authorMaxChars    = 8                 // uploadnews/draft author (the official backend's 8; 45110)
 	textMaxChars      = 2048              // text mass message
 	uploadImgMaxBytes = 1 << 20           // uploadimg: JPG/PNG under 1 MB (§2.2)
 	draftMaxArticles  = 8                 // draft/add (today's API)

@@ -53,8 +53,10 @@
 //
 // POST /cgi-bin/media/uploadnews {"articles":[...]} → {"type":"news","media_id","created_at"}.
 // Advanced call. No articles → 44003; more than MaxArticles → 45008. Per article: empty title
-// → 44003, title over 64 characters → 45003, empty content → 44004, content over 20 000
-// characters → 45002, digest over 120 characters → 45004, no thumb_media_id → 41006, a
+// → 44003, title over 64 characters → 45003, empty content → 44004, content of 20 000
+// characters or 1 MB or more → 45002, digest over 120 characters → 45004, author over 8
+// characters → 45110 (codes and limits as the official backend counts them; UNCONFIRMED
+// against the real server), no thumb_media_id → 41006, a
 // thumb_media_id that is not a live thumb or image → 40007; show_cover_pic, need_open_comment
 // and only_fans_can_comment may be numbers or strings, 0 or 1, else 47001 (UNCONFIRMED code).
 // The media_id lives 3 days like other temporary media.

@@ -44,6 +44,7 @@ var errmsgs = map[int]string{
 	45003:   "title size out of limit",
 	45004:   "description size out of limit",
 	45008:   "article size out of limit",
+	45110:   "author size out of limit",
 	45009:   "reach max api daily quota limit",
 	45011:   "api minute-quota reach limit, must slower, retry next minute",
 	45028:   "has no masssend quota",

@@ -318,10 +318,12 @@ func (s *Server) checkArticle(a newsArticle, materialThumb bool) *apiError {
 		return fail(45003)
 	case strings.TrimSpace(a.Content) == "":
 		return fail(44004)
-	case utf8.RuneCountInString(a.Content) > contentMaxChars:
-		return fail(45002)
+	case utf8.RuneCountInString(a.Content) >= contentMaxChars || len(a.Content) >= contentMaxBytes:
+		return fail(45002) // §2.1: under 20 000 characters and under 1 MB
 	case utf8.RuneCountInString(a.Digest) > digestMaxChars:
 		return fail(45004)
+	case utf8.RuneCountInString(a.Author) > authorMaxChars:
+		return fail(45110)
 	case a.ThumbMediaID == "":
 		return fail(41006)
 	}

@@ -71,6 +71,13 @@ func TestUploadNews(t *testing.T) {
 		{"long title", with("title", strings.Repeat("标", 65)), 45003},
 		{"no content", with("content", " "), 44004},
 		{"long digest", with("digest", strings.Repeat("d", 121)), 45004},
+		// The editor's limits (models/article_limits.go), at their edges.
+		{"title of 64", with("title", strings.Repeat("标", 64)), 0},
+		{"digest of 120", with("digest", strings.Repeat("摘", 120)), 0},
+		{"author of 8", with("author", strings.Repeat("作", 8)), 0},
+		{"long author", with("author", strings.Repeat("作", 9)), 45110},
+		{"content of 19,999", with("content", strings.Repeat("字", 19999)), 0},
+		{"content of 20,000", with("content", strings.Repeat("字", 20000)), 45002},
 		{"no thumb", with("thumb_media_id", ""), 41006},
 		{"unknown thumb", with("thumb_media_id", "nope"), 40007},
 	}
