@@ -75,9 +75,9 @@ func newBrowser(t *testing.T, browser string) context.Context {
 	)
 	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancelCtx := chromedp.NewContext(allocCtx)
-	// A cap, not a wait: TestLayout's walk of every page takes over 3 minutes under -race on a
-	// busy 2-core machine.
-	ctx, cancelTimeout := context.WithTimeout(ctx, 6*time.Minute)
+	// A cap, not a wait: TestLayout's walk of every page (over 200 views) takes minutes under
+	// -race on a busy 2-core machine.
+	ctx, cancelTimeout := context.WithTimeout(ctx, 15*time.Minute)
 	t.Cleanup(func() { cancelTimeout(); cancelCtx(); cancelAlloc() })
 	// Start the browser on this context: the first action's context owns the
 	// browser's lifetime, and stages run on shorter-lived child contexts.
