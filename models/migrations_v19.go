@@ -36,7 +36,7 @@ func migrateV19(tx *gorm.DB) error {
 			day      TEXT NOT NULL,
 			endpoint TEXT NOT NULL,
 			calls    INTEGER NOT NULL DEFAULT 0,
-			spent    BOOLEAN NOT NULL DEFAULT FALSE,
+			spent    BOOLEAN NOT NULL DEFAULT 0,
 			PRIMARY KEY (day, endpoint)
 		)`,
 		`CREATE INDEX ix_sends_submitted_at ON sends (submitted_at, sent_count)`,

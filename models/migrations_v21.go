@@ -14,7 +14,7 @@ func migrateV21(tx *gorm.DB) error {
 			draft_b_id    INTEGER NOT NULL,
 			title_a       TEXT NOT NULL,
 			title_b       TEXT NOT NULL,
-			cover_b       BOOLEAN NOT NULL DEFAULT FALSE,
+			cover_b       BOOLEAN NOT NULL DEFAULT 0,
 			audience_kind TEXT NOT NULL,
 			audience_ref  BIGINT NOT NULL DEFAULT 0,
 			audience_name TEXT NOT NULL DEFAULT '',
