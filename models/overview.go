@@ -134,7 +134,9 @@ func (s *Service) Overview(ctx context.Context, r OverviewRange) (ov Overview, e
 }
 
 // bucketsByTime is the WITH clause of periods as instants: b(k, lo, hi), k the period's index.
-func bucketsByTime(ps []Period) (string, []any) {
+// (Typed for PostgreSQL, which would take a VALUES list's parameters as text.)
+func bucketsByTime(d dialect, ps []Period) (string, []any) {
+	row := "(" + d.param("BIGINT") + ", " + d.param("TIMESTAMPTZ") + ", " + d.param("TIMESTAMPTZ") + ")"
 	var sb strings.Builder
 	args := make([]any, 0, 3*len(ps))
 	sb.WriteString("WITH b (k, lo, hi) AS (VALUES ")
@@ -142,7 +144,7 @@ func bucketsByTime(ps []Period) (string, []any) {
 		if i > 0 {
 			sb.WriteString(", ")
 		}
-		sb.WriteString("(?, ?, ?)")
+		sb.WriteString(row)
 		args = append(args, i, p.From.UTC(), p.To.UTC())
 	}
 	sb.WriteString(") ")
@@ -150,7 +152,8 @@ func bucketsByTime(ps []Period) (string, []any) {
 }
 
 // bucketsByDay is bucketsByTime for a day column: lo and hi are 2006-01-02 days, hi excluded.
-func bucketsByDay(ps []Period) (string, []any) {
+func bucketsByDay(d dialect, ps []Period) (string, []any) {
+	row := "(" + d.param("BIGINT") + ", ?, ?)"
 	var sb strings.Builder
 	args := make([]any, 0, 3*len(ps))
 	sb.WriteString("WITH b (k, lo, hi) AS (VALUES ")
@@ -158,7 +161,7 @@ func bucketsByDay(ps []Period) (string, []any) {
 		if i > 0 {
 			sb.WriteString(", ")
 		}
-		sb.WriteString("(?, ?, ?)")
+		sb.WriteString(row)
 		args = append(args, i, p.FirstDay(), p.EndDay())
 	}
 	sb.WriteString(") ")
@@ -173,7 +176,7 @@ func (s *Service) sendsByPeriod(ctx context.Context, ps []Period) ([]PeriodSends
 	if len(ps) == 0 {
 		return out, nil
 	}
-	with, args := bucketsByTime(ps)
+	with, args := bucketsByTime(s.store.dialect, ps)
 	var rows []struct{ K, Sends, Sent int }
 	if err := s.store.db(ctx).Raw(with+`SELECT b.k AS k, COUNT(s.id) AS sends, COALESCE(SUM(s.sent_count), 0) AS sent
 		FROM b JOIN sends AS s ON s.submitted_at >= b.lo AND s.submitted_at < b.hi GROUP BY b.k`, args...).
@@ -194,7 +197,7 @@ func (s *Service) deliveryByPeriod(ctx context.Context, ps []Period) ([]PeriodDe
 	if len(ps) == 0 {
 		return out, nil
 	}
-	with, args := bucketsByTime(ps)
+	with, args := bucketsByTime(s.store.dialect, ps)
 	var rows []struct{ K, Jobs, Filter, Sent, Error int }
 	// A job counts once WeChat reported it (a status); its index holds every column read here.
 	if err := s.store.db(ctx).Raw(with+`SELECT b.k AS k, COUNT(*) AS jobs, COALESCE(SUM(j.filter_count), 0) AS filter,
@@ -236,7 +239,7 @@ func (s *Service) quotaByDay(ctx context.Context, r OverviewRange) ([]DayQuota, 
 		Calls int
 	}
 	if err := s.store.db(ctx).Raw(`SELECT day, COUNT(*) AS calls FROM quota_calls
-		WHERE day >= ? AND day <= ? AND NOT reserved GROUP BY day`, r.FirstDay(), r.LastDay()).Scan(&rows).Error; err != nil {
+		WHERE day >= ? AND day <= ? AND reserved = 0 GROUP BY day`, r.FirstDay(), r.LastDay()).Scan(&rows).Error; err != nil {
 		return nil, err
 	}
 	calls := make(map[string]int, len(rows))
@@ -286,11 +289,11 @@ func (s *Service) growthByPeriod(ctx context.Context, ps []Period) ([]PeriodGrow
 	if len(ps) == 0 {
 		return out, nil
 	}
-	with, args := bucketsByDay(ps)
+	with, args := bucketsByDay(s.store.dialect, ps)
 	var rows []struct{ K, New, Cancel, Cumulate, Days int }
 	if err := s.store.db(ctx).Raw(with+`SELECT b.k AS k, SUM(u.new_user) AS new, SUM(u.cancel_user) AS cancel, COUNT(*) AS days,
 			(SELECT l.cumulate_user FROM user_stats AS l WHERE l.day >= b.lo AND l.day < b.hi ORDER BY l.day DESC LIMIT 1) AS cumulate
-		FROM b JOIN user_stats AS u ON u.day >= b.lo AND u.day < b.hi GROUP BY b.k`, args...).Scan(&rows).Error; err != nil {
+		FROM b JOIN user_stats AS u ON u.day >= b.lo AND u.day < b.hi GROUP BY b.k, b.lo, b.hi`, args...).Scan(&rows).Error; err != nil {
 		return nil, err
 	}
 	for _, r := range rows {

@@ -245,7 +245,7 @@ func (s *Service) datacubeCall(ctx context.Context, endpoint string, fn func() e
 	}
 	err := fn()
 	if ae, ok := asAPIError(err); ok && ae.Errcode() == protocol.CodeDailyQuota {
-		if merr := db.Exec(`UPDATE datacube_calls SET spent = TRUE WHERE day = ? AND endpoint = ?`, day, endpoint).Error; merr != nil {
+		if merr := db.Exec(`UPDATE datacube_calls SET spent = 1 WHERE day = ? AND endpoint = ?`, day, endpoint).Error; merr != nil {
 			return errors.Join(err, merr)
 		}
 		s.log.Warn("WeChat's daily quota of a user-analytics interface is spent", "endpoint", endpoint)
