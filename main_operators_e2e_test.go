@@ -60,7 +60,7 @@ func TestBrowserOperators(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := strings.Join(links, " "); got != "nav-overview nav-drafts nav-sends nav-schedules nav-audiences nav-followers nav-account" {
+	if got := strings.Join(links, " "); got != "nav-overview nav-drafts nav-sends nav-schedules nav-audiences nav-followers nav-abtests nav-account" {
 		t.Fatalf("the editor's menu: %s", got)
 	}
 	do(t, editor, "editor opens /settings", chromedp.Navigate(base+"/settings"),
