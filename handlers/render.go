@@ -26,7 +26,7 @@ func (a *app) layout(c *gin.Context, title string, titleArgs ...any) views.Layou
 		CSRF:      a.csrfToken(c),
 		Path:      c.Request.URL.Path,
 	}
-	l.Flash, l.FlashArgs = splitFlash(a.sessions.PopString(ctx, sessFlash))
+	l.Flash, l.FlashArgs = splitFlash(a.popFlash(c))
 	if op := operatorOf(c); op.ID != 0 {
 		l.Operator = op.Username
 		l.CanEdit, l.CanAdmin = op.Role.AtLeast(editor), op.Role.AtLeast(admin)
@@ -44,9 +44,10 @@ func (a *app) layout(c *gin.Context, title string, titleArgs ...any) views.Layou
 }
 
 // flash stores a one-time message for the next page: a catalogue key and the
-// values for its verbs, worded in the language of the page that shows it.
+// values for its verbs, worded in the language of the page that shows it. It travels in a signed
+// cookie (flash_cookie.go), not the session: every session write waits for SQLite's one writer.
 func (a *app) flash(c *gin.Context, key string, args ...string) {
-	a.sessions.Put(c.Request.Context(), sessFlash, strings.Join(append([]string{key}, args...), flashSep))
+	a.setFlashCookie(c, strings.Join(append([]string{key}, args...), flashSep))
 }
 
 // flashSep separates a flash's key from its values in the session.

@@ -505,7 +505,7 @@ const (
 	maxDetailChunk = 50000
 	detailCalls    = 4
 	batchgetMax    = 100
-	detailCommit   = 2000
+	detailCommit   = 500
 )
 
 // syncDetails describes the followers after the job's detail cursor, a chunk at a time: the
