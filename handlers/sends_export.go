@@ -1,7 +1,6 @@
 package handlers
 
 import (
-	"encoding/csv"
 	"fmt"
 	"net/http"
 
@@ -22,16 +21,11 @@ func (a *app) sendsCSV(c *gin.Context) error {
 		return a.sendsList(c) // the page, with the filter's errors (400)
 	}
 	l := views.Layout{Lang: langOf(c)}
-	w := c.Writer
-	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
-	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="%s.csv"`, a.historyFileName()))
-	w.WriteHeader(http.StatusOK)
-	if _, err := w.WriteString("\uFEFF"); err != nil {
+	out := startCSV(c.Writer, a.historyFileName()+".csv")
+	if out == nil {
 		return nil // the client went away; nothing to answer
 	}
-	cw := csv.NewWriter(w)
-	_ = cw.Write(views.HistoryHeader(l))
-	n := 0
+	_ = out.w.Write(views.HistoryHeader(l))
 	err := a.svc.EachHistorySend(c.Request.Context(), f, func(s models.Send) error {
 		text, figures, has := views.HistoryRecord(l, sendRow(s))
 		rec := make([]string, 0, len(text)+len(figures))
@@ -45,23 +39,9 @@ func (a *app) sendsCSV(c *gin.Context) error {
 				rec = append(rec, "")
 			}
 		}
-		if err := cw.Write(rec); err != nil {
-			return err
-		}
-		if n++; n%500 == 0 {
-			cw.Flush()
-			return cw.Error()
-		}
-		return nil
+		return out.row(rec)
 	})
-	cw.Flush()
-	if err == nil {
-		err = cw.Error()
-	}
-	if err != nil {
-		// Headers are sent: the file ends short, the log says why.
-		a.log.Error("history CSV cut short", "rows", n, "err", err)
-	}
+	a.endCSV(out, "history CSV", err)
 	return nil
 }
 
