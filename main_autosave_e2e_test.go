@@ -112,7 +112,7 @@ func TestBrowserAutosave(t *testing.T) {
 	}
 	// Now A is behind: its next change is refused, and it loads B's version.
 	do(t, ctx, "tab A edits again", typeInEditor("甲再改。"), chromedp.WaitVisible(chromedp.CSS(`[data-testid=autosave-conflict]`)))
-	do(t, ctx, "load theirs", chromedp.Click(chromedp.CSS(`[data-testid=autosave-reload]`)))
+	do(t, ctx, "load theirs", clickLoad(`[data-testid=autosave-reload]`)) // the page reloads itself: wait, or the next navigation races it
 	got := reopenUntil(t, ctx, "after load theirs", draft, func(s string) bool { return strings.Contains(s, "乙改") })
 	if strings.Contains(got, "甲再改") {
 		t.Fatalf("tab A's refused change was saved: %q", got)
