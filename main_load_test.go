@@ -35,7 +35,8 @@ import (
 // Knobs (environment): QUNFA_LOAD_DURATION (60s), QUNFA_LOAD_OPERATORS (50),
 // QUNFA_LOAD_FOLLOWERS (200000), QUNFA_LOAD_CALLBACKS (pushes a second, 100),
 // QUNFA_LOAD_THINK (an operator's mean pause between pages, 1s), QUNFA_LOAD_P99 (200ms),
-// QUNFA_LOAD_CPUPROFILE and QUNFA_LOAD_BLOCKPROFILE (files for the process's CPU profile and
+// QUNFA_LOAD_FIRST_SYNC (set: the window's full sync is the account's first; unset: the account
+// was synced once before the window, as one in use has been), QUNFA_LOAD_CPUPROFILE and QUNFA_LOAD_BLOCKPROFILE (files for the process's CPU profile and
 // its waits of 1 ms or more over the window). p99/bl in the table is a kind's p99 over the p99
 // of /healthz in the same window (no session, no database): the machine's own delay.
 func TestLoad(t *testing.T) {
@@ -49,6 +50,7 @@ func TestLoad(t *testing.T) {
 		callbacks: envInt(t, "QUNFA_LOAD_CALLBACKS", 100),
 		think:     envDuration(t, "QUNFA_LOAD_THINK", time.Second),
 		p99:       envDuration(t, "QUNFA_LOAD_P99", 200*time.Millisecond),
+		firstSync: os.Getenv("QUNFA_LOAD_FIRST_SYNC") != "",
 	}
 	dir := t.TempDir()
 	dbPath := filepath.Join(dir, "qunfa.db")
@@ -87,6 +89,14 @@ func TestLoad(t *testing.T) {
 			&known.TotalCount, &known.FilterCount, &known.SentCount, &known.ErrorCount) == nil
 	})
 	sendPages := []string{fmt.Sprintf("/sends/%d", finished)}
+	if !cfg.firstSync {
+		// An account in use has been synced before: the window's full sync is a later one.
+		admin.post(context.Background(), "sync_start", "/followers/sync", url.Values{"mode": {"full"}})
+		pollUntil(t, 5*time.Minute, "the first follower sync", func() bool {
+			var phase string
+			return db.QueryRow(`SELECT phase FROM follower_syncs ORDER BY id DESC LIMIT 1`).Scan(&phase) == nil && phase == "done"
+		})
+	}
 	rec.reset() // the window alone is measured
 
 	load0 := loadAvg()
@@ -166,8 +176,12 @@ func TestLoad(t *testing.T) {
 	load1 := loadAvg()
 
 	report := rec.report(elapsed)
-	t.Logf("load: %d operators, %d followers, %d pushes/s asked, think %v, window %v; load average %s before, %s after\n%s",
-		cfg.operators, cfg.followers, cfg.callbacks, cfg.think, elapsed.Round(time.Millisecond), load0, load1, report)
+	which := "a later full sync (the account synced before the window)"
+	if cfg.firstSync {
+		which = "the account's first sync"
+	}
+	t.Logf("load: %d operators, %d followers, %s, %d pushes/s asked, think %v, window %v; load average %s before, %s after\n%s",
+		cfg.operators, cfg.followers, which, cfg.callbacks, cfg.think, elapsed.Round(time.Millisecond), load0, load1, report)
 	var syncPhase string
 	var syncListed, syncDetailed, syncTotal int
 	db.QueryRow(`SELECT phase, listed, detailed, total FROM follower_syncs ORDER BY id DESC LIMIT 1`).Scan(&syncPhase, &syncListed, &syncDetailed, &syncTotal)
@@ -209,6 +223,7 @@ func TestLoad(t *testing.T) {
 
 type loadConfig struct {
 	duration, think, p99            time.Duration
+	firstSync                       bool // the window's sync is the account's first (no sync before)
 	operators, followers, callbacks int
 }
 
