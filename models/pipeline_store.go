@@ -2,6 +2,7 @@ package models
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -388,6 +389,18 @@ func (p sqlPipeline) ScheduleRetry(ctx context.Context, sendID uint, attempts in
 		if err := p.db(ctx).Model(&sendRow{ID: sendID}).Select("attempts", "next_attempt_at", "errcode", "errmsg").
 			Updates(sendRow{Attempts: attempts, NextAttemptAt: &next, Errcode: code, Errmsg: msg}).Error; err != nil {
 			return err
+		}
+		// One line for a run of retries for the same reason (a WeChat outage retried every
+		// minute would otherwise add a line a minute): the last line is extended, keeping its time.
+		var last historyRow
+		err := p.db(ctx).Where("send_id = ?", sendID).Order("id DESC").Limit(1).Take(&last).Error
+		if err != nil && !errors.Is(err, gorm.ErrRecordNotFound) {
+			return err
+		}
+		if err == nil && last.Action == HistoryRetrying {
+			if detail, ok := extendRetryDetail(last.Detail, msg); ok {
+				return p.db(ctx).Model(&historyRow{ID: last.ID}).Update("detail", detail).Error
+			}
 		}
 		return p.addHistory(ctx, sendID, 0, HistoryRetrying, retryDetail(attempts, msg))
 	})

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -276,5 +278,60 @@ func TestErrorsNameTheirOperation(t *testing.T) {
 	err = f.svc.process(ctx, s.ID)
 	if want := fmt.Sprintf("send %d: batch 0: disk full", s.ID); err == nil || err.Error() != want {
 		t.Errorf("process = %v, want %q", err, want)
+	}
+}
+
+// A run of retries for the same reason is one line of the send's history, counting them
+// ("#0: … (×3)"), not a line a minute through a WeChat outage; another reason starts a new line.
+func TestRetriesForOneReasonAreOneHistoryLine(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t)
+	d := f.draft(t, 1)
+	down := &net.OpError{Op: "dial", Net: "tcp", Err: errors.New("connection refused")}
+	busy := &fakeAPIError{code: -1}
+	f.wx.failSend = []sendFailure{{err: down}, {err: down}, {err: down}, {err: busy}}
+	s, err := f.svc.StartSend(ctx, SendInput{DraftID: d.ID, Target: TargetGroup, GroupID: 100, Key: "outage"}, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 6 {
+		runOnce(t, f.svc)
+		f.clock.Advance(10 * time.Minute)
+	}
+	got, err := f.svc.Send(ctx, s.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var retries []string
+	for _, h := range got.History {
+		if h.Action == HistoryRetrying {
+			retries = append(retries, h.Detail)
+		}
+	}
+	want := []string{"#0: " + redact(down.Error()) + " (×3)", "#1: " + busy.Error()}
+	if !slices.Equal(retries, want) {
+		t.Errorf("retry lines = %q, want %q", retries, want)
+	}
+	if got.State == StateFailed || got.State == StateSubmitting {
+		t.Errorf("state after the retries = %s", got.State)
+	}
+}
+
+func TestExtendRetryDetail(t *testing.T) {
+	for _, c := range []struct {
+		prev, msg, want string
+		ok              bool
+	}{
+		{"#1: system busy", "system busy", "#1: system busy (×2)", true},
+		{"#1: system busy (×5)", "system busy", "#1: system busy (×6)", true},
+		{"#1: a (×2) b", "a (×2) b", "#1: a (×2) b (×2)", true},
+		{"#1: system busy", "timeout", "", false},
+		{"#1: system busy (×5)", "timeout", "", false},
+		{"moved", "moved", "", false},
+	} {
+		got, ok := extendRetryDetail(c.prev, c.msg)
+		if got != c.want || ok != c.ok {
+			t.Errorf("extendRetryDetail(%q, %q) = %q, %v", c.prev, c.msg, got, ok)
+		}
 	}
 }

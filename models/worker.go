@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"qunfa/wechat/protocol"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -412,7 +413,26 @@ func (s *Service) callFailed(ctx context.Context, send *sendRow, b *batchRow, ca
 }
 
 func retryDetail(attempts int, msg string) string { return fmt.Sprintf("#%d: %s", attempts, msg) }
-func failDetail(code int, msg string) string      { return fmt.Sprintf("errcode %d: %s", code, msg) }
+
+// extendRetryDetail counts one more retry into a retry line for the same msg: "#2: msg" becomes
+// "#2: msg (×2)", then "(×3)" … (ok false when msg differs: a new line is due).
+func extendRetryDetail(prev, msg string) (string, bool) {
+	head, rest, found := strings.Cut(prev, ": ")
+	if !found || !strings.HasPrefix(head, "#") {
+		return "", false
+	}
+	n := 1
+	if i := strings.LastIndex(rest, " (×"); i >= 0 && strings.HasSuffix(rest, ")") {
+		if k, err := strconv.Atoi(rest[i+len(" (×") : len(rest)-1]); err == nil && rest[:i] == msg {
+			rest, n = rest[:i], k
+		}
+	}
+	if rest != msg {
+		return "", false
+	}
+	return fmt.Sprintf("%s: %s (×%d)", head, msg, n+1), true
+}
+func failDetail(code int, msg string) string { return fmt.Sprintf("errcode %d: %s", code, msg) }
 
 // failSend marks the send (and the failing batch, and batches never tried) failed and releases the
 // quota it reserved for calls that will not be made.
