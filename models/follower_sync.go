@@ -512,6 +512,11 @@ func (s *Service) mergeSlice(ctx context.Context, row *followerSyncRow, ids []st
 			return err
 		}
 	}
+	// Earlier merges sorted the listing with an index (ix_follower_listing) and dropped it at
+	// their end: one left by a merge an upgrade interrupted would slow every later listing.
+	if err := db.Exec("DROP INDEX IF EXISTS ix_follower_listing").Error; err != nil {
+		return err
+	}
 	if err := db.Exec("DELETE FROM follower_listing").Error; err != nil {
 		return err
 	}

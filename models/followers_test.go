@@ -784,3 +784,31 @@ func TestMergeSortsTheListingWithoutTheWriter(t *testing.T) {
 		t.Errorf("sorted listing after oA = %s, want oB,oC,oD,oE", got)
 	}
 }
+
+// A merge an upgrade interrupted may have left the old listing index (earlier merges built
+// ix_follower_listing and dropped it at their end): the merge resumes from its cursor and drops it.
+func TestMergeResumedAfterUpgradeDropsTheOldListingIndex(t *testing.T) {
+	skipOnPostgres(t, "the index is looked for in sqlite_master")
+	f := newFixture(t)
+	ctx := context.Background()
+	f.wx.setAudience(testPeople(30), nil)
+	if _, _, err := f.svc.StartFollowerSync(ctx, SyncFull); err != nil {
+		t.Fatal(err)
+	}
+	// The listing done, the merge begun under the earlier version: its index, its cursor.
+	for i := range 30 {
+		f.store.gdb.Exec("INSERT INTO follower_listing (open_id) VALUES (?)", testOpenID(i))
+	}
+	f.store.gdb.Exec("CREATE INDEX ix_follower_listing ON follower_listing (open_id)")
+	f.store.gdb.Exec("UPDATE follower_syncs SET phase = ?, cursor = ?, listed = 30, total = 30", phaseMerging, mergedPrefix)
+	if err := f.svc.RunFollowerSync(ctx); err != nil {
+		t.Fatal(err)
+	}
+	j, err := f.svc.LatestFollowerSync(ctx)
+	if err != nil || j.Phase != phaseDone || j.Added != 30 || j.Detailed != 30 {
+		t.Fatalf("the resumed sync: %+v, %v", j, err)
+	}
+	if n := countWhere(t, f.store, "SELECT COUNT(*) FROM sqlite_master WHERE name = 'ix_follower_listing'"); n != 0 {
+		t.Error("the old listing index is still there after the merge")
+	}
+}
