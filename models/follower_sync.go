@@ -663,14 +663,18 @@ func (s *Service) writeDetails(ctx context.Context, c execer, infos []FollowerIn
 			}
 			args = append(args, in.OpenID, at, in.GroupID, in.Language, in.Remark, in.Scene, now, syncID)
 		}
-		// The date and the group are written only where they changed: they are in the page's
-		// indexes, whose entries would otherwise be rewritten for every follower, all over the
-		// index (what lets a full sync of an account already described keep those indexes).
+		// The date and the group are written only where they changed (or were never written):
+		// they are in the page's indexes, whose entries would otherwise be rewritten for every
+		// follower, all over the index (what lets a full sync of an account already described keep
+		// those indexes). Each follower is updated by one of the two statements: the unchanged
+		// first, as the other statement's update would make its rows look unchanged.
+		rest := "subscribed = 1, unsubscribed_at = NULL, language = v.column4, remark = v.column5, scene = v.column6, " +
+			"detailed_at = v.column7, updated_at = v.column7" + listed
+		from := " FROM (VALUES " + values.String() + ") AS v WHERE followers.open_id = v.column1 AND "
+		moved := "(followers.detailed_at IS NULL OR followers.subscribed_at IS DISTINCT FROM v.column2 OR followers.group_id IS DISTINCT FROM v.column3)"
 		for _, q := range []string{
-			"UPDATE followers SET subscribed = 1, unsubscribed_at = NULL, language = v.column4, remark = v.column5, scene = v.column6, " +
-				"detailed_at = v.column7, updated_at = v.column7" + listed + " FROM (VALUES " + values.String() + ") AS v WHERE followers.open_id = v.column1",
-			"UPDATE followers SET subscribed_at = v.column2, group_id = v.column3 FROM (VALUES " + values.String() + ") AS v " +
-				"WHERE followers.open_id = v.column1 AND (followers.subscribed_at IS DISTINCT FROM v.column2 OR followers.group_id IS DISTINCT FROM v.column3)",
+			"UPDATE followers SET " + rest + from + "NOT " + moved,
+			"UPDATE followers SET subscribed_at = v.column2, group_id = v.column3, " + rest + from + moved,
 		} {
 			if _, err := c.ExecContext(ctx, q, args...); err != nil {
 				return err
