@@ -282,6 +282,7 @@ func BenchmarkFollowerSync(b *testing.B) {
 				b.Fatalf("incremental sync = %+v", ijob)
 			}
 			incr = append(incr, irun.total)
+			incrCalls := wx.detailCalls.Load() - before
 			// A full sync of the account now described: it keeps the date indexes.
 			arun, ajob := timedSync(b, st, wx, SyncFull)
 			if ajob.Detailed != ijob.Listed {
@@ -289,7 +290,7 @@ func BenchmarkFollowerSync(b *testing.B) {
 			}
 			again = append(again, arun.total)
 			fmt.Printf("round %d: raw insert %v, sync listing %v, full sync %v, incremental %v (%d batchget calls), full sync again %v; peak RSS so far %s",
-				r+1, raw[r], run.listing, run.total, irun.total, wx.detailCalls.Load()-before, arun.total, peakRSS())
+				r+1, raw[r], run.listing, run.total, irun.total, incrCalls, arun.total, peakRSS())
 			fmt.Println()
 			if last != nil {
 				_ = last.Close()
