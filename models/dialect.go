@@ -1,6 +1,7 @@
 package models
 
 import (
+	"context"
 	"regexp"
 	"strings"
 
@@ -222,4 +223,15 @@ func firstWord(s string) string {
 		i++
 	}
 	return s[:i]
+}
+
+// indexExists reports whether the database has an index of that name (in the store's schema).
+func (s *Store) indexExists(ctx context.Context, name string) (bool, error) {
+	q := "SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND name = ?"
+	if s.dialect == dialectPostgres {
+		q = "SELECT COUNT(*) FROM pg_indexes WHERE schemaname = current_schema() AND indexname = ?"
+	}
+	var n int
+	err := s.db(ctx).Raw(q, name).Row().Scan(&n)
+	return n > 0, err
 }

@@ -539,6 +539,11 @@ const (
 // syncDetails describes the followers after the job's detail cursor, a chunk at a time: the
 // chunk's batchget calls in parallel, then its rows, tags and the cursor in one commit.
 func (s *Service) syncDetails(ctx context.Context, row *followerSyncRow) error {
+	// Without the date indexes (a first sync dropped them) one statement writes it all.
+	datesIndexed, err := s.store.indexExists(ctx, followerPageIndexes[0].name)
+	if err != nil {
+		return err
+	}
 	for {
 		var ids []string
 		table := "followers"
@@ -579,7 +584,7 @@ func (s *Service) syncDetails(ctx context.Context, row *followerSyncRow) error {
 				some = append(some, byID[id]...)
 			}
 			err = s.store.rawTx(ctx, func(ctx context.Context, c execer) error {
-				if err := s.writeDetails(ctx, c, some, row.ID, row.Mode == SyncFull); err != nil {
+				if err := s.writeDetails(ctx, c, some, row.ID, row.Mode == SyncFull, datesIndexed); err != nil {
 					return err
 				}
 				row.Detailed += len(part)
@@ -628,9 +633,10 @@ func (s *Service) fetchDetails(ctx context.Context, ids []string) ([]FollowerInf
 	return out, nil
 }
 
-// writeDetails stores what batchget said: one UPDATE … FROM (VALUES …) per few hundred followers,
-// their tags replaced. Followers batchget calls unsubscribed are marked so.
-func (s *Service) writeDetails(ctx context.Context, c execer, infos []FollowerInfo, syncID uint, full bool) error {
+// writeDetails stores what batchget said: one UPDATE … FROM (VALUES …) per few hundred followers
+// (two when the date indexes are there), their tags replaced. Followers batchget calls
+// unsubscribed are marked so.
+func (s *Service) writeDetails(ctx context.Context, c execer, infos []FollowerInfo, syncID uint, full, datesIndexed bool) error {
 	now := s.now().Truncate(time.Second)
 	var subs, gone []FollowerInfo
 	for _, in := range infos {
@@ -664,7 +670,7 @@ func (s *Service) writeDetails(ctx context.Context, c execer, infos []FollowerIn
 			args = append(args, in.OpenID, at, in.GroupID, in.Language, in.Remark, in.Scene, now, syncID)
 		}
 		// The date and the group are written only where they changed (or were never written):
-		// they are in the page's indexes, whose entries would otherwise be rewritten for every
+		// they are in the page's date indexes (when not dropped for a first sync), whose entries would otherwise be rewritten for every
 		// follower, all over the index (what lets a full sync of an account already described keep
 		// those indexes). Each follower is updated by one of the two statements: the unchanged
 		// first, as the other statement's update would make its rows look unchanged.
@@ -672,10 +678,14 @@ func (s *Service) writeDetails(ctx context.Context, c execer, infos []FollowerIn
 			"detailed_at = v.column7, updated_at = v.column7" + listed
 		from := " FROM (VALUES " + values.String() + ") AS v WHERE followers.open_id = v.column1 AND "
 		moved := "(followers.detailed_at IS NULL OR followers.subscribed_at IS DISTINCT FROM v.column2 OR followers.group_id IS DISTINCT FROM v.column3)"
-		for _, q := range []string{
+		stmts := []string{
 			"UPDATE followers SET " + rest + from + "NOT " + moved,
 			"UPDATE followers SET subscribed_at = v.column2, group_id = v.column3, " + rest + from + moved,
-		} {
+		}
+		if !datesIndexed {
+			stmts = []string{"UPDATE followers SET subscribed_at = v.column2, group_id = v.column3, " + rest + from + "TRUE"}
+		}
+		for _, q := range stmts {
 			if _, err := c.ExecContext(ctx, q, args...); err != nil {
 				return err
 			}
