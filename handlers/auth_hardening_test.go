@@ -377,3 +377,20 @@ func TestSessionUseIsWrittenEveryFewMinutes(t *testing.T) {
 		t.Errorf("a 10-minute timeout is checked every %v, want 25s", seenEvery(10*time.Minute))
 	}
 }
+
+// Every POST, an operator's or WeChat's, tells the service a write came, so the followers' date
+// indexes (whose build stops every write for a moment) wait for a quiet moment; reading does not.
+func TestWriteRequestsAreNoted(t *testing.T) {
+	fresh := newTestApp(t)
+	if !fresh.svc.Quiet() {
+		t.Fatal("a new service is not quiet")
+	}
+	fresh.get("/login")
+	if !fresh.svc.Quiet() {
+		t.Error("a GET counted as a write request")
+	}
+	fresh.post("/login", url.Values{"username": {"x"}, "password": {"y"}})
+	if fresh.svc.Quiet() {
+		t.Error("a POST was not noted as a write request")
+	}
+}

@@ -102,7 +102,7 @@ func New(d Deps) http.Handler {
 		panic(err) // main validated them (config.go)
 	}
 	engine.RedirectTrailingSlash = false
-	engine.Use(gin.CustomRecovery(a.recovered), a.language, a.csrf)
+	engine.Use(gin.CustomRecovery(a.recovered), a.noteWrites, a.language, a.csrf)
 	for _, r := range routes {
 		handlers := []gin.HandlerFunc{}
 		if !r.Public() {

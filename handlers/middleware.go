@@ -129,6 +129,16 @@ func langOf(c *gin.Context) string {
 	return "zh"
 }
 
+// noteWrites tells the service a write request came (an operator's POST, a WeChat push): it
+// builds the followers' date indexes, which stop every write for a moment, when none has come for
+// a few seconds (models/page_indexes.go).
+func (a *app) noteWrites(c *gin.Context) {
+	if c.Request.Method == http.MethodPost {
+		a.svc.NoteWriteRequest()
+	}
+	c.Next()
+}
+
 // csrf checks the per-session token on every POST but WeChat's callback.
 // The token comes from the X-CSRF-Token header (fetch/htmx) or the
 // csrf_token form field.

@@ -243,8 +243,9 @@ func (s *Service) RunFollowerSync(ctx context.Context) error {
 	}
 	msg := redact(err.Error())
 	now := s.now()
-	// A failed job is not resumed: the page's indexes a full sync dropped come back now.
-	uerr := s.buildPageIndexes(context.WithoutCancel(ctx))
+	// A failed job is not resumed: the page's indexes a full sync dropped come back (now, or at
+	// the first quiet moment).
+	_, uerr := s.buildPageIndexesWhenQuiet(context.WithoutCancel(ctx))
 	if uerr == nil {
 		uerr = s.store.db(context.WithoutCancel(ctx)).Model(&followerSyncRow{}).Where("id = ?", row.ID).
 			Updates(map[string]any{"phase": phaseFailed, "error": msg, "finished_at": now, "updated_at": now}).Error
@@ -268,21 +269,6 @@ func (s *Service) RunFollowerSync(ctx context.Context) error {
 var followerPageIndexes = []struct{ name, columns, where string }{
 	{"ix_followers_subscribed_at", "subscribed_at", ""},
 	{"ix_followers_group_date", "group_id, subscribed_at", ""},
-}
-
-// buildPageIndexes creates the page's indexes a full sync dropped (none if they exist), each in
-// its own commit: the writer is held for one index's sort at a time, not all four.
-func (s *Service) buildPageIndexes(ctx context.Context) error {
-	for _, ix := range followerPageIndexes {
-		q := "CREATE INDEX IF NOT EXISTS " + ix.name + " ON followers (" + ix.columns + ")"
-		if ix.where != "" {
-			q += " WHERE " + ix.where
-		}
-		if err := s.store.db(ctx).Exec(q).Error; err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 func (s *Service) runSync(ctx context.Context, row *followerSyncRow) error {
@@ -559,7 +545,7 @@ func (s *Service) syncDetails(ctx context.Context, row *followerSyncRow) error {
 			return err
 		}
 		if len(ids) == 0 {
-			if err := s.buildPageIndexes(ctx); err != nil {
+			if _, err := s.buildPageIndexesWhenQuiet(ctx); err != nil {
 				return err
 			}
 			return s.store.inTx(ctx, func(ctx context.Context) error {

@@ -81,6 +81,7 @@ func (s *Service) followerSyncTick(ctx context.Context) {
 		}
 		return
 	}
+	s.pageIndexTick(ctx, open > 0)
 	if open > 0 {
 		s.spawnFollowerSync()
 		return

@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"qunfa/wechat/protocol"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -77,8 +78,14 @@ type Service struct {
 	// on it in the background (follower_sync.go).
 	loopCtx context.Context
 	syncs   followerSyncs
-	ustats  userStatsState    // the daily fetch of WeChat's user analytics (user_stats.go)
-	stats   articleStatsState // the daily reading-statistics fetch (article_stats.go)
+	// lastWrite is when the last write request came (unix ns); indexesMissingSince when the
+	// page's date indexes were first found missing (0: there); indexesPending that the worker
+	// should look (page_indexes.go).
+	lastWrite           atomic.Int64
+	indexesMissingSince atomic.Int64
+	indexesPending      atomic.Bool
+	ustats              userStatsState    // the daily fetch of WeChat's user analytics (user_stats.go)
+	stats               articleStatsState // the daily reading-statistics fetch (article_stats.go)
 }
 
 // NewService wires the store, the WeChat client and the rules. log may be nil.
@@ -94,6 +101,7 @@ func NewService(store *Store, wx WeChat, rules Rules, log *slog.Logger) *Service
 		wake:  make(chan struct{}, 1),
 	}
 	s.pipe = sqlPipeline{st: store, now: s.now}
+	s.indexesPending.Store(true) // a sync the last run left may have left them to build
 	return s
 }
 
