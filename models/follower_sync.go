@@ -266,9 +266,9 @@ func (s *Service) RunFollowerSync(ctx context.Context) error {
 // (writeDetails), a few entries. The indexes by group and of the followers still to describe are
 // always kept: their entries come and go in OpenID order within a group, a few pages a commit,
 // where building them at the end held the only writer a third of a second at 200,000 under load.
-var followerPageIndexes = []struct{ name, columns, where string }{
-	{"ix_followers_subscribed_at", "subscribed_at", ""},
-	{"ix_followers_group_date", "group_id, subscribed_at", ""},
+var followerPageIndexes = []struct{ name, columns string }{
+	{"ix_followers_subscribed_at", "subscribed_at"},
+	{"ix_followers_group_date", "group_id, subscribed_at"},
 }
 
 func (s *Service) runSync(ctx context.Context, row *followerSyncRow) error {

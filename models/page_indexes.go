@@ -47,26 +47,19 @@ func (s *Service) buildPageIndexesWhenQuiet(ctx context.Context) (bool, error) {
 		since = time.Now().UnixNano()
 		s.indexesMissingSince.Store(since)
 	}
-	if !s.Quiet() && time.Since(time.Unix(0, since)) < indexMaxDefer {
-		if !s.indexesPending.Swap(true) {
-			s.log.Info("page indexes wait for a quiet moment", "missing", len(missing))
-		}
-		return false, nil
-	}
-	// Each in its own commit, quiet checked again between them: the writer is held for one
-	// index's sort at a time.
-	for n, i := range missing {
-		if n > 0 && !s.Quiet() && time.Since(time.Unix(0, since)) < indexMaxDefer {
-			s.indexesPending.Store(true)
+	due := func() bool { return s.Quiet() || time.Since(time.Unix(0, since)) >= indexMaxDefer }
+	// Each in its own commit, due checked before each: the writer is held for one index's sort
+	// at a time.
+	for _, i := range missing {
+		if !due() {
+			if !s.indexesPending.Swap(true) {
+				s.log.Info("page indexes wait for a quiet moment", "missing", len(missing))
+			}
 			return false, nil
 		}
 		ix := followerPageIndexes[i]
-		q := "CREATE INDEX IF NOT EXISTS " + ix.name + " ON followers (" + ix.columns + ")"
-		if ix.where != "" {
-			q += " WHERE " + ix.where
-		}
 		start := time.Now()
-		if err := s.store.db(ctx).Exec(q).Error; err != nil {
+		if err := s.store.db(ctx).Exec("CREATE INDEX IF NOT EXISTS " + ix.name + " ON followers (" + ix.columns + ")").Error; err != nil {
 			return false, err
 		}
 		s.log.Info("page index built", "index", ix.name, "took", time.Since(start).Round(time.Millisecond))
